@@ -1,0 +1,1 @@
+"""Command line for operators and trainers of the assistant."""
