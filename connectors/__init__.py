@@ -1,0 +1,1 @@
+"""Custom Rasa input/output channels (Telegram on python-telegram-bot)."""
