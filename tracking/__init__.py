@@ -1,0 +1,1 @@
+"""Document tracking service: store, status API, notifier, reminders, demo simulator."""

@@ -1,0 +1,95 @@
+"""Status API: the registry pushes stage changes to POST /api/v1/status."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hmac
+import json
+import logging
+import os
+from typing import Any, Dict, Optional, Tuple
+
+from aiohttp import web
+
+from tracking.stages import DOC_TYPES, STAGES, mask_number
+from tracking.store import TrackingStore
+
+log = logging.getLogger(__name__)
+
+STORE_KEY = web.AppKey("store", TrackingStore) if hasattr(web, "AppKey") else "store"
+TOKEN_KEY = web.AppKey("token", str) if hasattr(web, "AppKey") else "token"
+
+
+def parse_changed_at(value: Any) -> dt.datetime:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("changed_at must be an ISO 8601 date-time string, e.g. 2026-11-25T10:00:00+02:00")
+    s = value.strip()
+    if s.endswith("Z"):
+        s = s[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(s)
+    except ValueError:
+        raise ValueError(f"changed_at {value!r} is not ISO 8601, e.g. 2026-11-25T10:00:00+02:00") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed
+
+
+def validate_payload(data: Any) -> Tuple[str, str, str, dt.datetime]:
+    """Return (doc_type, document_number, stage, changed_at) or raise ValueError with a clear message."""
+    if not isinstance(data, dict):
+        raise ValueError("body must be a JSON object with doc_type, document_number, stage, changed_at")
+    missing = [k for k in ("doc_type", "document_number", "stage", "changed_at") if k not in data]
+    if missing:
+        raise ValueError(f"missing field(s): {', '.join(missing)}")
+    doc_type, number, stage = data["doc_type"], data["document_number"], data["stage"]
+    if doc_type not in DOC_TYPES:
+        raise ValueError(f"unknown doc_type {doc_type!r}; expected one of {', '.join(DOC_TYPES)}")
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
+    if not isinstance(number, str):
+        raise ValueError("document_number must be a string")
+    return doc_type, number, stage, parse_changed_at(data["changed_at"])
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def post_status(request: web.Request) -> web.Response:
+    token: str = request.app[TOKEN_KEY]
+    auth = request.headers.get("Authorization", "")
+    given = auth[7:] if auth.lower().startswith("bearer ") else ""
+    if not token or not given or not hmac.compare_digest(given.encode(), token.encode()):
+        return web.json_response({"error": "missing or invalid bearer token"}, status=401,
+                                 headers={"WWW-Authenticate": "Bearer"})
+    try:
+        data = json.loads(await request.text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(400, "body is not valid JSON")
+    try:
+        doc_type, number, stage, changed_at = validate_payload(data)
+        store: TrackingStore = request.app[STORE_KEY]
+        result = await asyncio.to_thread(store.apply_status, doc_type, number, stage, changed_at, "api")
+    except ValueError as exc:
+        return _error(400, str(exc))
+    log.info("status API: %s %s -> %s (%s)", doc_type, mask_number(number.replace(" ", "")), stage,
+             result.reason)
+    return web.json_response({"accepted": result.accepted, "result": result.reason, "stage": result.stage,
+                              "notifications_queued": result.queued},
+                             status=200)
+
+
+async def health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def make_app(store: TrackingStore, token: Optional[str] = None) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024)
+    app[STORE_KEY] = store
+    app[TOKEN_KEY] = token if token is not None else os.environ.get("STATUS_API_TOKEN", "")
+    if not app[TOKEN_KEY]:
+        log.warning("STATUS_API_TOKEN is not set: every POST /api/v1/status is refused with 401")
+    app.router.add_post("/api/v1/status", post_status)
+    app.router.add_get("/health", health)
+    return app

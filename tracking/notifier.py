@@ -1,0 +1,172 @@
+"""Delivers the outbox through Rasa's trigger_intent, exactly once per row.
+
+Crash safety: a row is claimed (status `sending`, lease), delivered, then marked `sent`. If the notifier
+dies in between, the lease expires and another claim sees `uncertain=True`; before sending again it
+asks Rasa's conversation history whether the event carrying the row's idempotency key is already
+there, and if so only marks the row sent.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote
+
+import aiohttp
+
+from tracking.ratelimit import TokenBucket, parse_retry_after
+from tracking.store import Claimed, TrackingStore, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+@dataclass
+class NotifierConfig:
+    rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
+    rasa_token: Optional[str] = field(default_factory=lambda: os.environ.get("RASA_TOKEN") or None)
+    # REST cannot receive pushes, so its subscribers are reached through Rasa's callback channel.
+    rest_output_channel: str = field(default_factory=lambda: os.environ.get("NOTIFIER_REST_CHANNEL", "callback"))
+    rate_per_sec: float = field(default_factory=lambda: _env_float("NOTIFIER_RATE_PER_SEC", 25))
+    batch_size: int = field(default_factory=lambda: int(os.environ.get("NOTIFIER_BATCH", "50")))
+    concurrency: int = field(default_factory=lambda: int(os.environ.get("NOTIFIER_CONCURRENCY", "8")))
+    poll_interval: float = field(default_factory=lambda: _env_float("NOTIFIER_POLL_SECONDS", 0.5))
+    request_timeout: float = field(default_factory=lambda: _env_float("NOTIFIER_TIMEOUT_SECONDS", 20))
+    lease_seconds: float = field(default_factory=lambda: _env_float("NOTIFIER_LEASE_SECONDS", 60))
+    max_attempts: int = field(default_factory=lambda: int(os.environ.get("NOTIFIER_MAX_ATTEMPTS", "8")))
+    base_backoff: float = field(default_factory=lambda: _env_float("NOTIFIER_BACKOFF_SECONDS", 2))
+
+
+def output_channel_for(channel: str, cfg: NotifierConfig) -> str:
+    if channel in ("rest", "", None):
+        return cfg.rest_output_channel
+    return channel
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class RetryLater(Exception):
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+class RasaDelivery:
+    """Talks to Rasa's HTTP API."""
+
+    def __init__(self, cfg: NotifierConfig, session: aiohttp.ClientSession) -> None:
+        self.cfg = cfg
+        self.session = session
+
+    def _params(self, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+        params = dict(extra or {})
+        if self.cfg.rasa_token:
+            params["token"] = self.cfg.rasa_token
+        return params
+
+    async def already_delivered(self, row: Claimed) -> bool:
+        url = f"{self.cfg.rasa_url}/conversations/{quote(row.chat_id, safe='')}/tracker"
+        async with self.session.get(url, params=self._params({"include_events": "ALL"})) as resp:
+            if resp.status != 200:
+                raise DeliveryError(f"tracker check failed: HTTP {resp.status}")
+            data = await resp.json()
+        for ev in data.get("events") or []:
+            if ev.get("event") != "user":
+                continue
+            if (ev.get("parse_data") or {}).get("intent", {}).get("name") != row.intent:
+                continue
+            for ent in (ev.get("parse_data") or {}).get("entities") or []:
+                if ent.get("entity") == "notification_key" and ent.get("value") == row.idempotency_key:
+                    return True
+        return False
+
+    async def send(self, row: Claimed) -> None:
+        url = f"{self.cfg.rasa_url}/conversations/{quote(row.chat_id, safe='')}/trigger_intent"
+        params = self._params({"output_channel": output_channel_for(row.channel, self.cfg),
+                               "include_events": "NONE"})
+        body = {"name": row.intent, "entities": row.entities}
+        async with self.session.post(url, params=params, json=body) as resp:
+            text = await resp.text()
+            if resp.status == 200:
+                return
+            wait = parse_retry_after(resp.status, text, resp.headers.get("Retry-After"))
+            if wait is not None:
+                raise RetryLater(wait, f"HTTP {resp.status}: {text[:300]}")
+            raise DeliveryError(f"HTTP {resp.status}: {text[:300]}")
+
+
+class Notifier:
+    def __init__(self, store: TrackingStore, cfg: Optional[NotifierConfig] = None,
+                 bucket: Optional[TokenBucket] = None, name: Optional[str] = None) -> None:
+        self.store = store
+        self.cfg = cfg or NotifierConfig()
+        self.bucket = bucket or TokenBucket(self.cfg.rate_per_sec)
+        self.name = name or f"notifier-{uuid.uuid4().hex[:6]}"
+        self.sent = 0
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        timeout = aiohttp.ClientTimeout(total=self.cfg.request_timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            delivery = RasaDelivery(self.cfg, session)
+            log.info("%s started, Rasa at %s", self.name, self.cfg.rasa_url)
+            while not self._stop.is_set():
+                try:
+                    n = await self.run_once(delivery)
+                except Exception:  # keep the loop alive across database hiccups
+                    log.exception("%s: batch failed", self.name)
+                    n = 0
+                if n == 0:
+                    try:
+                        await asyncio.wait_for(self._stop.wait(), self.cfg.poll_interval)
+                    except asyncio.TimeoutError:
+                        pass
+
+    async def run_once(self, delivery: RasaDelivery) -> int:
+        await asyncio.to_thread(self.store.queue_due_reminders)
+        rows = await asyncio.to_thread(self.store.claim, self.cfg.batch_size, self.cfg.lease_seconds)
+        if not rows:
+            return 0
+        sem = asyncio.Semaphore(self.cfg.concurrency)
+
+        async def one(row: Claimed) -> None:
+            async with sem:
+                await self._deliver(delivery, row)
+
+        await asyncio.gather(*(one(r) for r in rows))
+        return len(rows)
+
+    async def _deliver(self, delivery: RasaDelivery, row: Claimed) -> None:
+        try:
+            if row.uncertain and await delivery.already_delivered(row):
+                log.info("%s: outbox %s was already delivered, marking sent", self.name, row.id)
+            else:
+                await self.bucket.acquire()
+                await delivery.send(row)
+                self.sent += 1
+        except RetryLater as exc:
+            self.bucket.pause(exc.seconds)
+            log.warning("%s: channel asks to wait %.1fs", self.name, exc.seconds)
+            await asyncio.to_thread(self.store.postpone, row.id, row.token, exc.seconds, str(exc))
+            return
+        except (DeliveryError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            state = await asyncio.to_thread(self.store.mark_failed, row.id, row.token,
+                                            f"{type(exc).__name__}: {exc}", self.cfg.max_attempts,
+                                            self.cfg.base_backoff)
+            log.warning("%s: outbox %s failed (%s), now %s", self.name, row.id, exc, state)
+            return
+        ok = await asyncio.to_thread(self.store.mark_sent, row.id, row.token)
+        if not ok:
+            log.warning("%s: outbox %s claim was lost before marking sent", self.name, row.id)
