@@ -92,7 +92,8 @@ class Managed:
             self._fh.close()
 
     def output(self) -> str:
-        self._fh.flush()
+        if not self._fh.closed:
+            self._fh.flush()
         return self.log.read_text(errors="replace")
 
 
