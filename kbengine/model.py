@@ -201,10 +201,14 @@ class KnowledgeBase:
         """Slots to ask, in order: only those whose conditions hold for the answers so far."""
         if doc_type not in self.documents:
             return ["doc_type"]
+        doc = self.documents[doc_type]
         slots = ["doc_type"]
-        for dq in self.documents[doc_type].questions:
+        for dq in doc.questions:
             if dq.condition.matches(answers):
                 slots.append(dq.slot)
+        if any(n.stop and n.condition.matches(answers) for n in doc.notices):
+            # The answer is already known (e.g. no ID-card before 14): ask nothing more.
+            return [s for s in slots if answers.get(s) is not None or s == "doc_type"]
         return slots
 
     def missing_slots(self, doc_type: Optional[str], answers: Answers) -> List[str]:
@@ -233,6 +237,11 @@ class KnowledgeBase:
         result.processing_times = _select(doc.processing_times, answers, partial=False)
         result.places = _select(doc.places, answers, partial=False)
         return result
+
+    def certain_checklist(self, doc_type: str, answers: Answers) -> List[Fact]:
+        """Items needed whatever the remaining answers are (conditions only ever add items)."""
+        answers = self.relevant_answers(doc_type, {**answers, "doc_type": doc_type})
+        return _select(self.document(doc_type).checklist, answers, partial=False)
 
     def fees(
         self,

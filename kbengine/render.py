@@ -125,3 +125,13 @@ def render_places(kb: KnowledgeBase, doc: DocumentSpec, answers) -> str:
 def render_contacts(kb: KnowledgeBase) -> str:
     sources = _Sources()
     return _join([_section("Контакти ДМС:", (_fact_text(f, sources) for f in kb.contacts)), sources.footer()])
+
+
+def render_preliminary(kb: KnowledgeBase, doc: DocumentSpec, answers) -> Optional[str]:
+    """What is certainly needed already, shown while the remaining questions are asked."""
+    sources = _Sources()
+    facts = kb.certain_checklist(doc.doc_type, answers)
+    if not facts:
+        return None
+    title = f"Ось що точно знадобиться для документа «{doc.short_title}» (повний перелік — після кількох уточнень):"
+    return _join([_section(title, [_fact_text(f, sources) for f in facts], numbered=True), sources.footer()])

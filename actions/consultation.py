@@ -1,0 +1,312 @@
+"""The consultation form: asks only the questions the knowledge base marks as relevant, then sends the checklist."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    ALL_CONSULTATION_SLOTS,
+    CONSULTATION_SLOTS,
+    NAVIGATION_BUTTONS,
+    consultation_answers,
+    knowledge_base,
+    payload,
+    to_bool,
+    to_int,
+    today,
+    valid_doc_type,
+)
+from kbengine.render import render_checklist, render_preliminary
+from kbengine.text import parse_answer
+
+# Intents that mean "not an answer": the form steps aside and the rules handle them.
+NOT_AN_ANSWER = {
+    "back", "start_over", "change_answer", "help", "greet", "goodbye", "thank", "contact_human",
+    "track_document", "unsubscribe", "my_subscriptions", "delete_my_data", "set_expiry_reminder",
+    "ask_fee", "ask_processing_time", "ask_where_to_apply", "start_consultation", "out_of_scope",
+}
+
+MAX_AGE = 120
+
+
+def _latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _latest_entities(tracker: Tracker) -> set:
+    return {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+
+
+class SlotAnswers:
+    """Extraction of free-text answers and validation of every consultation answer (shared by both forms)."""
+
+    def _extract(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != slot or slot in _latest_entities(tracker):
+            return {}
+        if _latest_intent(tracker) in NOT_AN_ANSWER:
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if text.startswith("/"):
+            return {}  # a button payload whose entity did not fit; validation explains
+        question = knowledge_base().question_for(slot, valid_doc_type(tracker.get_slot("doc_type")))
+        value = parse_answer(question, text[:1000])
+        if value is None:
+            if question.type == "number":
+                dispatcher.utter_message(response="utter_age_not_understood")
+            else:
+                dispatcher.utter_message(response="utter_answer_not_understood")
+            return {slot: None}
+        return {slot: value}
+
+    async def extract_doc_type(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return self._extract("doc_type", dispatcher, tracker)
+
+    def _validate_choice(self, slot: str, value: Any, dispatcher, tracker) -> Dict[Text, Any]:
+        if value is None:
+            return {slot: None}
+        question = knowledge_base().question_for(slot, valid_doc_type(tracker.get_slot("doc_type")))
+        if question.type == "boolean":
+            value = to_bool(value)
+        if value is None or question.option(value) is None:
+            dispatcher.utter_message(response="utter_answer_not_understood")
+            return {slot: None}
+        return {slot: value}
+
+    def validate_doc_type(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if value is None:
+            return {"doc_type": None}
+        if valid_doc_type(value) is None:
+            dispatcher.utter_message(response="utter_answer_not_understood")
+            return {"doc_type": None}
+        return {"doc_type": value}
+
+
+class ValidateConsultationForm(SlotAnswers, FormValidationAction):
+    def name(self) -> Text:
+        return "validate_consultation_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        doc_type = valid_doc_type(tracker.get_slot("doc_type"))
+        return knowledge_base().required_slots(doc_type, consultation_answers(tracker))
+
+    async def extract_reason(self, dispatcher, tracker, domain):
+        return self._extract("reason", dispatcher, tracker)
+
+    async def extract_age(self, dispatcher, tracker, domain):
+        return self._extract("age", dispatcher, tracker)
+
+    async def extract_idp(self, dispatcher, tracker, domain):
+        return self._extract("idp", dispatcher, tracker)
+
+    async def extract_location(self, dispatcher, tracker, domain):
+        return self._extract("location", dispatcher, tracker)
+
+    async def extract_passport_issued_in(self, dispatcher, tracker, domain):
+        return self._extract("passport_issued_in", dispatcher, tracker)
+
+    async def extract_residence_ground(self, dispatcher, tracker, domain):
+        return self._extract("residence_ground", dispatcher, tracker)
+
+    def validate_reason(self, value, dispatcher, tracker, domain):
+        return self._validate_choice("reason", value, dispatcher, tracker)
+
+    def validate_idp(self, value, dispatcher, tracker, domain):
+        return self._validate_choice("idp", value, dispatcher, tracker)
+
+    def validate_location(self, value, dispatcher, tracker, domain):
+        return self._validate_choice("location", value, dispatcher, tracker)
+
+    def validate_passport_issued_in(self, value, dispatcher, tracker, domain):
+        return self._validate_choice("passport_issued_in", value, dispatcher, tracker)
+
+    def validate_residence_ground(self, value, dispatcher, tracker, domain):
+        return self._validate_choice("residence_ground", value, dispatcher, tracker)
+
+    def validate_age(self, value, dispatcher, tracker, domain):
+        if value is None:
+            return {"age": None}
+        age = to_int(value)
+        if age is None:
+            dispatcher.utter_message(response="utter_age_not_understood")
+            return {"age": None}
+        if not 0 <= age <= MAX_AGE:
+            dispatcher.utter_message(response="utter_age_out_of_range")
+            return {"age": None}
+        return {"age": age}
+
+
+class AskQuestion(Action, ABC):
+    """Asks one consultation question with its answer buttons, worded as in kb/questions.yml."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        ...
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        kb = knowledge_base()
+        doc_type = valid_doc_type(tracker.get_slot("doc_type"))
+        question = kb.question_for(self.slot, doc_type)
+        if question.type == "number":
+            pairs = kb.document(doc_type).age_buttons if doc_type else ()
+            buttons = [{"title": label, "payload": payload("inform", age=str(value))} for label, value in pairs]
+        else:
+            buttons = [
+                {"title": o.label, "payload": payload("inform", **{self.slot: str(o.value).lower()})}
+                for o in question.options
+            ]
+        if self.slot != "doc_type":
+            buttons += NAVIGATION_BUTTONS
+        dispatcher.utter_message(text=question.prompt, buttons=buttons)
+        return []
+
+
+class AskDocType(AskQuestion):
+    slot = "doc_type"
+
+
+class AskReason(AskQuestion):
+    slot = "reason"
+
+
+class AskAge(AskQuestion):
+    slot = "age"
+
+
+class AskIdp(AskQuestion):
+    slot = "idp"
+
+
+class AskLocation(AskQuestion):
+    slot = "location"
+
+
+class AskPassportIssuedIn(AskQuestion):
+    slot = "passport_issued_in"
+
+
+class AskResidenceGround(AskQuestion):
+    slot = "residence_ground"
+
+
+class ActionStartConsultation(Action):
+    """A new consultation keeps only what the user said in this very message («закордонний дитині 5 років»)."""
+
+    def name(self) -> Text:
+        return "action_start_consultation"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        said_now = _latest_entities(tracker)
+        events = [SlotSet(slot, None) for slot in ALL_CONSULTATION_SLOTS if slot not in said_now and tracker.get_slot(slot) is not None]
+        doc_type = valid_doc_type(tracker.get_slot("doc_type")) if "doc_type" in said_now else None
+        if doc_type:
+            kb = knowledge_base()
+            answers = {k: v for k, v in consultation_answers(tracker).items() if k in said_now}
+            # A question that already named the circumstances gets the certain part of the list at once.
+            if answers and kb.missing_slots(doc_type, answers):
+                text = render_preliminary(kb, kb.document(doc_type), answers)
+                if text:
+                    dispatcher.utter_message(text=text)
+        return events
+
+
+class ActionConsultationAnswer(Action):
+    def name(self) -> Text:
+        return "action_consultation_answer"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        kb = knowledge_base()
+        doc_type = valid_doc_type(tracker.get_slot("doc_type"))
+        if doc_type is None:
+            dispatcher.utter_message(response="utter_answer_not_understood")
+            return []
+        answers = consultation_answers(tracker)
+        missing = kb.missing_slots(doc_type, answers)
+        if missing:  # reached without the form (e.g. a story cut short): say what is still needed
+            dispatcher.utter_message(text=kb.question_for(missing[0], doc_type).prompt)
+            return [FollowupAction("consultation_form")]
+        result = kb.compose(doc_type, answers, today())
+        buttons = [
+            {"title": "✏️ Змінити відповідь", "payload": "/change_answer"},
+            {"title": "🔄 Почати спочатку", "payload": "/start_over"},
+            {"title": "📦 Відстежити документ", "payload": "/track_document"},
+            {"title": "🏠 Головне меню", "payload": "/help"},
+        ]
+        dispatcher.utter_message(text=render_checklist(result, kb), buttons=buttons)
+        return []
+
+
+def _answered_in_order(tracker: Tracker) -> List[str]:
+    """Consultation slots that hold a value, most recently set last."""
+    order: List[str] = []
+    for event in tracker.events:
+        if event.get("event") == "slot" and event.get("name") in ALL_CONSULTATION_SLOTS:
+            name = event["name"]
+            if name in order:
+                order.remove(name)
+            if event.get("value") is not None:
+                order.append(name)
+    return [s for s in order if tracker.get_slot(s) is not None]
+
+
+class ActionConsultationBack(Action):
+    def name(self) -> Text:
+        return "action_consultation_back"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        answered = _answered_in_order(tracker)
+        if not answered:
+            dispatcher.utter_message(response="utter_back_at_start")
+            return []
+        dispatcher.utter_message(response="utter_back")
+        return [SlotSet(answered[-1], None), SlotSet("requested_slot", None)]
+
+
+class ActionStartOver(Action):
+    def name(self) -> Text:
+        return "action_start_over"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        dispatcher.utter_message(response="utter_start_over")
+        slots = [*ALL_CONSULTATION_SLOTS, "urgency", "topic", "change_slot", "requested_slot"]
+        return [SlotSet(slot, None) for slot in slots]
+
+
+class ActionChangeAnswer(Action):
+    def name(self) -> Text:
+        return "action_change_answer"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        kb = knowledge_base()
+        answered = [s for s in ALL_CONSULTATION_SLOTS if tracker.get_slot(s) is not None]
+        chosen = tracker.get_slot("change_slot")
+        if chosen in answered:
+            return [SlotSet(chosen, None), SlotSet("change_slot", None), SlotSet("requested_slot", None)]
+        if not answered:
+            dispatcher.utter_message(response="utter_back_at_start")
+            return [SlotSet("change_slot", None)]
+        doc_type = valid_doc_type(tracker.get_slot("doc_type"))
+        answers = consultation_answers(tracker)
+        buttons = []
+        for slot in kb.required_slots(doc_type, answers):
+            value = tracker.get_slot(slot)
+            if value is None:
+                continue
+            question = kb.question_for(slot, doc_type)
+            if question.type == "number":
+                shown = f"вік {to_int(value)}"
+            else:
+                option = question.option(to_bool(value) if question.type == "boolean" else value)
+                shown = option.label if option else str(value)
+            buttons.append({"title": f"Змінити: {shown}", "payload": payload("change_answer", change_slot=slot)})
+        dispatcher.utter_message(response="utter_which_answer", buttons=buttons + NAVIGATION_BUTTONS[1:])
+        # Wait for the choice instead of running the form, which would just repeat the checklist.
+        return [SlotSet("change_slot", None), FollowupAction("action_listen")]

@@ -1,0 +1,216 @@
+"""Actions return exactly these events (financial-demo style): the dialogue depends on them."""
+import pytest
+from rasa_sdk.events import FollowupAction, SlotSet
+
+from actions.consultation import (
+    ActionChangeAnswer,
+    ActionConsultationAnswer,
+    ActionConsultationBack,
+    ActionStartConsultation,
+    ActionStartOver,
+    AskAge,
+    AskReason,
+    ValidateConsultationForm,
+)
+from actions.facts import ActionAnswerTopic, ActionContacts
+from tests.actions.conftest import make_tracker
+
+
+def responses(dispatcher):
+    return [m.get("response") for m in dispatcher.messages]
+
+
+def texts(dispatcher):
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+async def run_form(dispatcher, domain, **kwargs):
+    return await ValidateConsultationForm().run(dispatcher, make_tracker(**kwargs), domain)
+
+
+async def test_free_text_answer_is_recognised_and_next_question_requested(dispatcher, domain):
+    events = await run_form(dispatcher, domain, slots={"doc_type": "id_card", "requested_slot": "reason"}, text="вкрали")
+    assert events == [SlotSet("reason", "stolen"), SlotSet("requested_slot", "location")]
+    assert dispatcher.messages == []
+
+
+async def test_first_issue_asks_age_next(dispatcher, domain):
+    events = await run_form(
+        dispatcher, domain, slots={"doc_type": "id_card", "requested_slot": "reason"}, extracted={"reason": "first_issue"},
+        text="/inform", entities=[{"entity": "reason", "value": "first_issue"}],
+    )
+    assert events == [SlotSet("reason", "first_issue"), SlotSet("requested_slot", "age")]
+
+
+@pytest.mark.parametrize("said", ["мені -3", "200", "мені 200 років"])
+async def test_impossible_age_is_refused_politely_and_asked_again(dispatcher, domain, said):
+    slots = {"doc_type": "id_card", "reason": "first_issue", "requested_slot": "age"}
+    events = await run_form(dispatcher, domain, slots=slots, text=said)
+    assert events == [SlotSet("age", None), SlotSet("requested_slot", "age")]
+    assert responses(dispatcher) == ["utter_age_out_of_range"]
+
+
+async def test_age_in_words(dispatcher, domain):
+    slots = {"doc_type": "foreign_passport", "reason": "first_issue", "requested_slot": "age"}
+    events = await run_form(dispatcher, domain, slots=slots, text="дитині п’ять років")
+    assert events == [SlotSet("age", 5), SlotSet("requested_slot", "location")]
+
+
+async def test_entity_age_string_becomes_number(dispatcher, domain):
+    slots = {"doc_type": "id_card", "reason": "first_issue", "requested_slot": "age"}
+    events = await run_form(dispatcher, domain, slots=slots, text="мені 15", entities=[{"entity": "age", "value": "15"}],
+                            extracted={"age": "15"})
+    assert events == [SlotSet("age", 15), SlotSet("requested_slot", "idp")]
+
+
+async def test_unknown_button_value_is_refused(dispatcher, domain):
+    slots = {"doc_type": "foreign_passport", "requested_slot": "reason"}
+    events = await run_form(
+        dispatcher, domain, slots=slots, text='/inform{"reason":"booklet_exchange"}',
+        entities=[{"entity": "reason", "value": "booklet_exchange"}], extracted={"reason": "booklet_exchange"},
+    )
+    # booklet exchange exists for the ID-card only
+    assert events == [SlotSet("reason", None), SlotSet("requested_slot", "reason")]
+    assert responses(dispatcher) == ["utter_answer_not_understood"]
+
+
+@pytest.mark.parametrize("said", ["абракадабра", "", "ы" * 5000])
+async def test_answer_that_fits_no_option(dispatcher, domain, said):
+    slots = {"doc_type": "id_card", "requested_slot": "reason"}
+    events = await run_form(dispatcher, domain, slots=slots, text=said, intent="nlu_fallback")
+    assert events == [SlotSet("reason", None), SlotSet("requested_slot", "reason")]
+    assert responses(dispatcher) == ["utter_answer_not_understood"]
+
+
+async def test_navigation_intent_is_left_to_the_rules(dispatcher, domain):
+    slots = {"doc_type": "id_card", "requested_slot": "reason"}
+    events = await run_form(dispatcher, domain, slots=slots, text="назад", intent="back")
+    # only the requested slot: Rasa then rejects the form and the `back` rule runs
+    assert events == [SlotSet("requested_slot", "reason")]
+    assert dispatcher.messages == []
+
+
+async def test_idp_yes_no(dispatcher, domain):
+    slots = {"doc_type": "id_card", "reason": "first_issue", "age": 14, "requested_slot": "idp"}
+    events = await run_form(dispatcher, domain, slots=slots, text="так, я переселенець")
+    assert events == [SlotSet("idp", True), SlotSet("requested_slot", "location")]
+
+
+async def test_all_answered_ends_form(dispatcher, domain):
+    slots = {"doc_type": "id_card", "reason": "expired", "requested_slot": "location"}
+    events = await run_form(dispatcher, domain, slots=slots, text="я за кордоном")
+    assert events == [SlotSet("location", "abroad"), SlotSet("requested_slot", None)]
+
+
+async def test_id_under_14_ends_form_early(dispatcher, domain):
+    slots = {"doc_type": "id_card", "reason": "first_issue", "requested_slot": "age"}
+    events = await run_form(dispatcher, domain, slots=slots, text="дитині 10 років")
+    assert events == [SlotSet("age", 10), SlotSet("requested_slot", None)]
+
+
+async def test_ask_reason_offers_only_this_documents_options(dispatcher, domain):
+    events = await AskReason().run(dispatcher, make_tracker(slots={"doc_type": "foreign_passport"}), domain)
+    assert events == []
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert '/inform{"reason":"stolen"}' in payloads
+    assert not any("booklet_exchange" in p for p in payloads)
+    assert "/back" in payloads and "/start_over" in payloads
+
+
+async def test_ask_age_buttons_come_from_the_document(dispatcher, domain):
+    await AskAge().run(dispatcher, make_tracker(slots={"doc_type": "foreign_passport"}), domain)
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert titles[:2] == ["До 12 років", "12–13 років"]
+
+
+async def test_start_keeps_only_what_this_message_said_and_shows_certain_items(dispatcher, domain):
+    tracker = make_tracker(
+        slots={"doc_type": "id_card", "reason": "first_issue", "age": "14", "location": "abroad", "idp": True},
+        text="Які документи потрібні для ID-картки вперше, мені 14",
+        intent="ask_documents",
+        entities=[{"entity": "doc_type", "value": "id_card"}, {"entity": "reason", "value": "first_issue"},
+                  {"entity": "age", "value": "14"}],
+        active_loop=None,
+    )
+    events = await ActionStartConsultation().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("idp", None), SlotSet("location", None)]
+    assert "свідоцтво про народження" in texts(dispatcher)
+
+
+async def test_answer_composes_checklist_with_fee_and_sources(dispatcher, domain):
+    slots = {"doc_type": "id_card", "reason": "stolen", "location": "ukraine", "passport_issued_in": "ukraine"}
+    events = await ActionConsultationAnswer().run(dispatcher, make_tracker(slots=slots, active_loop=None), domain)
+    assert events == []
+    text = texts(dispatcher)
+    assert "витяг з Єдиного реєстру досудових розслідувань" in text
+    assert "618 грн" in text and "988 грн" in text
+    assert "Джерела" in text and "станом на" in text
+
+
+async def test_back_clears_the_latest_answer(dispatcher, domain):
+    events_so_far = [
+        {"event": "slot", "name": "doc_type", "value": "id_card"},
+        {"event": "slot", "name": "reason", "value": "first_issue"},
+        {"event": "slot", "name": "age", "value": 15},
+    ]
+    tracker = make_tracker(
+        slots={"doc_type": "id_card", "reason": "first_issue", "age": 15, "requested_slot": "idp"},
+        text="назад", intent="back", events=events_so_far,
+    )
+    events = await ActionConsultationBack().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("age", None), SlotSet("requested_slot", None)]
+    assert responses(dispatcher) == ["utter_back"]
+
+
+async def test_back_at_the_start(dispatcher, domain):
+    events = await ActionConsultationBack().run(dispatcher, make_tracker(text="назад", intent="back"), domain)
+    assert events == []
+    assert responses(dispatcher) == ["utter_back_at_start"]
+
+
+async def test_start_over_clears_everything(dispatcher, domain):
+    tracker = make_tracker(slots={"doc_type": "id_card", "reason": "lost"}, intent="start_over")
+    events = await ActionStartOver().run(dispatcher, tracker, domain)
+    assert SlotSet("doc_type", None) in events and SlotSet("reason", None) in events
+    assert all(e["value"] is None for e in events)
+
+
+async def test_change_answer_with_a_chosen_question(dispatcher, domain):
+    tracker = make_tracker(slots={"doc_type": "id_card", "reason": "first_issue", "age": 15, "change_slot": "age"},
+                           intent="change_answer", active_loop=None)
+    events = await ActionChangeAnswer().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("age", None), SlotSet("change_slot", None), SlotSet("requested_slot", None)]
+
+
+async def test_change_answer_offers_the_answered_questions(dispatcher, domain):
+    tracker = make_tracker(slots={"doc_type": "id_card", "reason": "first_issue", "age": 15},
+                           intent="change_answer", active_loop=None)
+    events = await ActionChangeAnswer().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("change_slot", None), FollowupAction("action_listen")]
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert '/change_answer{"change_slot":"age"}' in payloads
+    assert '/change_answer{"change_slot":"reason"}' in payloads
+
+
+async def test_fee_question_urgent(dispatcher, domain):
+    tracker = make_tracker(slots={"doc_type": "id_card", "topic": "fee", "urgency": "urgent"},
+                           text="скільки коштує ID-картка терміново", intent="ask_fee", active_loop=None)
+    events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("topic", None), SlotSet("urgency", None)]
+    text = texts(dispatcher)
+    assert "988 грн" in text and "618 грн" not in text
+
+
+async def test_where_to_apply_abroad(dispatcher, domain):
+    tracker = make_tracker(slots={"doc_type": "id_card", "topic": "where_to_apply", "location": "abroad"},
+                           intent="ask_where_to_apply", active_loop=None)
+    await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    text = texts(dispatcher)
+    assert "ДП «Документ»" in text and "електронну чергу" not in text
+
+
+async def test_contacts_come_from_the_knowledge_base(dispatcher, domain):
+    events = await ActionContacts().run(dispatcher, make_tracker(intent="contact_human", active_loop=None), domain)
+    assert events == []
+    assert "https://dmsu.gov.ua" in texts(dispatcher)
+    assert "1545" in texts(dispatcher)
