@@ -22,16 +22,17 @@ from sanic.response import HTTPResponse
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
     ReplyKeyboardMarkup,
     Update,
+    User,
 )
-from telegram import Bot
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import BadRequest, InvalidToken
 from telegram.request import HTTPXRequest
 
 from connectors import telegram_texts as texts
@@ -262,7 +263,7 @@ class TelegramService:
                 await self._reply(chat_id, texts.MENU_SHOWN)
             text = COMMAND_PAYLOADS[command]
         self.buttons.advance(chat_id)
-        await self._to_rasa(chat_id, text, msg, on_new_message)
+        await self._to_rasa(chat_id, text, msg.message_id, msg.from_user, on_new_message)
         return "rasa"
 
     async def _on_group_message(self, msg: Message) -> str:
@@ -295,7 +296,9 @@ class TelegramService:
         await self._answer_query(query.id, None)
         if msg:
             await self._mark_chosen(chat_id, msg, ref.title)
-        await self._to_rasa(chat_id, ref.payload, update.effective_message, on_new_message)
+        await self._to_rasa(
+            chat_id, ref.payload, msg.message_id if msg else None, query.from_user, on_new_message
+        )
         return "rasa"
 
     async def _answer_query(self, query_id: str, text: Optional[str]) -> None:
@@ -346,13 +349,17 @@ class TelegramService:
         await self._remove_keyboard(chat_id, msg.message_id)
 
     async def _to_rasa(
-        self, chat_id: str, text: str, msg: Any, on_new_message: OnNewMessage
+        self,
+        chat_id: str,
+        text: str,
+        message_id: Optional[int],
+        user: Optional[User],
+        on_new_message: OnNewMessage,
     ) -> None:
-        metadata: Dict[str, Any] = {"telegram": {"chat_id": chat_id}}
-        if isinstance(msg, Message):
-            metadata["telegram"]["message_id"] = msg.message_id
-            if msg.from_user and msg.from_user.language_code:
-                metadata["telegram"]["language_code"] = msg.from_user.language_code
+        # No names or usernames: the tracker store only needs what routing needs.
+        metadata: Dict[str, Any] = {"telegram": {"chat_id": chat_id, "message_id": message_id}}
+        if user and user.language_code:
+            metadata["telegram"]["language_code"] = user.language_code
         output = TelegramOutput(self)
         try:
             await on_new_message(

@@ -124,7 +124,8 @@ class FakeBotApi:
             found = [c for c in self.find(method, **where) if c.status == 200]
             if len(found) >= count:
                 return found
-            time.sleep(0.05)
+            with self._lock:
+                self._lock.wait(min(0.05, max(deadline - time.monotonic(), 0)))
         raise AssertionError(
             f"expected {count} successful {method} {where}, got "
             f"{[(c.method, c.status, c.params) for c in self.calls][-15:]}"
@@ -147,6 +148,7 @@ class FakeBotApi:
         call.status, call.response = status, payload
         with self._lock:
             self.calls.append(call)
+            self._lock.notify_all()
         self._send(req, status, payload)
 
     @staticmethod
