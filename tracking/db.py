@@ -43,6 +43,8 @@ def make_engine(url: Optional[str] = None) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # WAL + NORMAL survives a process crash (our failure model); only power loss may drop the last commit.
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
             # Let SQLAlchemy issue BEGIN itself so writers take the lock up front.
@@ -65,6 +67,10 @@ def upgrade(engine_or_url=None) -> None:  # type: ignore[no-untyped-def]
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     engine = engine_or_url if isinstance(engine_or_url, Engine) else make_engine(engine_or_url)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several processes start at once (action server, notifier): one migrates, others wait.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(724201)")
+        # On SQLite the BEGIN IMMEDIATE of make_engine serialises concurrent upgrades.
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -168,5 +168,7 @@ class Notifier:
             log.warning("%s: outbox %s failed (%s), now %s", self.name, row.id, exc, state)
             return
         ok = await asyncio.to_thread(self.store.mark_sent, row.id, row.token)
-        if not ok:
+        if ok:
+            log.info("%s: sent outbox %s (attempt %d)", self.name, row.id, row.attempts)
+        else:
             log.warning("%s: outbox %s claim was lost before marking sent", self.name, row.id)

@@ -24,6 +24,8 @@ from tracking.stages import (
 log = logging.getLogger(__name__)
 
 STATUS_INTENT = "EXTERNAL_status_changed"
+# Entity names of the pushed event; deliberately not `doc_type`, which would fill the consultation slot.
+EVENT_DOC_TYPE = "tracked_doc_type"
 
 
 def utcnow() -> dt.datetime:
@@ -173,7 +175,7 @@ class TrackingStore:
                 s.add(OutboxMessage(
                     idempotency_key=key, chat_id=sub.chat_id, channel=sub.channel,
                     intent=STATUS_INTENT,
-                    entities={"stage": stage, "doc_type": app.doc_type,
+                    entities={"stage": stage, "tracked_doc_type": app.doc_type,
                               "number_masked": app.number_masked, "notification_key": key},
                     status="pending", attempts=0, next_attempt_at=now, event_at=now, created_at=now))
                 queued += 1
@@ -314,8 +316,8 @@ class TrackingStore:
                 now = utcnow()
                 s.add(OutboxMessage(
                     idempotency_key=key, chat_id=r.chat_id, channel=r.channel, intent=STATUS_INTENT,
-                    entities={"stage": r.kind, "doc_type": r.doc_type,
-                              "expiry_date": r.expiry_date.strftime("%d.%m.%Y"), "notification_key": key},
+                    entities={"stage": r.kind, "tracked_doc_type": r.doc_type,
+                              "reminder_date": r.expiry_date.strftime("%d.%m.%Y"), "notification_key": key},
                     status="pending", attempts=0, next_attempt_at=now, event_at=now, created_at=now))
                 n += 1
             return n

@@ -149,3 +149,61 @@ class FakeRasa:
     def keys(self) -> List[str]:
         with self._lock:
             return [e["notification_key"] for _, _, e in self.delivered]
+
+
+class CallbackReceiver:
+    """What Rasa's callback channel posts: one JSON body per bot message."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/bot"
+        self.messages: List[Dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._thread: Optional[threading.Thread] = None
+
+    async def _post(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        with self._lock:
+            self.messages.append(body)
+        return web.Response(text="ok")
+
+    def start(self) -> "CallbackReceiver":
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self._loop)
+            app = web.Application()
+            app.router.add_post("/bot", self._post)
+            runner = web.AppRunner(app, access_log=None)
+            self._loop.run_until_complete(runner.setup())
+            self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
+            ready.set()
+            self._loop.run_forever()
+            self._loop.run_until_complete(runner.cleanup())
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("callback receiver did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def texts_for(self, recipient: str) -> List[str]:
+        with self._lock:
+            return [m.get("text") or "" for m in self.messages if m.get("recipient_id") == recipient]
+
+    def wait_for(self, recipient: str, count: int, timeout: float) -> List[str]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            texts = self.texts_for(recipient)
+            if len(texts) >= count:
+                return texts
+            time.sleep(0.1)
+        return self.texts_for(recipient)

@@ -1,0 +1,374 @@
+"""Tracking dialogue: status lookup, subscribe, notifications, unsubscribe, reminders, delete my data."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from tracking.reminders import last_day_to_apply_exchange
+from tracking.stages import (
+    DOC_TYPE_NAMES_UK, DOC_TYPES, REMINDER_STAGES, STAGES, TERMINAL_STAGES, find_number_in_text,
+    mask_number, normalize_number,
+)
+
+log = logging.getLogger(__name__)
+
+_store = None
+_store_lock = threading.Lock()
+
+
+def get_store():  # type: ignore[no-untyped-def]
+    """The tracking store, opened (and migrated) on first use."""
+    global _store
+    with _store_lock:
+        if _store is None:
+            from tracking.store import TrackingStore
+
+            _store = TrackingStore()
+        return _store
+
+
+def _entities(tracker: Tracker) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for ent in tracker.latest_message.get("entities") or []:
+        out.setdefault(ent.get("entity"), ent.get("value"))
+    return out
+
+
+def _doc_name(doc_type: Optional[str]) -> str:
+    name = DOC_TYPE_NAMES_UK.get(doc_type or "", "документ")
+    return name[:1].upper() + name[1:]
+
+
+def _channel(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def _fmt(day: dt.date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _stage_message(dispatcher: CollectingDispatcher, stage: str, doc_type: str, masked: str,
+                   extra: Optional[Dict[str, str]] = None) -> None:
+    dispatcher.utter_message(response=f"utter_tracking_stage_{stage}", doc_name=_doc_name(doc_type),
+                             number=masked, **(extra or {}))
+
+
+class ActionTrackingStart(Action):
+    """Takes the document type and number from the first message so the form asks only for the rest."""
+
+    def name(self) -> Text:
+        return "action_tracking_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        ents = _entities(tracker)
+        doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
+        raw = ents.get("document_number")
+        base = normalize_number(str(raw)) if raw else None
+        if base is None:
+            base = find_number_in_text(tracker.latest_message.get("text") or "")
+        return [SlotSet("tracking_doc_type", doc_type),
+                SlotSet("document_number", base.normalized if base else None),
+                SlotSet("tracking_offer_open", False)]
+
+
+class ValidateTrackingForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_tracking_form"
+
+    def validate_tracking_doc_type(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        if value in DOC_TYPES:
+            return {"tracking_doc_type": value}
+        dispatcher.utter_message(response="utter_tracking_bad_doc_type")
+        return {"tracking_doc_type": None}
+
+    def validate_document_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "")
+        base = normalize_number(text) or find_number_in_text(text)
+        if base is not None:
+            return {"document_number": base.normalized}
+        shown = text if len(text) <= 30 else text[:27] + "…"
+        dispatcher.utter_message(response="utter_tracking_bad_number", value=shown)
+        return {"document_number": None}
+
+
+class ActionTrackingStatus(Action):
+    """Shows the current stage (lookups are tied to this chat and rate-limited) and offers a subscription."""
+
+    def name(self) -> Text:
+        return "action_tracking_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        doc_type = tracker.get_slot("tracking_doc_type")
+        base = normalize_number(tracker.get_slot("document_number") or "")
+        if doc_type not in DOC_TYPES or base is None:
+            dispatcher.utter_message(response="utter_ask_tracking_form_document_number")
+            return [SlotSet("document_number", None)]
+        store = get_store()
+        try:
+            result = store.lookup(tracker.sender_id, doc_type, base.normalized)
+            subscribed = any(s.doc_type == doc_type and s.masked == base.masked
+                             for s in store.list_subscriptions(tracker.sender_id))
+        except Exception:  # the user gets an answer even when the database is down
+            log.exception("tracking lookup failed")
+            dispatcher.utter_message(response="utter_tracking_error")
+            return [SlotSet("document_number", None)]
+        if not result.allowed:
+            dispatcher.utter_message(response="utter_tracking_rate_limited", minutes=result.retry_after_minutes)
+            return [SlotSet("document_number", None)]
+        app = result.application
+        stage = app.stage if app and app.stage else "not_found"
+        dispatcher.utter_message(response="utter_tracking_current")
+        _stage_message(dispatcher, stage, doc_type, base.masked)
+        if subscribed:
+            dispatcher.utter_message(response="utter_tracking_already_subscribed")
+            return [SlotSet("document_number", None), SlotSet("tracking_offer_open", False)]
+        if stage in TERMINAL_STAGES:
+            return [SlotSet("document_number", None), SlotSet("tracking_offer_open", False)]
+        dispatcher.utter_message(response="utter_tracking_offer_subscribe")
+        return [SlotSet("tracking_offer_open", True)]
+
+
+class ActionTrackingSubscribe(Action):
+    def name(self) -> Text:
+        return "action_tracking_subscribe"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        doc_type = tracker.get_slot("tracking_doc_type")
+        base = normalize_number(tracker.get_slot("document_number") or "")
+        if not tracker.get_slot("tracking_offer_open") or doc_type not in DOC_TYPES or base is None:
+            dispatcher.utter_message(response="utter_tracking_nothing_to_confirm")
+            return []
+        try:
+            _, created = get_store().subscribe(tracker.sender_id, _channel(tracker), doc_type, base.normalized)
+        except Exception:
+            log.exception("subscribe failed")
+            dispatcher.utter_message(response="utter_tracking_error")
+            return []
+        dispatcher.utter_message(response="utter_tracking_subscribed" if created
+                                 else "utter_tracking_already_subscribed")
+        # The number is not needed in the conversation any more.
+        return [SlotSet("document_number", None), SlotSet("tracking_offer_open", False)]
+
+
+class ActionTrackingDecline(Action):
+    def name(self) -> Text:
+        return "action_tracking_decline"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        dispatcher.utter_message(response="utter_tracking_not_subscribed")
+        return [SlotSet("document_number", None), SlotSet("tracking_offer_open", False)]
+
+
+class ActionTrackingNotify(Action):
+    """Renders a pushed stage change (EXTERNAL_status_changed) with the stage's response.
+
+    Also the last guard against a duplicate: an event whose notification key is already in this
+    conversation produces no message.
+    """
+
+    def name(self) -> Text:
+        return "action_tracking_notify"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        ents = _entities(tracker)
+        stage = ents.get("stage")
+        key = ents.get("notification_key")
+        if key and _count_key(tracker, key) > 1:
+            log.info("duplicate notification %s suppressed", key)
+            return []
+        doc_type = ents.get("tracked_doc_type")
+        if stage in REMINDER_STAGES:
+            extra = {"date": str(ents.get("reminder_date") or "")}
+            try:
+                expiry = dt.datetime.strptime(extra["date"], "%d.%m.%Y").date()
+                extra["deadline"] = _fmt(last_day_to_apply_exchange(expiry))
+            except ValueError:
+                extra["deadline"] = "—"
+            dispatcher.utter_message(response=f"utter_tracking_stage_{stage}", doc_name=_doc_name(doc_type),
+                                     **extra)
+        elif stage in STAGES:
+            _stage_message(dispatcher, stage, doc_type, str(ents.get("number_masked") or ""))
+        else:
+            log.warning("notification with unknown stage %r ignored", stage)
+        return []
+
+
+def _count_key(tracker: Tracker, key: str) -> int:
+    n = 0
+    for ev in tracker.events:
+        if ev.get("event") != "user":
+            continue
+        for ent in (ev.get("parse_data") or {}).get("entities") or []:
+            if ent.get("entity") == "notification_key" and ent.get("value") == key:
+                n += 1
+    return n
+
+
+class ActionTrackingList(Action):
+    def name(self) -> Text:
+        return "action_tracking_list"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        store = get_store()
+        subs = store.list_subscriptions(tracker.sender_id)
+        reminders = store.list_reminders(tracker.sender_id)
+        if not subs and not reminders:
+            dispatcher.utter_message(response="utter_tracking_no_subscriptions")
+            return []
+        if subs:
+            items = "\n".join(
+                f"• {_doc_name(s.doc_type)} (за документом {s.masked}) — "
+                f"{STAGE_SHORT_UK.get(s.stage or 'not_found', s.stage)}" for s in subs)
+            buttons = [{"title": "Відписатися", "payload": "/unsubscribe"}]
+            dispatcher.utter_message(response="utter_tracking_subscriptions", items=items, buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_tracking_no_subscriptions")
+        if reminders:
+            items = "\n".join(f"• {_doc_name(r.doc_type)}: {_fmt(r.remind_on)}" for r in reminders)
+            dispatcher.utter_message(response="utter_tracking_reminders", items=items)
+        return []
+
+
+STAGE_SHORT_UK = {
+    "submitted": "документи прийнято, перевірка даних",
+    "approved_for_personalization": "дозвіл на персоналізацію",
+    "sent_to_personalization": "у центрі персоналізації",
+    "personalized_shipped": "виготовлено, в дорозі до підрозділу",
+    "arrived": "прибув, можна забрати",
+    "issued": "видано",
+    "not_found": "даних ще немає",
+    "suspended": "призупинено",
+    "refused": "відмовлено",
+}
+
+_ALL_WORDS = re.compile(r"\b(усі|усіх|всі|всіх|все|усе|all|everything|всех|от всего)\b", re.I)
+
+
+class ActionTrackingUnsubscribe(Action):
+    def name(self) -> Text:
+        return "action_tracking_unsubscribe"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        store = get_store()
+        subs = store.list_subscriptions(tracker.sender_id)
+        if not subs:
+            dispatcher.utter_message(response="utter_tracking_no_subscriptions")
+            return []
+        ents = _entities(tracker)
+        target = str(ents.get("document_number") or "")
+        doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
+        chosen = subs
+        if target == "all" or _ALL_WORDS.search(tracker.latest_message.get("text") or ""):
+            chosen = subs
+        elif target or doc_type:
+            base = normalize_number(target) if target else None
+            masked = base.masked if base else target
+            chosen = [s for s in subs if (not doc_type or s.doc_type == doc_type)
+                      and (not masked or s.masked == masked)]
+        elif len(subs) > 1:
+            buttons = [{"title": f"{_doc_name(s.doc_type)} ({s.masked})",
+                        "payload": f'/unsubscribe{{"doc_type":"{s.doc_type}","document_number":"{s.masked}"}}'}
+                       for s in subs]
+            buttons.append({"title": "Від усіх", "payload": '/unsubscribe{"document_number":"all"}'})
+            dispatcher.utter_message(response="utter_tracking_unsubscribe_which", buttons=buttons)
+            return []
+        if not chosen:
+            dispatcher.utter_message(response="utter_tracking_no_subscriptions")
+            return []
+        for s in chosen:
+            store.unsubscribe(tracker.sender_id, subscription_id=s.id)
+        items = ", ".join(f"{DOC_TYPE_NAMES_UK[s.doc_type]} ({s.masked})" for s in chosen)
+        dispatcher.utter_message(response="utter_tracking_unsubscribed", items=items)
+        return []
+
+
+class ActionTrackingDeleteAsk(Action):
+    def name(self) -> Text:
+        return "action_tracking_delete_ask"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        dispatcher.utter_message(response="utter_tracking_delete_confirm")
+        return []
+
+
+class ActionTrackingDeleteData(Action):
+    def name(self) -> Text:
+        return "action_tracking_delete_data"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        try:
+            counts = get_store().delete_user_data(tracker.sender_id)
+        except Exception:
+            log.exception("delete_user_data failed")
+            dispatcher.utter_message(response="utter_tracking_error")
+            return []
+        dispatcher.utter_message(response="utter_tracking_deleted", subscriptions=counts["subscriptions"],
+                                 reminders=counts["reminders"])
+        return [SlotSet(name, None) for name in
+                ("tracking_doc_type", "document_number", "tracking_offer_open", "tracking_reminder_doc_type")]
+
+
+_DATE_RE = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def parse_expiry(value: Any, text: str) -> Optional[dt.date]:
+    for source in (str(value or ""), text or ""):
+        m = _DATE_RE.search(source)
+        if not m:
+            continue
+        try:
+            if m.group(1):
+                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            return dt.date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
+        except ValueError:
+            return None
+    return None
+
+
+class ActionTrackingSetReminder(Action):
+    def name(self) -> Text:
+        return "action_tracking_set_reminder"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        ents = _entities(tracker)
+        text = tracker.latest_message.get("text") or ""
+        doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else \
+            tracker.get_slot("tracking_reminder_doc_type")
+        expiry = parse_expiry(ents.get("expiry_date"), text)
+        has_date_like = bool(ents.get("expiry_date")) or bool(re.search(r"\d{1,4}[./-]\d{1,2}", text))
+        today = dt.date.today()
+        pending = tracker.get_slot("tracking_reminder_doc_type")
+        if tracker.get_intent_of_latest_message() == "inform" and not pending and not has_date_like:
+            # An unrelated answer after a finished reminder dialogue: let the user choose again.
+            dispatcher.utter_message(response="utter_default")
+            return []
+        if has_date_like and (expiry is None or expiry <= today or expiry.year > today.year + 30):
+            dispatcher.utter_message(response="utter_tracking_reminder_bad_date",
+                                     value=str(ents.get("expiry_date") or text)[:30])
+            return [SlotSet("tracking_reminder_doc_type", doc_type)]
+        if doc_type not in DOC_TYPES:
+            date_part = f',"expiry_date":"{_fmt(expiry)}"' if expiry else ""
+            buttons = [{"title": DOC_TYPE_NAMES_UK[d][:1].upper() + DOC_TYPE_NAMES_UK[d][1:],
+                        "payload": f'/set_expiry_reminder{{"doc_type":"{d}"{date_part}}}'} for d in DOC_TYPES]
+            dispatcher.utter_message(response="utter_tracking_reminder_which_doc", buttons=buttons)
+            return []
+        if expiry is None:
+            dispatcher.utter_message(response="utter_tracking_reminder_ask_date")
+            return [SlotSet("tracking_reminder_doc_type", doc_type)]
+        reminders = get_store().set_expiry_reminder(tracker.sender_id, _channel(tracker), doc_type, expiry, today)
+        dates = " і ".join(
+            f"{_fmt(r.remind_on)} ({'за місяць до закінчення' if r.kind == 'expiry_soon' else 'перед останнім днем подання на обмін'})"
+            for r in reminders)
+        dispatcher.utter_message(response="utter_tracking_reminder_set", doc_name=_doc_name(doc_type),
+                                 date=_fmt(expiry), dates=dates)
+        return [SlotSet("tracking_reminder_doc_type", None)]

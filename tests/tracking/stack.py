@@ -1,0 +1,146 @@
+"""Starts the real processes for end-to-end tests: Rasa, the action server, notifier workers."""
+from __future__ import annotations
+
+import glob
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+import yaml
+
+from tests.tracking.helpers import REPO, CallbackReceiver, wait_port
+
+RASA_PORT = 35005
+ACTIONS_PORT = 35055
+CALLBACK_PORT = 35090
+RASA_URL = f"http://127.0.0.1:{RASA_PORT}"
+BIN = Path(sys.executable).parent
+
+
+def stage_markers() -> Dict[str, str]:
+    """A distinctive piece of each stage's text, read from the domain (not copied into the test)."""
+    domain = yaml.safe_load((Path(REPO) / "domain" / "tracking.yml").read_text(encoding="utf-8"))
+    out = {}
+    for name, variants in domain["responses"].items():
+        if name.startswith("utter_tracking_stage_"):
+            text = variants[0]["text"]
+            out[name[len("utter_tracking_stage_"):]] = text.split("): ", 1)[-1][:30]
+    return out
+
+
+def find_model(request) -> str:  # type: ignore[no-untyped-def]
+    if os.environ.get("TRACKING_TEST_MODEL"):
+        return os.environ["TRACKING_TEST_MODEL"]
+    try:
+        return str(request.getfixturevalue("trained_model"))
+    except Exception as exc:  # noqa: BLE001 - the lead's fixture may not exist yet
+        models = sorted(glob.glob(os.path.join(REPO, "models", "*.tar.gz")), key=os.path.getmtime)
+        if models:
+            return models[-1]
+        raise RuntimeError(f"no trained model (run `make train`): {exc}") from exc
+
+
+def _popen(args: List[str], env: Dict[str, str], log: Path) -> subprocess.Popen:
+    fh = open(log, "ab")
+    return subprocess.Popen(args, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def kill(proc: Optional[subprocess.Popen], sig: int = signal.SIGTERM) -> None:
+    """Stop one process we started (its own process group only)."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+class Stack:
+    def __init__(self, model: str, workdir: Path, db_url: str) -> None:
+        self.model = model
+        self.workdir = workdir
+        self.db_url = db_url
+        self.receiver = CallbackReceiver(CALLBACK_PORT)
+        self.rasa: Optional[subprocess.Popen] = None
+        self.actions: Optional[subprocess.Popen] = None
+        self.notifiers: List[subprocess.Popen] = []
+
+    def env(self, **extra: str) -> Dict[str, str]:
+        env = {**os.environ, "DATABASE_URL": self.db_url, "RASA_URL": RASA_URL,
+               "NOTIFIER_POLL_SECONDS": "0.1", "NOTIFIER_LEASE_SECONDS": "4",
+               "NOTIFIER_TIMEOUT_SECONDS": "3", "NOTIFIER_BACKOFF_SECONDS": "0.5",
+               "STATUS_API_TOKEN": "e2e-token", "PYTHONUNBUFFERED": "1"}
+        env.update(extra)
+        return env
+
+    def start(self) -> "Stack":
+        self.receiver.start()
+        creds = self.workdir / "credentials.yml"
+        creds.write_text(f"rest:\ncallback:\n  url: \"{self.receiver.url}\"\n", encoding="utf-8")
+        endpoints = self.workdir / "endpoints.yml"
+        endpoints.write_text(f"action_endpoint:\n  url: \"http://127.0.0.1:{ACTIONS_PORT}/webhook\"\n",
+                             encoding="utf-8")
+        self.actions = _popen([str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                               "-p", str(ACTIONS_PORT)], self.env(), self.workdir / "actions.log")
+        self.rasa = _popen([str(BIN / "rasa"), "run", "--enable-api", "-m", self.model,
+                            "-p", str(RASA_PORT), "-i", "127.0.0.1", "--credentials", str(creds),
+                            "--endpoints", str(endpoints)], self.env(), self.workdir / "rasa.log")
+        wait_port("127.0.0.1", ACTIONS_PORT, 120, self.actions)
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            if self.rasa.poll() is not None:
+                raise RuntimeError(f"Rasa exited: {(self.workdir / 'rasa.log').read_text()[-3000:]}")
+            try:
+                r = requests.get(f"{RASA_URL}/status", timeout=2)
+                if r.status_code == 200 and r.json().get("model_file"):
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        raise TimeoutError("Rasa did not load the model in time")
+
+    def stop(self) -> None:
+        for p in self.notifiers:
+            kill(p)
+        kill(self.rasa)
+        kill(self.actions)
+        self.receiver.stop()
+
+    def say(self, sender: str, text: str) -> List[str]:
+        r = requests.post(f"{RASA_URL}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                          timeout=60)
+        r.raise_for_status()
+        return [m.get("text") or "" for m in r.json()]
+
+    def tracker(self, sender: str) -> dict:
+        r = requests.get(f"{RASA_URL}/conversations/{sender}/tracker", timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+    def start_notifier(self, db_url: Optional[str] = None, log_name: str = "notifier.log",
+                       **extra: str) -> subprocess.Popen:
+        env = self.env(**extra)
+        if db_url:
+            env["DATABASE_URL"] = db_url
+        p = _popen([sys.executable, "-m", "dmsbot.cli", "serve", "--only", "notifier"], env,
+                   self.workdir / log_name)
+        self.notifiers.append(p)
+        return p
+
+    def dmsbot(self, *args: str, db_url: Optional[str] = None) -> subprocess.CompletedProcess:
+        env = self.env()
+        if db_url:
+            env["DATABASE_URL"] = db_url
+        return subprocess.run([sys.executable, "-m", "dmsbot.cli", *args], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=120)
