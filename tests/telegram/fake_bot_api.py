@@ -54,6 +54,7 @@ class FakeBotApi:
         self._next_message_id = 1000
         self._next_update_id = 5000
         self._server: Optional[ThreadingHTTPServer] = None
+        self._epoch = 0
 
     # ---- control from tests ----------------------------------------------------------
 
@@ -90,6 +91,8 @@ class FakeBotApi:
             self.calls.clear()
             self._updates.clear()
             self._failures.clear()
+            self._epoch += 1  # ends long polls of a server from an earlier test module
+            self._lock.notify_all()
 
     def next_update_id(self) -> int:
         with self._lock:
@@ -143,11 +146,13 @@ class FakeBotApi:
         length = int(req.headers.get("Content-Length") or 0)
         body = req.rfile.read(length) if length else b""
         params = self._parse(req.headers.get("Content-Type", ""), body)
-        call = Call(method, params, time.time())
-        status, payload = self._dispatch(method, params)
-        call.status, call.response = status, payload
+        # recorded on arrival, so a long poll still open at reset() is not counted later
+        call = Call(method, params, time.time(), status=0)
         with self._lock:
             self.calls.append(call)
+        status, payload = self._dispatch(method, params)
+        with self._lock:
+            call.status, call.response = status, payload
             self._lock.notify_all()
         self._send(req, status, payload)
 
@@ -234,7 +239,10 @@ class FakeBotApi:
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + timeout
         with self._lock:
+            epoch = self._epoch
             while True:
+                if epoch != self._epoch:
+                    return []
                 if offset is not None:
                     # confirmed updates are forgotten, as Telegram does
                     self._updates = [u for u in self._updates if u["update_id"] >= int(offset)]
