@@ -42,6 +42,8 @@ class NotifierConfig:
     lease_seconds: float = field(default_factory=lambda: _env_float("NOTIFIER_LEASE_SECONDS", 60))
     max_attempts: int = field(default_factory=lambda: int(os.environ.get("NOTIFIER_MAX_ATTEMPTS", "8")))
     base_backoff: float = field(default_factory=lambda: _env_float("NOTIFIER_BACKOFF_SECONDS", 2))
+    # "auto": Rasa's notifier channel (tracking.rasa_channel) when registered, else trigger_intent.
+    endpoint: str = field(default_factory=lambda: os.environ.get("NOTIFIER_RASA_ENDPOINT", "auto"))
 
 
 def output_channel_for(channel: str, cfg: NotifierConfig) -> str:
@@ -66,6 +68,7 @@ class RasaDelivery:
     def __init__(self, cfg: NotifierConfig, session: aiohttp.ClientSession) -> None:
         self.cfg = cfg
         self.session = session
+        self.use_channel = cfg.endpoint in ("auto", "channel")
 
     def _params(self, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
         params = dict(extra or {})
@@ -90,18 +93,34 @@ class RasaDelivery:
         return False
 
     async def send(self, row: Claimed) -> None:
+        channel = output_channel_for(row.channel, self.cfg)
+        if self.use_channel:
+            url = f"{self.cfg.rasa_url}/webhooks/notifier/deliver"
+            body = {"sender_id": row.chat_id, "name": row.intent, "entities": row.entities}
+            async with self.session.post(url, params=self._params({"output_channel": channel}),
+                                         json=body) as resp:
+                text = await resp.text()
+                if resp.status == 404 and self.cfg.endpoint == "auto":
+                    log.warning("Rasa has no notifier channel (tracking.rasa_channel.NotifierInput in "
+                                "credentials.yml); using /conversations/…/trigger_intent")
+                    self.use_channel = False
+                else:
+                    self._check(resp, text)
+                    return
         url = f"{self.cfg.rasa_url}/conversations/{quote(row.chat_id, safe='')}/trigger_intent"
-        params = self._params({"output_channel": output_channel_for(row.channel, self.cfg),
-                               "include_events": "NONE"})
+        params = self._params({"output_channel": channel, "include_events": "NONE"})
         body = {"name": row.intent, "entities": row.entities}
         async with self.session.post(url, params=params, json=body) as resp:
-            text = await resp.text()
-            if resp.status == 200:
-                return
-            wait = parse_retry_after(resp.status, text, resp.headers.get("Retry-After"))
-            if wait is not None:
-                raise RetryLater(wait, f"HTTP {resp.status}: {text[:300]}")
-            raise DeliveryError(f"HTTP {resp.status}: {text[:300]}")
+            self._check(resp, await resp.text())
+
+    @staticmethod
+    def _check(resp: aiohttp.ClientResponse, text: str) -> None:
+        if resp.status == 200:
+            return
+        wait = parse_retry_after(resp.status, text, resp.headers.get("Retry-After"))
+        if wait is not None:
+            raise RetryLater(wait, f"HTTP {resp.status}: {text[:300]}")
+        raise DeliveryError(f"HTTP {resp.status}: {text[:300]}")
 
 
 class Notifier:

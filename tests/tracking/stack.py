@@ -87,7 +87,8 @@ class Stack:
     def start(self) -> "Stack":
         self.receiver.start()
         creds = self.workdir / "credentials.yml"
-        creds.write_text(f"rest:\ncallback:\n  url: \"{self.receiver.url}\"\n", encoding="utf-8")
+        creds.write_text(f"rest:\ncallback:\n  url: \"{self.receiver.url}\"\n"
+                         "tracking.rasa_channel.NotifierInput:\n", encoding="utf-8")
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(f"action_endpoint:\n  url: \"http://127.0.0.1:{ACTIONS_PORT}/webhook\"\n",
                              encoding="utf-8")

@@ -66,7 +66,8 @@ def test_dialogue_subscribe_then_one_message_per_stage_in_order(stack, store):
     subs = store.list_subscriptions(user)
     assert [(s.doc_type, s.masked, s.channel) for s in subs] == [("id_card", "КВ****56", "rest")]
 
-    notifier = stack.start_notifier(log_name="notifier-order.log")
+    # Rasa's standard trigger_intent endpoint here; the other tests use the notifier channel.
+    notifier = stack.start_notifier(log_name="notifier-order.log", NOTIFIER_RASA_ENDPOINT="trigger_intent")
     try:
         for i, stage in enumerate(MAIN_STAGES, start=1):
             r = stack.dmsbot("status", "set", "id_card", "КВ123456", stage)
@@ -194,3 +195,21 @@ def test_two_workers_on_postgresql_never_duplicate(stack, tmp_path):
         pg.engine.dispose()
     finally:
         gen.close()
+
+
+def test_notifier_channel_refuses_a_second_delivery_of_the_same_key(stack):
+    import requests
+
+    from tests.tracking.stack import RASA_URL
+
+    user = "e2e-channel-dedupe"
+    body = {"sender_id": user, "name": "EXTERNAL_status_changed",
+            "entities": {"stage": "arrived", "tracked_doc_type": "id_card", "number_masked": "КВ****99",
+                         "notification_key": f"stage:999:arrived:{user}"}}
+    url = f"{RASA_URL}/webhooks/notifier/deliver?output_channel=callback"
+    assert requests.post(url, json=body, timeout=30).json() == {"status": "sent"}
+    assert requests.post(url, json=body, timeout=30).json() == {"status": "duplicate"}
+    time.sleep(1)
+    assert [stage_of(t) for t in stack.receiver.texts_for(user)] == ["arrived"]
+    r = requests.post(url, json={"name": "EXTERNAL_status_changed"}, timeout=30)
+    assert r.status_code == 400
