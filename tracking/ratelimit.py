@@ -38,6 +38,8 @@ class TokenBucket:
 _RETRY_PATTERNS = (
     re.compile(r"retry[_ ]after\D{0,5}(\d+(?:\.\d+)?)", re.I),
     re.compile(r"retry in (\d+(?:\.\d+)?) seconds", re.I),
+    # connectors.telegram_delivery gives up on long RetryAfter with "flood limit 150.0s".
+    re.compile(r"flood limit (\d+(?:\.\d+)?)s", re.I),
 )
 
 
@@ -48,7 +50,8 @@ def parse_retry_after(status: int, body: str, header: Optional[str]) -> Optional
             return float(header)
         except ValueError:
             pass
-    if status == 429 or "retry" in (body or "").lower():
+    lowered = (body or "").lower()
+    if status == 429 or "retry" in lowered or "flood" in lowered:
         for pat in _RETRY_PATTERNS:
             m = pat.search(body or "")
             if m:

@@ -1,0 +1,76 @@
+"""Small pure functions: flood-control parsing, reminder dates, stage rules, action helpers."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.tracking import ActionTrackingNotify, ValidateTrackingForm, parse_expiry
+from tracking.ratelimit import parse_retry_after
+from tracking.reminders import last_day_to_apply_exchange, minus_months
+from tracking.stages import is_advance
+
+
+@pytest.mark.parametrize("status, body, header, expected", [
+    (429, "", "7", 7.0),
+    (500, '{"message": "An unexpected error occurred. Error: Flood control exceeded. Retry in 12 seconds"}', None, 12.0),
+    (500, "Error: sendMessage to 42: flood limit 150.0s", None, 150.0),
+    (500, '{"retry_after": 3}', None, 3.0),
+    (429, "slow down", None, 1.0),
+    (500, "boom", None, None),
+    (404, "not found", None, None),
+])
+def test_parse_retry_after(status, body, header, expected):
+    assert parse_retry_after(status, body, header) == expected
+
+
+def test_reminder_dates():
+    assert minus_months(dt.date(2027, 3, 31), 1) == dt.date(2027, 2, 28)
+    assert minus_months(dt.date(2027, 1, 15), 1) == dt.date(2026, 12, 15)
+    # 15 working days before Monday 2027-03-15 is Monday 2027-02-22.
+    assert last_day_to_apply_exchange(dt.date(2027, 3, 15)) == dt.date(2027, 2, 22)
+
+
+def test_stage_rules():
+    assert is_advance(None, 0, "arrived")
+    assert not is_advance("arrived", 5, "submitted")
+    assert is_advance("suspended", 3, "sent_to_personalization")
+    assert not is_advance("suspended", 3, "approved_for_personalization")
+    assert not is_advance("refused", 2, "arrived")
+
+
+def test_parse_expiry_formats():
+    assert parse_expiry("2027-03-12", "") == dt.date(2027, 3, 12)
+    assert parse_expiry(None, "паспорт дійсний до 12.03.2027") == dt.date(2027, 3, 12)
+    assert parse_expiry(None, "до 31.02.2027") is None
+    assert parse_expiry(None, "колись") is None
+
+
+def _tracker(events, entities=None, text="", intent="inform"):
+    return Tracker("u1", {}, {"intent": {"name": intent}, "entities": entities or [], "text": text},
+                   events, False, None, {}, "action_listen")
+
+
+def test_validate_number_accepts_variants_and_explains_errors():
+    v = ValidateTrackingForm()
+    d = CollectingDispatcher()
+    assert v.validate_document_number("мій номер кв 123456", d, _tracker([]), {}) == {"document_number": "КВ123456"}
+    assert d.messages == []
+    assert v.validate_document_number("КВ12", d, _tracker([]), {}) == {"document_number": None}
+    assert d.messages[0]["response"] == "utter_tracking_bad_number"
+    assert d.messages[0]["value"] == "КВ12"
+
+
+async def test_notify_renders_the_stage_once_per_key():
+    ents = [{"entity": "stage", "value": "arrived"}, {"entity": "tracked_doc_type", "value": "id_card"},
+            {"entity": "number_masked", "value": "КВ****56"}, {"entity": "notification_key", "value": "k1"}]
+    event = {"event": "user", "parse_data": {"intent": {"name": "EXTERNAL_status_changed"}, "entities": ents}}
+    d = CollectingDispatcher()
+    await ActionTrackingNotify().run(d, _tracker([event], ents, intent="EXTERNAL_status_changed"), {})
+    assert [(m["response"], m["doc_name"], m["number"]) for m in d.messages] == [
+        ("utter_tracking_stage_arrived", "ID-картка", "КВ****56")]
+    d = CollectingDispatcher()
+    await ActionTrackingNotify().run(d, _tracker([event, event], ents, intent="EXTERNAL_status_changed"), {})
+    assert d.messages == []  # the same key already in the conversation
