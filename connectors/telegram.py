@@ -130,24 +130,28 @@ class TelegramService:
                 logger.info("Telegram long polling started")
         except InvalidToken:
             logger.error("TELEGRAM_TOKEN was rejected by Telegram; the channel stays off")
+        except BadRequest as exc:
+            logger.error("Telegram refused the channel set-up (check TELEGRAM_WEBHOOK_URL): %s", exc)
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("Telegram channel set-up failed")
 
-    async def _with_retries(
-        self, call: Callable[[], Awaitable[Any]], what: str, attempts: int = 5
-    ) -> Any:
-        for attempt in range(1, attempts + 1):
+    async def _with_retries(self, call: Callable[[], Awaitable[Any]], what: str) -> Any:
+        """Start-up calls: keep trying (Telegram may be unreachable for a while)."""
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return await self.sender.call(None, call, what, paced=False)
-            except (InvalidToken, asyncio.CancelledError):
-                raise
+            except (InvalidToken, BadRequest, asyncio.CancelledError):
+                raise  # configuration errors do not heal by waiting
             except Exception as exc:
-                if attempt == attempts or self._stopping:
+                if self._stopping:
                     raise
-                logger.warning("%s failed (%s), retrying", what, exc)
-                await asyncio.sleep(min(2**attempt, 30))
+                delay = min(2**attempt, 60)
+                logger.warning("%s failed (%s), retrying in %ds", what, exc, delay)
+                await asyncio.sleep(delay)
 
     async def stop(self) -> None:
         """Stop polling, let running handlers finish, confirm the offset, close HTTP."""
