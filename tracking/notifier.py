@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
@@ -44,6 +45,7 @@ class NotifierConfig:
     base_backoff: float = field(default_factory=lambda: _env_float("NOTIFIER_BACKOFF_SECONDS", 2))
     # "auto": Rasa's notifier channel (tracking.rasa_channel) when registered, else trigger_intent.
     endpoint: str = field(default_factory=lambda: os.environ.get("NOTIFIER_RASA_ENDPOINT", "auto"))
+    reminder_check_seconds: float = field(default_factory=lambda: _env_float("NOTIFIER_REMINDER_CHECK_SECONDS", 60))
 
 
 def output_channel_for(channel: str, cfg: NotifierConfig) -> str:
@@ -132,6 +134,7 @@ class Notifier:
         self.name = name or f"notifier-{uuid.uuid4().hex[:6]}"
         self.sent = 0
         self._stop = asyncio.Event()
+        self._next_reminder_check = 0.0
 
     def stop(self) -> None:
         self._stop.set()
@@ -154,7 +157,11 @@ class Notifier:
                         pass
 
     async def run_once(self, delivery: RasaDelivery) -> int:
-        await asyncio.to_thread(self.store.queue_due_reminders)
+        now = time.monotonic()
+        if now >= self._next_reminder_check:
+            # Due reminders become outbox rows (dates, so a check a minute is plenty).
+            self._next_reminder_check = now + self.cfg.reminder_check_seconds
+            await asyncio.to_thread(self.store.queue_due_reminders)
         rows = await asyncio.to_thread(self.store.claim, self.cfg.batch_size, self.cfg.lease_seconds)
         if not rows:
             return 0
