@@ -20,7 +20,7 @@ test: train
 
 validate: setup
 	$(VENV)/bin/dmsbot kb check
-	$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warnings
+	$(PY) scripts/validate.py
 
 evaluate: train
 	$(PY) scripts/evaluate.py

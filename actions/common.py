@@ -19,7 +19,7 @@ CONSULTATION_SLOTS = ["reason", "age", "idp", "location", "passport_issued_in", 
 ALL_CONSULTATION_SLOTS = ["doc_type", *CONSULTATION_SLOTS]
 
 NAVIGATION_BUTTONS = [
-    {"title": "⬅️ Назад", "payload": "/back"},
+    {"title": "⬅️ Назад", "payload": "/go_back"},
     {"title": "🔄 Почати спочатку", "payload": "/start_over"},
 ]
 

@@ -26,7 +26,7 @@ from kbengine.text import parse_answer
 
 # Intents that mean "not an answer": the form steps aside and the rules handle them.
 NOT_AN_ANSWER = {
-    "back", "start_over", "change_answer", "help", "greet", "goodbye", "thank", "contact_human",
+    "go_back", "start_over", "change_answer", "help", "greet", "goodbye", "thank", "contact_human",
     "track_document", "unsubscribe", "my_subscriptions", "delete_my_data", "set_expiry_reminder",
     "ask_fee", "ask_processing_time", "ask_where_to_apply", "start_consultation", "out_of_scope",
 }

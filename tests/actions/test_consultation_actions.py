@@ -84,7 +84,7 @@ async def test_answer_that_fits_no_option(dispatcher, domain, said):
 
 async def test_navigation_intent_is_left_to_the_rules(dispatcher, domain):
     slots = {"doc_type": "id_card", "requested_slot": "reason"}
-    events = await run_form(dispatcher, domain, slots=slots, text="назад", intent="back")
+    events = await run_form(dispatcher, domain, slots=slots, text="назад", intent="go_back")
     # only the requested slot: Rasa then rejects the form and the `back` rule runs
     assert events == [SlotSet("requested_slot", "reason")]
     assert dispatcher.messages == []
@@ -114,7 +114,7 @@ async def test_ask_reason_offers_only_this_documents_options(dispatcher, domain)
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert '/inform{"reason":"stolen"}' in payloads
     assert not any("booklet_exchange" in p for p in payloads)
-    assert "/back" in payloads and "/start_over" in payloads
+    assert "/go_back" in payloads and "/start_over" in payloads
 
 
 async def test_ask_age_buttons_come_from_the_document(dispatcher, domain):
@@ -155,7 +155,7 @@ async def test_back_clears_the_latest_answer(dispatcher, domain):
     ]
     tracker = make_tracker(
         slots={"doc_type": "id_card", "reason": "first_issue", "age": 15, "requested_slot": "idp"},
-        text="назад", intent="back", events=events_so_far,
+        text="назад", intent="go_back", events=events_so_far,
     )
     events = await ActionConsultationBack().run(dispatcher, tracker, domain)
     assert events == [SlotSet("age", None), SlotSet("requested_slot", None)]
@@ -163,7 +163,7 @@ async def test_back_clears_the_latest_answer(dispatcher, domain):
 
 
 async def test_back_at_the_start(dispatcher, domain):
-    events = await ActionConsultationBack().run(dispatcher, make_tracker(text="назад", intent="back"), domain)
+    events = await ActionConsultationBack().run(dispatcher, make_tracker(text="назад", intent="go_back"), domain)
     assert events == []
     assert responses(dispatcher) == ["utter_back_at_start"]
 

@@ -1,0 +1,86 @@
+"""End to end over the REST webhook: the real Rasa server, the real action server, the trained model."""
+import uuid
+
+import pytest
+
+from tests.e2e.rasa_stack import RasaStack, button_payloads, reply_text
+
+RASA_PORT, ACTION_PORT = 15005, 15055
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model, tmp_path_factory):
+    running = RasaStack(trained_model, tmp_path_factory.mktemp("e2e"), RASA_PORT, ACTION_PORT).start()
+    yield running
+    running.stop()
+
+
+def new_user() -> str:
+    return f"e2e-{uuid.uuid4().hex[:8]}"
+
+
+def test_direct_question_gets_birth_certificate(stack):
+    reply = stack.say(new_user(), "Які документи потрібні для ID-картки вперше, мені 14")
+    assert "свідоцтво про народження" in reply_text(reply)
+
+
+def test_greeting_shows_main_menu(stack):
+    reply = stack.say(new_user(), "Привіт")
+    payloads = button_payloads(reply)
+    for expected in ["/start_consultation", "/track_document", "/ask_fee", "/ask_where_to_apply", "/contact_human"]:
+        assert expected in payloads
+
+
+def test_full_consultation_with_buttons_back_and_restart(stack):
+    user = new_user()
+    assert '/inform{"doc_type":"id_card"}' in button_payloads(stack.say(user, "/start_consultation"))
+    reply = stack.say(user, '/inform{"doc_type":"id_card"}')
+    assert '/inform{"reason":"stolen"}' in button_payloads(reply)
+    reply = stack.say(user, "вкрали")  # free text answer
+    assert '/inform{"location":"abroad"}' in button_payloads(reply)
+    reply = stack.say(user, "/go_back")
+    assert '/inform{"reason":"lost"}' in button_payloads(reply), reply_text(reply)
+    stack.say(user, '/inform{"reason":"lost"}')
+    stack.say(user, '/inform{"location":"ukraine"}')
+    reply = stack.say(user, '/inform{"passport_issued_in":"ukraine"}')
+    text = reply_text(reply)
+    assert "заява про втрату" in text and "ЄРДР" not in text
+    assert "Джерела" in text
+    reply = stack.say(user, "/start_over")
+    assert '/inform{"doc_type":"foreign_passport"}' in button_payloads(reply)
+
+
+@pytest.mark.parametrize("bad", ["мені -3", "200"])
+def test_impossible_age_is_asked_again(stack, bad):
+    user = new_user()
+    stack.say(user, '/ask_documents{"doc_type":"foreign_passport"}')
+    stack.say(user, '/inform{"reason":"first_issue"}')
+    reply = reply_text(stack.say(user, bad))
+    assert "від 0 до 120" in reply
+
+
+def test_bad_input_gets_polite_answers(stack):
+    user = new_user()
+    for message in ["", "ы" * 5000, '/inform{"reason":"nonsense"}', "/no_such_intent", "🙂"]:
+        reply = stack.say(user, message)
+        assert isinstance(reply, list)
+    stack.say(user, "/start_consultation")
+    reply = stack.say(user, '/inform{"doc_type":"space_passport"}')
+    assert "не зрозумів" in reply_text(reply)
+    reply = stack.say(user, '/inform{"doc_type":"permanent_residence_permit"}')
+    assert '/inform{"residence_ground":"immigration_permit"}' in button_payloads(reply)
+
+
+def test_fee_question_without_menu(stack):
+    text = reply_text(stack.say(new_user(), "скільки коштує ID-картка терміново"))
+    assert "988 грн" in text
+
+
+def test_out_of_scope_is_polite(stack):
+    text = reply_text(stack.say(new_user(), "як отримати водійське посвідчення"))
+    assert "лише щодо документів" in text
+
+
+def test_contacts(stack):
+    text = reply_text(stack.say(new_user(), "дайте номер гарячої лінії"))
+    assert "dmsu.gov.ua" in text
