@@ -1,0 +1,24 @@
+"""Canonical entity values (../shared/CONTRACT.md plus the project's additions)."""
+from __future__ import annotations
+
+from typing import Dict, FrozenSet
+
+CANONICAL_VALUES: Dict[str, FrozenSet[str]] = {
+    "doc_type": frozenset(
+        {"id_card", "foreign_passport", "temporary_residence_permit", "permanent_residence_permit"}
+    ),
+    "reason": frozenset(
+        {"first_issue", "expired", "name_change", "data_error", "damaged", "lost", "stolen",
+         "booklet_exchange"}
+    ),
+    "idp": frozenset({"true", "false"}),
+    "location": frozenset({"ukraine", "abroad"}),
+    "urgency": frozenset({"standard", "urgent"}),
+    "residence_ground": frozenset(
+        {"employment", "study", "family_reunification", "immigration_permit", "other"}
+    ),
+    "passport_issued_in": frozenset({"ukraine", "occupied_territory", "abroad"}),
+}
+# Free-valued entities (normalised by format, not by a value list).
+FREE_ENTITIES = frozenset({"age", "document_number", "expiry_date", "stage"})
+ALL_ENTITIES = frozenset(CANONICAL_VALUES) | FREE_ENTITIES

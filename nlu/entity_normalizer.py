@@ -1,0 +1,274 @@
+"""Turns extracted entities into the contract's canonical values.
+
+Runs after DIET and EntitySynonymMapper:
+- synonyms keyed by pymorphy3 lemmas, so one synonym covers every case form
+  («закордонку», «закордонного», «закордонним» → foreign_passport);
+- `age` as digits («п'ять» → "5", «15 р.» → "15"), also found by rule when DIET missed it;
+- `document_number` found by pattern and canonicalised («кв 123456» / «KB123456» → «КВ123456»);
+- `idp` → "true" ("false" when negated: «я не ВПО»).
+Values that cannot be resolved are dropped rather than passed to a form as junk.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+import rasa.shared.utils.io
+
+from nlu.canonical import CANONICAL_VALUES
+from nlu.textnorm import (
+    Lemmatizer,
+    canonical_document_number,
+    find_document_numbers,
+    number_word_value,
+    parse_number,
+    phrase_lemma_key,
+)
+
+logger = logging.getLogger(__name__)
+
+NAME = "EntityNormalizer"
+_NEGATIONS = {"не", "ні", "нет", "not", "no", "ніякий", "никакой"}
+# Lemmas after which a number is an age («мені 15», «сину чотирнадцять», «I am 30»).
+_AGE_BEFORE = {
+    "мен", "мені", "я", "мне", "дитина", "дитині", "син", "сину", "синові", "донька", "доньці",
+    "дочка", "дочці", "дочь", "дочери", "сын", "сыну", "ребенок", "ребёнок", "am", "age",
+    "вік", "возраст", "дитинi", "малий", "онук", "онука", "внук", "внучка",
+}
+# Lemmas before which a number is an age («15 років», «15 р.», «17 лет», «5 years»).
+_AGE_AFTER = {"рік", "роки", "років", "р", "год", "лет", "лето", "year", "рочок", "річний", "y.o", "yo"}
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
+)
+class EntityNormalizer(GraphComponent, EntityExtractorMixin):
+    FILENAME = "lemma_synonyms.json"
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # Find `document_number` by pattern (more reliable than the statistical tagger).
+            "document_number_patterns": True,
+            # Add `age` by rule when the tagger missed it.
+            "age_rules": True,
+            # Drop entities whose value is not canonical and has no known synonym.
+            "drop_unresolved": True,
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        table: Optional[Dict[Text, Dict[Text, Text]]] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._table: Dict[Text, Dict[Text, Text]] = table or {}
+        self._lemmatizer = Lemmatizer()
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "EntityNormalizer":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "EntityNormalizer":
+        table = None
+        try:
+            with model_storage.read_from(resource) as storage:
+                path = storage / cls.FILENAME
+                if path.is_file():
+                    table = rasa.shared.utils.io.read_json_file(path)
+        except ValueError:
+            logger.debug("No stored lemma synonyms for %s.", resource.name)
+        return cls(config, model_storage, resource, table)
+
+    # ------------------------------------------------------------------ training
+    def _add(self, entity: Text, text: Text, value: Text) -> None:
+        key = phrase_lemma_key(text, self._lemmatizer)
+        if not key:
+            return
+        slot = self._table.setdefault(entity, {})
+        if key in slot and slot[key] != value:
+            logger.warning("Lemma key %r of %s maps to %r and %r.", key, entity, slot[key], value)
+            return
+        slot[key] = value
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self._table = {}
+        entity_of_value: Dict[Text, Text] = {}
+        for example in training_data.entity_examples:
+            for ent in example.get(ENTITIES, []):
+                value = str(ent.get("value"))
+                if ent["entity"] in CANONICAL_VALUES and value in CANONICAL_VALUES[ent["entity"]]:
+                    self._add(ent["entity"], example.get(TEXT)[ent["start"]: ent["end"]], value)
+                    entity_of_value.setdefault(value, ent["entity"])
+        for text, value in training_data.entity_synonyms.items():
+            for entity, values in CANONICAL_VALUES.items():
+                if value in values:
+                    self._add(entity, text, value)
+        with self._model_storage.write_to(self._resource) as storage:
+            rasa.shared.utils.io.dump_obj_as_json_to_file(storage / self.FILENAME, self._table)
+        return self._resource
+
+    # ------------------------------------------------------------------ inference
+    def resolve(self, entity: Text, text: Text) -> Optional[Text]:
+        """Canonical value for an entity's text, via its lemma key (exact, then contained)."""
+        values = CANONICAL_VALUES.get(entity)
+        if values is None:
+            return text
+        if text in values:
+            return text
+        table = self._table.get(entity, {})
+        key = phrase_lemma_key(text, self._lemmatizer)
+        if key in table:
+            return table[key]
+        # The longest known phrase inside the span («старий паспорт-книжечку» ⊃ «паспорт книжечка»).
+        padded = f" {key} "
+        best: Optional[Tuple[int, Text]] = None
+        for known, value in table.items():
+            if f" {known} " in padded and (best is None or len(known) > best[0]):
+                best = (len(known), value)
+        return best[1] if best else None
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            entities = [dict(e) for e in message.get(ENTITIES, [])]
+            message.set(ENTITIES, self.normalize(text, entities, message), add_to_output=True)
+        return messages
+
+    def normalize(
+        self, text: Text, entities: List[Dict[Text, Any]], message: Optional[Message] = None
+    ) -> List[Dict[Text, Any]]:
+        entities = self._merge_adjacent_ages(text, entities)
+        out: List[Dict[Text, Any]] = []
+        found_numbers = (
+            find_document_numbers(text) if self._config["document_number_patterns"] else []
+        )
+        for ent in entities:
+            name = ent.get("entity")
+            span = text[ent["start"]: ent["end"]] if "start" in ent else str(ent.get("value"))
+            if name == "document_number":
+                if any(not (ent["end"] <= s or ent["start"] >= e) for s, e, _ in found_numbers):
+                    continue  # the pattern match below replaces it
+                value = canonical_document_number(str(ent.get("value"))) or canonical_document_number(span)
+            elif name == "age":
+                number = parse_number(str(ent.get("value")), self._lemmatizer)
+                if number is None:
+                    number = parse_number(span, self._lemmatizer)
+                value = str(number) if number is not None and 0 <= number <= 120 else None
+            elif name == "idp":
+                value = "false" if self._negated(text, ent["start"]) else "true"
+            elif name in CANONICAL_VALUES:
+                current = str(ent.get("value"))
+                value = self.resolve(name, current)
+                if value is None and current != span:
+                    value = self.resolve(name, span)
+            else:
+                value = ent.get("value")
+            if value is None:
+                if not self._config["drop_unresolved"]:
+                    out.append(ent)
+                continue
+            if value != ent.get("value"):
+                ent["value"] = value
+                self.add_processor_name(ent)
+            out.append(ent)
+        for start, end, value in found_numbers:
+            out.append(self._new(start, end, "document_number", value))
+        if self._config["age_rules"] and not any(e.get("entity") == "age" for e in out):
+            age = self._age_by_rule(text, message)
+            if age:
+                out.append(age)
+        out.sort(key=lambda e: e.get("start", 0))
+        return out
+
+    @staticmethod
+    def _merge_adjacent_ages(text: Text, entities: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+        """«сорок два» tagged as two ages becomes one span (parsed to 42 below)."""
+        ordered = sorted(entities, key=lambda e: e.get("start", 0))
+        merged: List[Dict[Text, Any]] = []
+        for ent in ordered:
+            prev = merged[-1] if merged else None
+            if (
+                prev is not None
+                and ent.get("entity") == "age" == prev.get("entity")
+                and "start" in ent and "end" in prev
+                and not text[prev["end"]: ent["start"]].strip()
+            ):
+                prev["end"] = ent["end"]
+                prev["value"] = text[prev["start"]: ent["end"]]
+                continue
+            merged.append(ent)
+        return merged
+
+    @staticmethod
+    def _new(start: int, end: int, entity: Text, value: Text) -> Dict[Text, Any]:
+        return {
+            "entity": entity,
+            "start": start,
+            "end": end,
+            "value": value,
+            "confidence_entity": 1.0,
+            "extractor": NAME,
+        }
+
+    def _negated(self, text: Text, start: int) -> bool:
+        before = text[:start].lower().replace(",", " ").split()
+        return bool(before) and before[-1] in _NEGATIONS
+
+    def _age_by_rule(self, text: Text, message: Optional[Message]) -> Optional[Dict[Text, Any]]:
+        tokens = message.get(TOKENS_NAMES[TEXT]) if message is not None else None
+        if not tokens:
+            return None
+        i = 0
+        while i < len(tokens):
+            if number_word_value(tokens[i].text, self._lemmatizer) is None:
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(tokens) and number_word_value(tokens[j + 1].text, self._lemmatizer) is not None:
+                j += 1
+            before = tokens[i - 1].lemma if i > 0 else ""
+            after = tokens[j + 1].lemma if j + 1 < len(tokens) else ""
+            if before in _AGE_BEFORE or before.rstrip(".") in _AGE_BEFORE or after.rstrip(".") in _AGE_AFTER:
+                span = text[tokens[i].start: tokens[j].end]
+                number = parse_number(span, self._lemmatizer)
+                if number is not None and 0 <= number <= 120 and not _part_of_number(text, tokens[i].start, tokens[j].end):
+                    return self._new(tokens[i].start, tokens[j].end, "age", str(number))
+            i = j + 1
+        return None
+
+
+def _part_of_number(text: Text, start: int, end: int) -> bool:
+    """True for digits inside a date, a document number or a longer number."""
+    left = text[start - 1] if start > 0 else " "
+    right = text[end] if end < len(text) else " "
+    return left in ".,/:-" and left != " " or (right in ".,/:" and end + 1 < len(text) and text[end + 1].isdigit())

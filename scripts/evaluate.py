@@ -1,0 +1,242 @@
+#!/usr/bin/env python
+"""NLU evaluation for trainers: held-out set (never trained on) + optional cross-validation.
+
+    .venv/bin/python scripts/evaluate.py                       # newest models/*.tar.gz on tests/nlu/heldout.yml
+    .venv/bin/python scripts/evaluate.py --cross-validation 3  # plus 3-fold CV on data/nlu (trains 3 models)
+
+Writes into results/: nlu_report.md, nlu_report.json, confusion_matrix.png, heldout_errors.md
+(and cross_validation/ when asked). Prints the headline figures.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+FALLBACK = "nlu_fallback"
+
+
+def newest_model(models_dir: Path) -> Path:
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit(f"No model in {models_dir}: run `make train` first.")
+    return models[-1]
+
+
+def load_examples(path: Path) -> List[Dict[str, Any]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    out = []
+    for msg in data.intent_examples:
+        out.append({
+            "text": msg.get("text"),
+            "intent": msg.get("intent"),
+            "entities": [(e["entity"], str(e["value"])) for e in msg.get("entities", [])],
+        })
+    return out
+
+
+async def parse_all(model: Path, texts: List[str]) -> List[Dict[str, Any]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    return [await agent.parse_message(t) for t in texts]
+
+
+def prf(tp: int, fp: int, fn: int) -> Tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def entity_scores(gold: List[List[Tuple[str, str]]], pred: List[List[Tuple[str, str]]]) -> Dict[str, Dict[str, float]]:
+    """Precision/recall/F1 per entity over (entity, canonical value) pairs."""
+    counts: Dict[str, Counter] = defaultdict(Counter)
+    for g, p in zip(gold, pred):
+        gc, pc = Counter(g), Counter(p)
+        for key in set(gc) | set(pc):
+            tp = min(gc[key], pc[key])
+            counts[key[0]]["tp"] += tp
+            counts[key[0]]["fp"] += pc[key] - tp
+            counts[key[0]]["fn"] += gc[key] - tp
+    scores = {}
+    total = Counter()
+    for ent, c in sorted(counts.items()):
+        p, r, f = prf(c["tp"], c["fp"], c["fn"])
+        scores[ent] = {"precision": p, "recall": r, "f1": f, "support": c["tp"] + c["fn"]}
+        total.update(c)
+    p, r, f = prf(total["tp"], total["fp"], total["fn"])
+    scores["_micro"] = {"precision": p, "recall": r, "f1": f, "support": total["tp"] + total["fn"]}
+    return scores
+
+
+def confusion_png(labels: List[str], gold: List[str], pred: List[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    cm = confusion_matrix(gold, pred, labels=labels)
+    fig, ax = plt.subplots(figsize=(12, 10))
+    ax.imshow(cm, cmap="Blues")
+    ax.set_xticks(range(len(labels)))
+    ax.set_yticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=90, fontsize=8)
+    ax.set_yticklabels(labels, fontsize=8)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if cm[i, j]:
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if cm[i, j] > cm.max() / 2 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("Intent confusion matrix (held-out set)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def evaluate_heldout(model: Path, heldout: Path, out: Path) -> Dict[str, Any]:
+    from sklearn.metrics import precision_recall_fscore_support
+
+    examples = load_examples(heldout)
+    started = time.perf_counter()
+    results = asyncio.run(parse_all(model, [e["text"] for e in examples]))
+    elapsed = time.perf_counter() - started
+
+    gold_int = [e["intent"] for e in examples]
+    pred_int = [r["intent"]["name"] for r in results]
+    # The classifier's own best guess, ignoring the fallback decision.
+    top_int = [
+        next((x["name"] for x in r.get("intent_ranking", []) if x["name"] != FALLBACK), r["intent"]["name"])
+        for r in results
+    ]
+    labels = sorted(set(gold_int) | set(pred_int))
+    p, r, f, s = precision_recall_fscore_support(gold_int, pred_int, labels=labels, zero_division=0)
+    per_intent = {lab: {"precision": p[i], "recall": r[i], "f1": f[i], "support": int(s[i])} for i, lab in enumerate(labels)}
+
+    gold_ent = [e["entities"] for e in examples]
+    pred_ent = [[(x["entity"], str(x["value"])) for x in res.get("entities", [])] for res in results]
+    ents = entity_scores(gold_ent, pred_ent)
+
+    doc_total = doc_exact = 0
+    for g, pr in zip(gold_ent, pred_ent):
+        gnums = sorted(v for k, v in g if k == "document_number")
+        if gnums:
+            doc_total += 1
+            doc_exact += gnums == sorted(v for k, v in pr if k == "document_number")
+
+    accuracy = sum(a == b for a, b in zip(gold_int, pred_int)) / len(examples)
+    report = {
+        "model": str(model),
+        "heldout": str(heldout),
+        "messages": len(examples),
+        "intent_accuracy": accuracy,
+        "intent_accuracy_without_fallback": sum(a == b for a, b in zip(gold_int, top_int)) / len(examples),
+        "fallback_rate": pred_int.count(FALLBACK) / len(examples),
+        "per_intent": per_intent,
+        "entities": ents,
+        "document_number_exact_match": doc_exact / doc_total if doc_total else None,
+        "document_number_messages": doc_total,
+        "parse_seconds_per_message": elapsed / len(examples),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "nlu_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    confusion_png(labels, gold_int, pred_int, out / "confusion_matrix.png")
+
+    errors = ["# Held-out errors\n", "| text | expected | got | missing entities | extra entities |", "|---|---|---|---|---|"]
+    for e, res, pi, pe in zip(examples, results, pred_int, pred_ent):
+        missing = sorted(set(e["entities"]) - set(pe))
+        extra = sorted(set(pe) - set(e["entities"]))
+        if pi != e["intent"] or missing or extra:
+            conf = res["intent"].get("confidence") or 0.0
+            errors.append(f"| {e['text']} | {e['intent']} | {pi} ({conf:.2f}) | {missing or ''} | {extra or ''} |")
+    (out / "heldout_errors.md").write_text("\n".join(errors) + "\n", encoding="utf-8")
+
+    lines = [
+        "# NLU evaluation report\n",
+        f"Model: `{model.name}`; held-out set: `{heldout.relative_to(ROOT) if heldout.is_relative_to(ROOT) else heldout}` "
+        f"({len(examples)} messages, never trained on).\n",
+        f"- intent accuracy: **{accuracy:.3f}** (fallback counted as wrong; fallback rate {report['fallback_rate']:.3f})",
+        f"- intent accuracy ignoring the fallback decision: {report['intent_accuracy_without_fallback']:.3f}",
+        f"- entity micro F1 (entity + canonical value): {ents['_micro']['f1']:.3f}",
+        f"- doc_type F1: {ents.get('doc_type', {}).get('f1', 0):.3f}",
+        f"- document_number exact match: {report['document_number_exact_match']}",
+        "\n## Per-intent\n", "| intent | precision | recall | F1 | support |", "|---|---|---|---|---|",
+    ]
+    lines += [f"| {k} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |" for k, v in per_intent.items()]
+    lines += ["\n## Entities (entity + canonical value)\n", "| entity | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    lines += [f"| {k} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |" for k, v in ents.items()]
+    lines += ["\nConfusion matrix: `confusion_matrix.png`; every wrong message: `heldout_errors.md`.\n"]
+    (out / "nlu_report.md").write_text("\n".join(lines), encoding="utf-8")
+    return report
+
+
+def cross_validate(folds: int, out: Path, config: Path, data: Path) -> Optional[Dict[str, Any]]:
+    """Rasa's own k-fold cross-validation over the training data (data/nlu)."""
+    cv_out = out / "cross_validation"
+    cmd = [str(ROOT / ".venv" / "bin" / "rasa"), "test", "nlu", "--nlu", str(data), "--config", str(config),
+           "--cross-validation", "--folds", str(folds), "--out", str(cv_out), "--no-plot"]
+    if not Path(cmd[0]).exists():
+        cmd[0] = "rasa"
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    report_path = cv_out / "intent_report.json"
+    if not report_path.exists():
+        return None
+    intent_report = json.loads(report_path.read_text(encoding="utf-8"))
+    summary = {"folds": folds, "intent_accuracy": intent_report.get("accuracy"),
+               "intent_weighted_f1": intent_report.get("weighted avg", {}).get("f1-score")}
+    for name in ("DIETClassifier_report.json", "EntityNormalizer_report.json"):
+        path = cv_out / name
+        if path.exists():
+            rep = json.loads(path.read_text(encoding="utf-8"))
+            summary[name.replace("_report.json", "") + "_entity_weighted_f1"] = rep.get("weighted avg", {}).get("f1-score")
+    (out / "cross_validation_summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return summary
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, help="model archive (default: newest models/*.tar.gz)")
+    parser.add_argument("--heldout", type=Path, default=ROOT / "tests" / "nlu" / "heldout.yml")
+    parser.add_argument("--out", type=Path, default=ROOT / "results")
+    parser.add_argument("--cross-validation", type=int, default=0, metavar="FOLDS",
+                        help="also run k-fold cross-validation on data/nlu (0 = skip)")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "nlu")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+
+    model = args.model or newest_model(ROOT / "models")
+    report = evaluate_heldout(model, args.heldout, args.out)
+    print(f"held-out messages: {report['messages']}")
+    print(f"intent accuracy: {report['intent_accuracy']:.4f} (fallback rate {report['fallback_rate']:.4f}; "
+          f"ignoring fallback {report['intent_accuracy_without_fallback']:.4f})")
+    print(f"doc_type F1: {report['entities'].get('doc_type', {}).get('f1', 0):.4f}")
+    print(f"entity micro F1: {report['entities']['_micro']['f1']:.4f}")
+    print(f"document_number exact match: {report['document_number_exact_match']}")
+    if args.cross_validation:
+        summary = cross_validate(args.cross_validation, args.out, args.config, args.data)
+        print(f"cross-validation: {summary}")
+    print(f"report: {args.out / 'nlu_report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""EntityNormalizer: lemma synonyms, ages, document numbers, idp."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.entity_normalizer import EntityNormalizer
+from nlu.tokenizer import UkrainianTokenizer
+
+
+def _ent(text: str, span: str, entity: str, value: str | None = None) -> dict:
+    start = text.index(span)
+    return {"entity": entity, "start": start, "end": start + len(span), "value": value or span,
+            "extractor": "DIETClassifier"}
+
+
+@pytest.fixture(scope="module")
+def normalizer(tmp_path_factory) -> EntityNormalizer:
+    storage = LocalModelStorage(Path(tmp_path_factory.mktemp("storage")))
+    resource = Resource("entity_normalizer")
+    component = EntityNormalizer.create(EntityNormalizer.get_default_config(), storage, resource, None)
+    text = "скільки коштує закордонка"
+    data = TrainingData(
+        training_examples=[Message({TEXT: text, "intent": "ask_fee", ENTITIES: [_ent(text, "закордонка", "doc_type", "foreign_passport")]})],
+        entity_synonyms={"айдішка": "id_card", "паспорт книжечка": "booklet_exchange"},
+    )
+    component.train(data)
+    # The stored table loads back.
+    return EntityNormalizer.load(EntityNormalizer.get_default_config(), storage, resource, None)
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> UkrainianTokenizer:
+    return UkrainianTokenizer(UkrainianTokenizer.get_default_config())
+
+
+def _run(normalizer, tokenizer, text: str, entities: list) -> list:
+    message = Message({TEXT: text, ENTITIES: entities})
+    message.set(TOKENS_NAMES[TEXT], tokenizer.tokenize_text(text))
+    normalizer.process([message])
+    return [(e["entity"], e["value"]) for e in message.get(ENTITIES)]
+
+
+def test_every_case_form_resolves_by_lemma(normalizer, tokenizer) -> None:
+    for form in ["закордонку", "закордонки", "закордонкою"]:
+        text = f"що треба на {form}"
+        assert _run(normalizer, tokenizer, text, [_ent(text, form, "doc_type")]) == [("doc_type", "foreign_passport")]
+    text = "вкрали айдішку"
+    assert _run(normalizer, tokenizer, text, [_ent(text, "айдішку", "doc_type")]) == [("doc_type", "id_card")]
+
+
+def test_longest_known_phrase_inside_span(normalizer, tokenizer) -> None:
+    text = "обміняти старий паспорт-книжечку"
+    ents = [_ent(text, "старий паспорт-книжечку", "reason")]
+    assert _run(normalizer, tokenizer, text, ents) == [("reason", "booklet_exchange")]
+
+
+def test_unknown_value_is_dropped(normalizer, tokenizer) -> None:
+    text = "що треба на водійське"
+    assert _run(normalizer, tokenizer, text, [_ent(text, "водійське", "doc_type")]) == []
+
+
+@pytest.mark.parametrize(
+    "text, span, value",
+    [("дитині п'ять років", "п'ять", "5"), ("мені 15 р.", "15 р.", "15"), ("сину чотирнадцять", "чотирнадцять", "14")],
+)
+def test_age_becomes_digits(normalizer, tokenizer, text, span, value) -> None:
+    assert _run(normalizer, tokenizer, text, [_ent(text, span, "age")]) == [("age", value)]
+
+
+def test_split_age_is_merged(normalizer, tokenizer) -> None:
+    text = "мені сорок два"
+    ents = [_ent(text, "сорок", "age"), _ent(text, "два", "age")]
+    assert _run(normalizer, tokenizer, text, ents) == [("age", "42")]
+
+
+@pytest.mark.parametrize("text, value", [("мені 15", "15"), ("сину чотирнадцять", "14"), ("їй 7 років", "7")])
+def test_age_found_by_rule_when_tagger_missed_it(normalizer, tokenizer, text, value) -> None:
+    assert _run(normalizer, tokenizer, text, []) == [("age", value)]
+
+
+def test_no_age_from_dates_or_numbers(normalizer, tokenizer) -> None:
+    assert _run(normalizer, tokenizer, "дійсний до 12.03.2027", []) == []
+
+
+def test_document_number_by_pattern_replaces_partial_tag(normalizer, tokenizer) -> None:
+    text = "чи готовий паспорт kb 123456"
+    ents = [_ent(text, "123456", "document_number")]
+    assert _run(normalizer, tokenizer, text, ents) == [("document_number", "КВ123456")]
+
+
+def test_idp_true_and_negated(normalizer, tokenizer) -> None:
+    assert _run(normalizer, tokenizer, "так, я ВПО", [_ent("так, я ВПО", "ВПО", "idp")]) == [("idp", "true")]
+    assert _run(normalizer, tokenizer, "я не ВПО", [_ent("я не ВПО", "ВПО", "idp")]) == [("idp", "false")]
