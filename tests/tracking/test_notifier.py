@@ -125,3 +125,23 @@ async def test_reminders_go_through_the_outbox(store, fake_rasa):
     assert fake_rasa.stages_for("chat-a") == ["expiry_soon"]
     await drain(Notifier(store, cfg(fake_rasa)))
     assert len(fake_rasa.delivered) == 1
+
+
+async def test_rasa_down_then_back_delivers_once(store):
+    from tests.tracking.helpers import FakeRasa
+
+    store.subscribe("chat-a", "telegram", "id_card", NUM)
+    store.apply_status("id_card", NUM, "submitted")
+    down = FakeRasa(35082)  # not started yet: connection refused
+    n = Notifier(store, cfg(down, max_attempts=10, base_backoff=0.2))
+    async with aiohttp.ClientSession() as session:
+        await n.run_once(RasaDelivery(n.cfg, session))
+    row = store.outbox_rows()[0]
+    assert row.status == "pending" and row.attempts == 1 and "ClientConnectorError" in row.last_error
+    down.start()
+    try:
+        await drain(n)
+    finally:
+        down.stop()
+    assert down.stages_for("chat-a") == ["submitted"]
+    assert store.outbox_counts() == {"sent": 1}
