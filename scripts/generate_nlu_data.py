@@ -137,7 +137,8 @@ GROUNDS = {
               "ru": ["на учебу", "учеба", "я студент"],
               "en": ["study", "for study", "I am a student", "studies", "university"]},
     "family_reunification": {"uk": ["возз'єднання сім'ї", "шлюб з громадянкою України", "до чоловіка", "до дружини",
-                                    "дружина українка", "чоловік громадянин України", "возз'єднання родини"],
+                                    "дружина українка", "чоловік громадянин України", "возз'єднання родини",
+                                    "приїхала до чоловіка", "до родини", "одруження з українцем", "шлюб", "до батьків"],
                              "ru": ["воссоединение семьи", "жена украинка", "брак с гражданином Украины"],
                              "en": ["family reunification", "marriage", "married to a Ukrainian", "my wife is Ukrainian", "spouse"]},
     "immigration_permit": {"uk": ["дозвіл на імміграцію", "маю дозвіл на імміграцію", "імміграція", "отримав дозвіл на імміграцію"],
@@ -334,6 +335,9 @@ def ask_documents(g: Gen) -> List[Seg]:
             T("I ", g.reason("en", "lost"), " my ", doc, ", what documents do I need"),
             T("my ", doc, " ", g.reason("en", g.pick(["expired", "stolen", "damaged"])), ", what should I bring"),
             T("list of documents for ", doc),
+            T("what do I need for a ", doc, " for ", g.ground("en")),
+            T("papers needed for ", doc, " if I came for ", g.ground("en")),
+            T("I came to Ukraine for ", g.ground("en"), ", what documents for ", doc),
             T("required documents ", doc, " ", g.ground("en")),
             T("how to get a ", doc, "? what documents"),
         ]
@@ -344,6 +348,8 @@ def ask_documents(g: Gen) -> List[Seg]:
             T("какие документы нужны на ", acc),
             T("что нужно для ", gen),
             T("што нужно чтобы сделать ", acc),
+            T("што нужно чтобы сделать ", acc, " ", g.reason("ru")),
+            T("что нужно чтобы получить ", acc, " ", g.reason("ru", "first_issue")),
             T("какие документы нужны для ", gen, " ", g.reason("ru")),
             T(g.reason("ru", g.pick(["lost", "stolen"])), " ", acc, ", что делать"),
             T("что нужно для ", gen, " ребенку ", g.age("ru", True), " лет"),
@@ -415,6 +421,7 @@ def ask_fee(g: Gen) -> List[Seg]:
         ])
     return g.pick([
         T("скільки коштує ", g.doc("nom")), T("скільки коштує ", g.doc("nom"), " ", g.urgency()),
+        T("скільки коштує ", g.doc("nom"), " ", g.urgency("uk", "urgent")), T("ціна ", g.doc("gen"), " ", g.urgency()),
         T("яка вартість ", g.doc("gen")), T("ціна ", g.doc("gen")), T("ціна на ", g.doc("acc")),
         T("скільки платити за ", g.doc("acc")), T("скільки треба заплатити за ", g.doc("acc")),
         T("скільки грошей треба на ", g.doc("acc")), T("яке мито за ", g.doc("acc")),
@@ -477,7 +484,8 @@ def ask_where_to_apply(g: Gen) -> List[Seg]:
     if lang == "ru":
         return g.pick([
             T("где сделать ", g.doc("ru_acc")), T("куда обращаться для оформления ", g.doc("ru_gen")),
-            T("где оформить ", g.doc("ru_acc"), " ", g.location("ru")), T("куда идти делать ", g.doc("ru_acc")),
+            T("где оформить ", g.doc("ru_acc"), " ", g.location("ru")),
+            T("где сделать ", g.doc("ru_acc"), " ", g.location("ru")), T("можно ли оформить ", g.doc("ru_acc"), " ", g.location("ru")), T("куда идти делать ", g.doc("ru_acc")),
             T("можно ли сделать ", g.doc("ru_acc"), " в ЦНАПе"),
         ])
     return g.pick([
@@ -535,7 +543,7 @@ def track_document(g: Gen) -> List[Seg]:
 def inform(g: Gen) -> List[Seg]:
     kind = g.r.choices(
         ["reason", "age", "idp", "location", "ground", "issued", "doc", "urgency", "combo"],
-        weights=[6, 6, 3, 3, 3, 2, 3, 2, 2])[0]
+        weights=[6, 8, 3, 3, 4, 2, 3, 2, 2])[0]
     lang = g.r.choices(["uk", "uk", "uk", "ru", "en"])[0]
     if kind == "reason":
         r = g.reason(lang)
@@ -551,7 +559,8 @@ def inform(g: Gen) -> List[Seg]:
                            T("синові ", a, " років"), T("доньці ", a), T(a), T("йому ", a), T("їй ", a, " років"),
                            T("мені вже ", a), T(a, " рочків"), T("дитині ", a)])
         return g.pick([T("мені ", a), T("дитині ", a, " років"), T("сину ", a), T("доньці ", a, " років"),
-                       T(a, " років"), T("дочці ", a)])
+                       T(a, " років"), T("дочці ", a), T("синові ", a), T("сину ", a, " років"), T("дитині ", a),
+                       T("йому ", a), T("їй ", a)])
     if kind == "idp":
         i = g.idp(lang)
         if lang == "en":
@@ -564,6 +573,8 @@ def inform(g: Gen) -> List[Seg]:
         return g.pick([T(loc), T("я зараз ", loc) if lang != "en" else T("I live ", loc), T("живу ", loc) if lang == "uk" else T(loc)])
     if kind == "ground":
         gr = g.ground(lang)
+        if lang == "uk" and g.r.random() < 0.3:
+            return T(g.ground("uk", "family_reunification"))
         return g.pick([T(gr), T("підстава — ", gr) if lang == "uk" else T(gr), T(gr)])
     if kind == "issued":
         return T(g.issued(lang))
@@ -609,7 +620,7 @@ GENERATORS = {
     "ask_processing_time": (ask_processing_time, 170),
     "ask_where_to_apply": (ask_where_to_apply, 170),
     "track_document": (track_document, 220),
-    "inform": (inform, 380),
+    "inform": (inform, 420),
     "set_expiry_reminder": (set_expiry_reminder, 60),
 }
 
