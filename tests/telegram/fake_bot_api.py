@@ -134,6 +134,19 @@ class FakeBotApi:
             f"{[(c.method, c.status, c.params) for c in self.calls][-15:]}"
         )
 
+    def wait_for_match(
+        self, method: str, match: Callable[[Call], bool], timeout: float = 30.0
+    ) -> Call:
+        """The first successful call of `method` that satisfies `match`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for call in self.find(method):
+                if call.status == 200 and match(call):
+                    return call
+            with self._lock:
+                self._lock.wait(min(0.05, max(deadline - time.monotonic(), 0)))
+        raise AssertionError(f"no matching {method}: {[c.params for c in self.find(method)][-10:]}")
+
     # ---- HTTP ------------------------------------------------------------------------
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:

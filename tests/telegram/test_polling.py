@@ -20,14 +20,20 @@ def test_polling_replaces_webhook_and_long_polls(rasa_polling: Managed, fake_api
 def test_polled_message_and_button_press(rasa_polling: Managed, fake_api: FakeBotApi) -> None:
     chat_id = 5001
     fake_api.queue_update(tg.text(chat_id, "/help"))
-    sent = fake_api.wait_for("sendMessage", chat_id=chat_id)
-    with_buttons = [c for c in sent if (c.params.get("reply_markup") or {}).get("inline_keyboard")]
-    assert with_buttons
-    button = with_buttons[-1].params["reply_markup"]["inline_keyboard"][0][0]
-    press = tg.callback(chat_id, with_buttons[-1].response["result"], button["callback_data"])
+    keyboard = fake_api.wait_for_match(
+        "sendMessage",
+        lambda c: c.params.get("chat_id") == chat_id
+        and bool((c.params.get("reply_markup") or {}).get("inline_keyboard")),
+    )
+    button = keyboard.params["reply_markup"]["inline_keyboard"][0][0]
+    press = tg.callback(chat_id, keyboard.response["result"], button["callback_data"])
     fake_api.queue_update(press)
     fake_api.wait_for("answerCallbackQuery", callback_query_id=press["callback_query"]["id"])
-    fake_api.wait_for("sendMessage", count=len(sent) + 1, chat_id=chat_id)
+    fake_api.wait_for_match(
+        "sendMessage",
+        lambda c: c.params.get("chat_id") == chat_id and c.at > keyboard.at + 0.001
+        and c.params.get("text") != keyboard.params.get("text"),
+    )
     # each update is handled once although getUpdates is called again and again
     time.sleep(1.5)
     assert len(fake_api.find("answerCallbackQuery", callback_query_id=press["callback_query"]["id"])) == 1
