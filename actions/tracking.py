@@ -51,6 +51,12 @@ def _channel(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
+def _wait_text(minutes: int) -> str:
+    if minutes >= 120:
+        return f"{round(minutes / 60)} год"
+    return f"{max(1, minutes)} хв"
+
+
 def _fmt(day: dt.date) -> str:
     return day.strftime("%d.%m.%Y")
 
@@ -123,7 +129,7 @@ class ActionTrackingStatus(Action):
             dispatcher.utter_message(response="utter_tracking_error")
             return [SlotSet("document_number", None)]
         if not result.allowed:
-            dispatcher.utter_message(response="utter_tracking_rate_limited", minutes=result.retry_after_minutes)
+            dispatcher.utter_message(response="utter_tracking_rate_limited", wait=_wait_text(result.retry_after_minutes))
             return [SlotSet("document_number", None)]
         app = result.application
         stage = app.stage if app and app.stage else "not_found"
@@ -194,8 +200,9 @@ class ActionTrackingNotify(Action):
                 extra["deadline"] = _fmt(last_day_to_apply_exchange(expiry))
             except ValueError:
                 extra["deadline"] = "—"
-            dispatcher.utter_message(response=f"utter_tracking_stage_{stage}", doc_name=_doc_name(doc_type),
-                                     **extra)
+            # Lower case: the name follows «Нагадування:».
+            dispatcher.utter_message(response=f"utter_tracking_stage_{stage}",
+                                     doc_name=DOC_TYPE_NAMES_UK.get(doc_type or "", "документ"), **extra)
         elif stage in STAGES:
             _stage_message(dispatcher, stage, doc_type, str(ents.get("number_masked") or ""))
         else:

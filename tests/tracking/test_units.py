@@ -74,3 +74,32 @@ async def test_notify_renders_the_stage_once_per_key():
     d = CollectingDispatcher()
     await ActionTrackingNotify().run(d, _tracker([event, event], ents, intent="EXTERNAL_status_changed"), {})
     assert d.messages == []  # the same key already in the conversation
+
+
+async def test_status_action_shows_stage_offers_and_rate_limits(tmp_path, monkeypatch):
+    import actions.tracking as at
+    from tracking.db import make_engine
+    from tracking.store import RateLimits, TrackingStore
+
+    store = TrackingStore(make_engine(f"sqlite:///{tmp_path / 't.db'}"),
+                          limits=RateLimits(lookups_per_hour=10, distinct_per_day=2))
+    monkeypatch.setattr(at, "_store", store)
+    store.apply_status("id_card", "КВ123456", "arrived")
+
+    def tracker(number):
+        t = _tracker([])
+        t.slots = {"tracking_doc_type": "id_card", "document_number": number}
+        return t
+
+    d = CollectingDispatcher()
+    events = await at.ActionTrackingStatus().run(d, tracker("КВ123456"), {})
+    assert [m["response"] for m in d.messages] == [
+        "utter_tracking_current", "utter_tracking_stage_arrived", "utter_tracking_offer_subscribe"]
+    assert {"event": "slot", "name": "tracking_offer_open", "value": True, "timestamp": None} in events
+    d = CollectingDispatcher()
+    await at.ActionTrackingStatus().run(d, tracker("КВ000001"), {})
+    assert d.messages[1]["response"] == "utter_tracking_stage_not_found"
+    d = CollectingDispatcher()
+    await at.ActionTrackingStatus().run(d, tracker("КВ000002"), {})  # a third document today
+    assert [(m["response"], m["wait"]) for m in d.messages] == [("utter_tracking_rate_limited", "24 год")]
+    store.engine.dispose()
