@@ -39,6 +39,8 @@ class _Failure:
     match: Callable[[Dict[str, Any]], bool]
     retry_after: int
     remaining: int
+    code: int = 429
+    description: str = ""
 
 
 @dataclass
@@ -110,6 +112,13 @@ class FakeBotApi:
     ) -> None:
         with self._lock:
             self._failures.append(_Failure(method, match, retry_after, times))
+
+    def fail_with(
+        self, method: str, match: Callable[[Dict[str, Any]], bool], code: int, description: str
+    ) -> None:
+        """Answer matching calls with a Bot API error, e.g. 403 «bot was blocked by the user»."""
+        with self._lock:
+            self._failures.append(_Failure(method, match, 0, 10**9, code, description))
 
     def find(self, method: str, **where: Any) -> List[Call]:
         with self._lock:
@@ -195,6 +204,10 @@ class FakeBotApi:
             for failure in self._failures:
                 if failure.method == method and failure.remaining > 0 and failure.match(params):
                     failure.remaining -= 1
+                    if failure.code != 429:
+                        return failure.code, {
+                            "ok": False, "error_code": failure.code, "description": failure.description,
+                        }
                     return 429, {
                         "ok": False,
                         "error_code": 429,

@@ -177,6 +177,36 @@ def test_proactive_message_through_trigger_intent(fake_api: FakeBotApi) -> None:
     assert sent[0].params["text"]
 
 
+def test_tracking_notification_reaches_the_chat(fake_api: FakeBotApi) -> None:
+    chat_id = 4012
+    status, body = http(
+        "POST",
+        f"http://127.0.0.1:{RASA_PORT}/conversations/{chat_id}/trigger_intent?output_channel=telegram",
+        {"name": "EXTERNAL_status_changed",
+         "entities": {"stage": "arrived", "tracked_doc_type": "foreign_passport",
+                      "number_masked": "FS34****", "notification_key": "t-4012-arrived"}},
+    )
+    assert status == 200, body
+    sent = fake_api.wait_for("sendMessage", chat_id=chat_id)
+    assert sent[0].params["text"] and sent[0].params["parse_mode"] == "HTML"
+
+
+def test_undeliverable_push_fails_loudly(fake_api: FakeBotApi) -> None:
+    chat_id = 4013
+    fake_api.fail_with(
+        "sendMessage", lambda p: p.get("chat_id") == chat_id, 403,
+        "Forbidden: bot was blocked by the user",
+    )
+    status, _ = http(
+        "POST",
+        f"http://127.0.0.1:{RASA_PORT}/conversations/{chat_id}/trigger_intent?output_channel=telegram",
+        {"name": "greet"},
+    )
+    assert status == 500, "the notifier must learn that nothing was delivered"
+    assert fake_api.find("sendMessage", chat_id=chat_id)
+    assert not [c for c in fake_api.find("sendMessage", chat_id=chat_id) if c.status == 200]
+
+
 def test_non_text_updates_get_polite_answer_or_deliberate_ignore(fake_api: FakeBotApi) -> None:
     chat_id, group_id, channel_id = 4009, -100400900, -100400901
     polite = [tg.sticker(chat_id), tg.photo(chat_id), tg.voice(chat_id),
