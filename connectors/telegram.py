@@ -60,7 +60,6 @@ COMMAND_PAYLOADS = {
     "menu": "/help",
     "status": "/track_document",
 }
-MENU_COMMANDS = {"start", "menu"}
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -263,8 +262,6 @@ class TelegramService:
             if command not in COMMAND_PAYLOADS:
                 await self._reply(chat_id, texts.UNKNOWN_COMMAND)
                 return "unknown_command"
-            if command in MENU_COMMANDS:
-                await self._reply(chat_id, texts.MENU_SHOWN)
             text = COMMAND_PAYLOADS[command]
         self.buttons.advance(chat_id)
         await self._to_rasa(chat_id, text, msg.message_id, msg.from_user, on_new_message)

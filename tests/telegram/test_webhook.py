@@ -66,7 +66,10 @@ def test_wrong_or_missing_secret_gets_403_and_nothing_is_processed(fake_api: Fak
 
 def test_start_sets_persistent_menu_and_inline_keyboard(fake_api: FakeBotApi) -> None:
     chat_id = 4002
+    calls_before = len(fake_api.calls)
     press = keyboard_message(fake_api, chat_id, "/start")
+    # the reply needs sendMessage calls only: no getMe, no extra set-up per update
+    assert {c.method for c in fake_api.calls[calls_before:]} == {"sendMessage"}
     sent = fake_api.find("sendMessage", chat_id=chat_id)
     menus = [
         c.params["reply_markup"] for c in sent
