@@ -63,6 +63,8 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             "age_rules": True,
             # Drop entities whose value is not canonical and has no known synonym.
             "drop_unresolved": True,
+            # Entity types also found by their known phrases (lemma match) when the tagger missed them.
+            "gazetteer_entities": ["reason", "passport_issued_in", "residence_ground", "location", "urgency"],
         }
 
     def __init__(
@@ -203,6 +205,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             out.append(ent)
         for start, end, value in found_numbers:
             out.append(self._new(start, end, "document_number", value))
+        out.extend(self._gazetteer(text, out, message))
         if self._config["age_rules"] and not any(e.get("entity") == "age" for e in out):
             age = self._age_by_rule(text, message)
             if age:
@@ -239,6 +242,39 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             "confidence_entity": 1.0,
             "extractor": NAME,
         }
+
+    def _gazetteer(
+        self, text: Text, found: List[Dict[Text, Any]], message: Optional[Message]
+    ) -> List[Dict[Text, Any]]:
+        """Known phrases (by lemma) of entity types the tagger did not extract at all."""
+        tokens = [t for t in (message.get(TOKENS_NAMES[TEXT]) if message is not None else None) or []
+                  if any(ch.isalnum() for ch in t.text)]
+        if not tokens:
+            return []
+        lemmas = [t.lemma for t in tokens]
+        taken = [(e["start"], e["end"]) for e in found if "start" in e]
+        added: List[Dict[Text, Any]] = []
+        for entity in self._config["gazetteer_entities"]:
+            if any(e.get("entity") == entity for e in found):
+                continue
+            table = self._table.get(entity, {})
+            best: Optional[Tuple[int, int, int, Text]] = None  # (length, i, j, value)
+            for i in range(len(tokens)):
+                for j in range(min(len(tokens), i + 5), i, -1):
+                    key = " ".join(lemmas[i:j])
+                    # Single words only when long enough to be distinctive («вперше», not «на»).
+                    if key in table and (j - i > 1 or len(key) >= 5):
+                        start, end = tokens[i].start, tokens[j - 1].end
+                        if all(end <= s or start >= e for s, e in taken):
+                            if best is None or j - i > best[0]:
+                                best = (j - i, i, j, table[key])
+                        break
+            if best:
+                _, i, j, value = best
+                ent = self._new(tokens[i].start, tokens[j - 1].end, entity, value)
+                taken.append((ent["start"], ent["end"]))
+                added.append(ent)
+        return added
 
     def _negated(self, text: Text, start: int) -> bool:
         before = text[:start].lower().replace(",", " ").split()

@@ -1,4 +1,10 @@
-"""A small sentence-transformers model trained from the project's own NLU data.
+"""Training of the project's own small sentence-transformers model (runs in a subprocess).
+
+    python -m nlu.st_training --examples examples.json --out DIR [--dimension 128 ...]
+
+Rasa's TensorFlow and torch in one process slow DIET training about tenfold (both start their
+own thread pools), so `rasa train` runs this module as a child process and the Rasa server reads
+the result with numpy only (nlu/sentence_model.py).
 
 No model hub is reachable, so by default the project trains its own: a subword tokenizer
 (HF `tokenizers`, WordPiece) fitted on the training texts, a static embedding table over it
@@ -16,7 +22,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from nlu.textnorm import fix_lookalikes, normalize_apostrophes
 
 logger = logging.getLogger(__name__)
 
@@ -26,15 +31,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 TOKENIZER_FILE = "subword_tokenizer.json"
 
 
-def prepare_text(text: str) -> str:
-    """Same normalisation for training and inference: apostrophes, look-alikes, lower case."""
-    return " ".join(fix_lookalikes(w) for w in normalize_apostrophes(text).lower().split())
-
-
-try:  # sentence-transformers is optional at import time (the Rasa component checks it).
-    from sentence_transformers.models.tokenizer import WordTokenizer as _WordTokenizer
-except ImportError:  # pragma: no cover
-    _WordTokenizer = object  # type: ignore
+from nlu.sentence_model import EMBEDDING_FILE, prepare_text
+from sentence_transformers.models.tokenizer import WordTokenizer as _WordTokenizer
 
 
 class SubwordTokenizer(_WordTokenizer):  # type: ignore[misc]
@@ -123,7 +121,10 @@ def train_sentence_model(
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
     texts = [t for t, _ in examples]
-    tokenizer = SubwordTokenizer.train(texts, vocab_size=vocab_size)
+    # Imported by name so the saved model refers to nlu.st_training, also when run with -m.
+    from nlu.st_training import SubwordTokenizer as Tokenizer
+
+    tokenizer = Tokenizer.train(texts, vocab_size=vocab_size)
     weights = np.random.RandomState(seed).normal(0, 0.1, (tokenizer.vocab_size(), dimension)).astype("float32")
     weights[0] = 0.0  # padding
     embedding = models.WordEmbeddings(tokenizer, weights, update_embeddings=True, max_seq_length=128)
@@ -142,6 +143,9 @@ def train_sentence_model(
               optimizer_params={"lr": 0.05}, show_progress_bar=False)
     output_dir.mkdir(parents=True, exist_ok=True)
     model.save(str(output_dir))
+    # The table the numpy encoder reads (same tokenizer file, mean pooling).
+    np.save(output_dir / EMBEDDING_FILE, embedding.emb_layer.weight.detach().cpu().numpy().astype("float32"))
+    tokenizer.save(str(output_dir))
     (output_dir / "trained_from.json").write_text(
         json.dumps({"examples": len(examples), "intents": len(by_intent), "dimension": dimension,
                     "vocab_size": tokenizer.vocab_size(), "pairs": len(data), "epochs": epochs}, indent=2),
@@ -150,23 +154,23 @@ def train_sentence_model(
     return model
 
 
-def check_pretrained_folder(path: Path) -> None:
-    """A deployer's local copy of a pretrained model: fail early with a clear message."""
-    if not path.is_dir():
-        raise FileNotFoundError(f"Sentence model folder '{path}' does not exist.")
-    if not ((path / "modules.json").exists() or (path / "config.json").exists()):
-        raise FileNotFoundError(
-            f"'{path}' is not a sentence-transformers model folder (no modules.json or config.json)."
-        )
+def main(argv: Optional[List[str]] = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Train the project's sentence model.")
+    parser.add_argument("--examples", required=True, help="JSON list of [text, intent]")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--dimension", type=int, default=128)
+    parser.add_argument("--vocab-size", type=int, default=6000)
+    parser.add_argument("--pairs-per-intent", type=int, default=80)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    examples = [tuple(e) for e in json.loads(Path(args.examples).read_text(encoding="utf-8"))]
+    train_sentence_model(examples, Path(args.out), dimension=args.dimension, vocab_size=args.vocab_size,
+                         pairs_per_intent=args.pairs_per_intent, epochs=args.epochs, seed=args.seed)
+    return 0
 
 
-def load_sentence_model(path: Path):
-    """Loads a saved model offline (HF_HUB_OFFLINE=1: nothing is ever downloaded)."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    torch.set_num_threads(1)  # one request at a time; more threads only add latency here
-    check_pretrained_folder(path)
-    return SentenceTransformer(str(path), device="cpu")
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -53,6 +53,12 @@ def load_examples(path: Path) -> List[Dict[str, Any]]:
 async def parse_all(model: Path, texts: List[str]) -> List[Dict[str, Any]]:
     from rasa.core.agent import Agent
 
+    try:  # keep the per-message debug lines out of the report run
+        from rasa.utils.log_utils import configure_structlog
+
+        configure_structlog(logging.WARNING)
+    except ImportError:
+        pass
     agent = Agent.load(str(model))
     return [await agent.parse_message(t) for t in texts]
 

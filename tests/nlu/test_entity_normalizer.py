@@ -100,3 +100,11 @@ def test_document_number_by_pattern_replaces_partial_tag(normalizer, tokenizer) 
 def test_idp_true_and_negated(normalizer, tokenizer) -> None:
     assert _run(normalizer, tokenizer, "так, я ВПО", [_ent("так, я ВПО", "ВПО", "idp")]) == [("idp", "true")]
     assert _run(normalizer, tokenizer, "я не ВПО", [_ent("я не ВПО", "ВПО", "idp")]) == [("idp", "false")]
+
+
+def test_known_phrase_found_when_tagger_missed_it(normalizer, tokenizer) -> None:
+    normalizer._table.setdefault("passport_issued_in", {})["в окупація"] = "occupied_territory"
+    assert _run(normalizer, tokenizer, "в окупації", []) == [("passport_issued_in", "occupied_territory")]
+    # Never over an entity the tagger already found.
+    text = "в окупації"
+    assert _run(normalizer, tokenizer, text, [_ent(text, "окупації", "location", "ukraine")]) == [("location", "ukraine")]

@@ -1,0 +1,87 @@
+"""Sentence encoders for the NLU, without torch for the project's own model.
+
+The project's own model (trained by nlu/st_training.py with sentence-transformers) is a static
+subword embedding + mean pooling, so the Rasa server computes it with numpy: same numbers, no
+torch thread pool beside TensorFlow, ~0.1 ms per message. A deployer's pretrained model folder
+(`pretrained_model_path`) is loaded with sentence-transformers, offline.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Protocol
+
+import numpy as np
+
+from nlu.textnorm import fix_lookalikes, normalize_apostrophes
+
+TOKENIZER_FILE = "subword_tokenizer.json"
+EMBEDDING_FILE = "static_embedding.npy"
+
+
+def prepare_text(text: str) -> str:
+    """Same normalisation for training and inference: apostrophes, look-alikes, lower case."""
+    return " ".join(fix_lookalikes(w) for w in normalize_apostrophes(text).lower().split())
+
+
+class SentenceEncoder(Protocol):
+    def encode(self, texts: List[str]) -> np.ndarray:
+        """Unit-length sentence vectors, one row per text."""
+
+
+class StaticSentenceEncoder:
+    """Mean of subword embeddings (what WordEmbeddings + Pooling(mean) computes), in numpy."""
+
+    def __init__(self, folder: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self._table = np.load(folder / EMBEDDING_FILE)
+
+    @property
+    def dimension(self) -> int:
+        return int(self._table.shape[1])
+
+    def encode(self, texts: List[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self._table.shape[1]), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = self._tokenizer.encode(prepare_text(text)).ids or [1]
+            vector = self._table[ids].mean(axis=0)
+            norm = float(np.linalg.norm(vector))
+            out[row] = vector / norm if norm > 0 else vector
+        return out
+
+
+class PretrainedSentenceEncoder:
+    """A deployer's local sentence-transformers model folder (e.g. a multilingual MiniLM)."""
+
+    def __init__(self, folder: Path) -> None:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(1)  # one request at a time; more threads only add latency here
+        self._model = SentenceTransformer(str(folder), device="cpu")
+
+    def encode(self, texts: List[str]) -> np.ndarray:
+        return np.asarray(self._model.encode(texts, batch_size=64, convert_to_numpy=True,
+                                             normalize_embeddings=True, show_progress_bar=False),
+                          dtype=np.float32)
+
+
+def check_pretrained_folder(path: Path) -> None:
+    """Fail early, with a clear message, on a wrong `pretrained_model_path`."""
+    if not path.is_dir():
+        raise FileNotFoundError(f"Sentence model folder '{path}' does not exist.")
+    if not ((path / "modules.json").exists() or (path / "config.json").exists()):
+        raise FileNotFoundError(
+            f"'{path}' is not a sentence-transformers model folder (no modules.json or config.json)."
+        )
+
+
+def load_encoder(path: Path) -> SentenceEncoder:
+    check_pretrained_folder(path)
+    if (path / EMBEDDING_FILE).exists():
+        return StaticSentenceEncoder(path)
+    return PretrainedSentenceEncoder(path)

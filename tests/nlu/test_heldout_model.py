@@ -1,0 +1,51 @@
+"""The trained model on the held-out set (floors below the targets, to catch regressions)."""
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _evaluate_module():
+    spec = importlib.util.spec_from_file_location("nlu_evaluate", ROOT / "scripts" / "evaluate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def report(trained_model: Path, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("nlu_results")
+    result = _evaluate_module().evaluate_heldout(trained_model, ROOT / "tests" / "nlu" / "heldout.yml", out)
+    return {**result, "_out": out}
+
+
+def test_heldout_intent_accuracy(report: dict) -> None:
+    assert report["messages"] >= 200
+    assert report["intent_accuracy"] >= 0.93, report["intent_accuracy"]
+
+
+def test_heldout_entities(report: dict) -> None:
+    assert report["entities"]["doc_type"]["f1"] >= 0.95
+    assert report["document_number_exact_match"] >= 0.98
+    assert report["entities"]["age"]["f1"] >= 0.9
+
+
+def test_report_files(report: dict) -> None:
+    out = report["_out"]
+    assert (out / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "intent accuracy" in (out / "nlu_report.md").read_text(encoding="utf-8")
+
+
+def test_consultation_question_from_free_text(trained_model: Path) -> None:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(trained_model))
+    result = asyncio.run(agent.parse_message("Які документи потрібні для ID-картки вперше, мені 14"))
+    entities = {(e["entity"], str(e["value"])) for e in result["entities"]}
+    assert result["intent"]["name"] == "ask_documents"
+    assert {("doc_type", "id_card"), ("reason", "first_issue"), ("age", "14")} <= entities
