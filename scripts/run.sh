@@ -10,6 +10,8 @@ RASA_PORT=${RASA_PORT:-5005}
 ACTION_PORT=${ACTION_PORT:-5055}
 export RASA_URL=${RASA_URL:-http://127.0.0.1:$RASA_PORT}
 export DEMO_SIMULATOR=${DEMO_SIMULATOR:-1}
+# Local default so the registry feed can be tried; set your own secret token in production.
+export STATUS_API_TOKEN=${STATUS_API_TOKEN:-dev-token}
 if [ -z "${TELEGRAM_TOKEN:-}" ]; then
   echo "run: TELEGRAM_TOKEN is not set — Telegram stays off; chat here or over REST (POST :$RASA_PORT/webhooks/rest/webhook)."
 elif [ -z "${TELEGRAM_WEBHOOK_URL:-}" ]; then
