@@ -19,7 +19,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 import rasa.shared.utils.io
@@ -65,6 +65,11 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             "drop_unresolved": True,
             # Entity types also found by their known phrases (lemma match) when the tagger missed them.
             "gazetteer_entities": ["reason", "passport_issued_in", "residence_ground", "location", "urgency"],
+            # ... only for these intents (a consultation topic or a bare answer) ...
+            "gazetteer_intents": ["inform", "ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply"],
+            # ... and `doc_type` also for these (the document named by a bare «паспорт»).
+            "doc_type_gazetteer_intents": ["inform", "ask_documents", "ask_fee", "ask_processing_time",
+                                           "ask_where_to_apply", "track_document", "set_expiry_reminder"],
         }
 
     def __init__(
@@ -254,7 +259,11 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         lemmas = [t.lemma for t in tokens]
         taken = [(e["start"], e["end"]) for e in found if "start" in e]
         added: List[Dict[Text, Any]] = []
-        for entity in self._config["gazetteer_entities"]:
+        intent = (message.get(INTENT) or {}).get("name") if message is not None else None
+        wanted = list(self._config["gazetteer_entities"]) if intent in self._config["gazetteer_intents"] else []
+        if intent in self._config["doc_type_gazetteer_intents"]:
+            wanted.append("doc_type")
+        for entity in wanted:
             if any(e.get("entity") == entity for e in found):
                 continue
             table = self._table.get(entity, {})

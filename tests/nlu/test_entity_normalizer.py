@@ -42,8 +42,8 @@ def tokenizer() -> UkrainianTokenizer:
     return UkrainianTokenizer(UkrainianTokenizer.get_default_config())
 
 
-def _run(normalizer, tokenizer, text: str, entities: list) -> list:
-    message = Message({TEXT: text, ENTITIES: entities})
+def _run(normalizer, tokenizer, text: str, entities: list, intent: str = "inform") -> list:
+    message = Message({TEXT: text, ENTITIES: entities, "intent": {"name": intent, "confidence": 0.9}})
     message.set(TOKENS_NAMES[TEXT], tokenizer.tokenize_text(text))
     normalizer.process([message])
     return [(e["entity"], e["value"]) for e in message.get(ENTITIES)]
@@ -108,3 +108,9 @@ def test_known_phrase_found_when_tagger_missed_it(normalizer, tokenizer) -> None
     # Never over an entity the tagger already found.
     text = "в окупації"
     assert _run(normalizer, tokenizer, text, [_ent(text, "окупації", "location", "ukraine")]) == [("location", "ukraine")]
+
+
+def test_gazetteer_only_for_topic_intents(normalizer, tokenizer) -> None:
+    assert _run(normalizer, tokenizer, "вкрали мою закордонку", [], intent="ask_documents") == [
+        ("doc_type", "foreign_passport")]
+    assert _run(normalizer, tokenizer, "вкрали мою закордонку", [], intent="greet") == []
