@@ -55,8 +55,15 @@ def tracker_db_url(endpoints: Path) -> str:
 def unsure_messages(db_url: str, threshold: float, since: Optional[dt.datetime] = None) -> List[Dict[str, Any]]:
     """User messages the NLU was unsure about, oldest first, one row per distinct text."""
     import sqlalchemy as sa
+    from sqlalchemy.engine.url import make_url
 
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        raise FileNotFoundError(f"tracker store {url.database} does not exist (no conversations yet?)")
     engine = sa.create_engine(db_url)
+    if not sa.inspect(engine).has_table("events"):
+        engine.dispose()
+        return []
     query = "SELECT sender_id, timestamp, data FROM events WHERE type_name = 'user'"
     params: Dict[str, Any] = {}
     if since is not None:
@@ -103,7 +110,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.timezone.utc) if args.since else None
         rows = unsure_messages(db_url, args.threshold, since)
     except Exception as exc:  # a CLI answers with a message, not a traceback
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
     known = _known_texts(Path(args.project))
     rows = [r for r in rows if _key(r["text"]) not in known]
