@@ -99,7 +99,7 @@ def _answers_summary(answer: Answer, kb: KnowledgeBase) -> str:
             if option:
                 label = option.label[:1].lower() + option.label[1:]
                 parts.append(label if slot != "idp" else ("ВПО" if value else "не ВПО"))
-    return f" ({', '.join(parts)})" if parts else ""
+    return f" — {', '.join(parts)}" if parts else ""
 
 
 def render_fees(kb: KnowledgeBase, doc: DocumentSpec, answers, today: dt.date, urgency: Optional[str] = None) -> str:
