@@ -49,7 +49,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["sentence_transformers", "torch", "tokenizers"]
+        # Rasa imports these to check them: torch/sentence-transformers must not be imported into
+        # the server (memory, and their thread pool slows TensorFlow); training imports them in a child.
+        return ["tokenizers"]
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:

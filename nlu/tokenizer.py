@@ -13,6 +13,23 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu.textnorm import Lemmatizer, normalize_apostrophes
 
 
+def _import_spacy_without_torch():
+    """spaCy's thinc imports torch when it is installed (~0.9 GB RSS and a thread pool beside
+    TensorFlow); the rule-based tokenizer needs none of it, so hide torch while spaCy loads."""
+    import sys
+
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail inside thinc
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
 )
@@ -44,7 +61,7 @@ class UkrainianTokenizer(Tokenizer):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)
-        import spacy
+        spacy = _import_spacy_without_torch()
 
         # A blank pipeline is only the rule-based tokenizer: fast, no model files.
         self._nlp = spacy.blank("uk")
