@@ -23,7 +23,7 @@ validate: setup
 	$(PY) scripts/validate.py
 
 evaluate: train
-	$(PY) scripts/evaluate.py
+	$(PY) scripts/evaluate.py --cross-validation 3
 
 bench: train
 	@mkdir -p results

@@ -222,3 +222,19 @@ async def test_negative_age_entity_without_its_minus_is_refused(dispatcher, doma
                             extracted={"age": "3"})
     assert events == [SlotSet("age", None), SlotSet("requested_slot", "age")]
     assert responses(dispatcher) == ["utter_age_out_of_range"]
+
+
+async def test_low_confidence_gets_buttons_for_the_likeliest_topics(dispatcher, domain):
+    from actions.fallback import ActionClarify
+
+    tracker = make_tracker(text="шо там по загранці", intent="nlu_fallback", active_loop=None,
+                           entities=[{"entity": "doc_type", "value": "foreign_passport"}])
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_fee", "confidence": 0.41},
+        {"name": "ask_documents", "confidence": 0.38}, {"name": "greet", "confidence": 0.1},
+    ]
+    events = await ActionClarify().run(dispatcher, tracker, domain)
+    assert events == []
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert payloads[:2] == ['/ask_fee{"doc_type":"foreign_passport"}', '/ask_documents{"doc_type":"foreign_passport"}']
+    assert payloads[-1] == "/out_of_scope"
