@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 
-.PHONY: setup train run test validate evaluate bench lock shell clean
+.PHONY: setup train run test lint validate evaluate bench lock shell clean
 
 setup:
 	@bash scripts/setup.sh
@@ -17,6 +17,10 @@ run: train
 
 test: train
 	@bash scripts/test.sh
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 validate: setup
 	$(VENV)/bin/dmsbot kb check

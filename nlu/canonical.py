@@ -1,4 +1,4 @@
-"""Canonical entity values (../shared/CONTRACT.md plus the project's additions)."""
+"""Canonical entity values (docs/contract.md plus the project's additions)."""
 from __future__ import annotations
 
 from typing import Dict, FrozenSet

@@ -1,4 +1,4 @@
-"""Stages, document types and base-document numbers (see shared CONTRACT.md)."""
+"""Stages, document types and base-document numbers (see docs/contract.md)."""
 from __future__ import annotations
 
 import hashlib
