@@ -22,6 +22,14 @@ NAVIGATION_BUTTONS = [
     {"title": "⬅️ Назад", "payload": "/go_back"},
     {"title": "🔄 Почати спочатку", "payload": "/start_over"},
 ]
+NAVIGATION_BUTTONS_EN = [
+    {"title": "⬅️ Back", "payload": "/go_back"},
+    {"title": "🔄 Start over", "payload": "/start_over"},
+]
+
+
+def navigation_buttons(lang: str = "uk") -> List[Dict[str, str]]:
+    return list(NAVIGATION_BUTTONS_EN if lang == "en" else NAVIGATION_BUTTONS)
 
 UNDERSTOOD_INTENTS_FOR_ANSWERS = {"inform", "affirm", "deny", "nlu_fallback", "ask_documents"}
 

@@ -12,15 +12,16 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     ALL_CONSULTATION_SLOTS,
     CONSULTATION_SLOTS,
-    NAVIGATION_BUTTONS,
     consultation_answers,
     knowledge_base,
+    navigation_buttons,
     payload,
     to_bool,
     to_int,
     today,
     valid_doc_type,
 )
+from kbengine.model import language
 from kbengine.render import render_checklist, render_preliminary
 from kbengine.text import parse_answer
 
@@ -40,6 +41,30 @@ def _latest_intent(tracker: Tracker) -> Optional[str]:
 
 def _latest_entities(tracker: Tracker) -> set:
     return {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """"uk" or "en", from the `language` slot the conversation keeps."""
+    return language(tracker.get_slot("language"))
+
+
+# Buttons under the checklist, per language.
+ANSWER_BUTTONS = {
+    "uk": [
+        {"title": "✏️ Змінити відповідь", "payload": "/change_answer"},
+        {"title": "🔄 Почати спочатку", "payload": "/start_over"},
+        {"title": "📦 Відстежити документ", "payload": "/track_document"},
+        {"title": "🏠 Головне меню", "payload": "/help"},
+    ],
+    "en": [
+        {"title": "✏️ Change an answer", "payload": "/change_answer"},
+        {"title": "🔄 Start over", "payload": "/start_over"},
+        {"title": "📦 Track a document", "payload": "/track_document"},
+        {"title": "🏠 Main menu", "payload": "/help"},
+    ],
+}
+CHANGE_BUTTON = {"uk": "Змінити: {shown}", "en": "Change: {shown}"}
+AGE_SHOWN = {"uk": "вік {age}", "en": "age {age}"}
 
 
 class SlotAnswers:
@@ -156,19 +181,20 @@ class AskQuestion(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         kb = knowledge_base()
+        lang = conversation_language(tracker)
         doc_type = valid_doc_type(tracker.get_slot("doc_type"))
         question = kb.question_for(self.slot, doc_type)
         if question.type == "number":
-            pairs = kb.document(doc_type).age_buttons if doc_type else ()
+            pairs = kb.document(doc_type).age_buttons_in(lang) if doc_type else ()
             buttons = [{"title": label, "payload": payload("inform", age=str(value))} for label, value in pairs]
         else:
             buttons = [
-                {"title": o.label, "payload": payload("inform", **{self.slot: str(o.value).lower()})}
+                {"title": o.label_in(lang), "payload": payload("inform", **{self.slot: str(o.value).lower()})}
                 for o in question.options
             ]
         if self.slot != "doc_type":
-            buttons += NAVIGATION_BUTTONS
-        dispatcher.utter_message(text=question.prompt, buttons=buttons)
+            buttons += navigation_buttons(lang)
+        dispatcher.utter_message(text=question.prompt_in(lang), buttons=buttons)
         return []
 
 
@@ -215,7 +241,7 @@ class ActionStartConsultation(Action):
             answers = {k: v for k, v in consultation_answers(tracker).items() if k in said_now}
             # A question that already named the circumstances gets the certain part of the list at once.
             if answers and kb.missing_slots(doc_type, answers):
-                text = render_preliminary(kb, kb.document(doc_type), answers)
+                text = render_preliminary(kb, kb.document(doc_type), answers, lang=conversation_language(tracker))
                 if text:
                     dispatcher.utter_message(text=text)
         return events
@@ -232,18 +258,13 @@ class ActionConsultationAnswer(Action):
             dispatcher.utter_message(response="utter_answer_not_understood")
             return []
         answers = consultation_answers(tracker)
+        lang = conversation_language(tracker)
         missing = kb.missing_slots(doc_type, answers)
         if missing:  # reached without the form (e.g. a story cut short): say what is still needed
-            dispatcher.utter_message(text=kb.question_for(missing[0], doc_type).prompt)
+            dispatcher.utter_message(text=kb.question_for(missing[0], doc_type).prompt_in(lang))
             return [FollowupAction("consultation_form")]
         result = kb.compose(doc_type, answers, today())
-        buttons = [
-            {"title": "✏️ Змінити відповідь", "payload": "/change_answer"},
-            {"title": "🔄 Почати спочатку", "payload": "/start_over"},
-            {"title": "📦 Відстежити документ", "payload": "/track_document"},
-            {"title": "🏠 Головне меню", "payload": "/help"},
-        ]
-        dispatcher.utter_message(text=render_checklist(result, kb), buttons=buttons)
+        dispatcher.utter_message(text=render_checklist(result, kb, lang=lang), buttons=list(ANSWER_BUTTONS[lang]))
         return []
 
 
@@ -296,6 +317,7 @@ class ActionChangeAnswer(Action):
         if not answered:
             dispatcher.utter_message(response="utter_back_at_start")
             return [SlotSet("change_slot", None)]
+        lang = conversation_language(tracker)
         doc_type = valid_doc_type(tracker.get_slot("doc_type"))
         answers = consultation_answers(tracker)
         buttons = []
@@ -305,11 +327,12 @@ class ActionChangeAnswer(Action):
                 continue
             question = kb.question_for(slot, doc_type)
             if question.type == "number":
-                shown = f"вік {to_int(value)}"
+                shown = AGE_SHOWN[lang].format(age=to_int(value))
             else:
                 option = question.option(to_bool(value) if question.type == "boolean" else value)
-                shown = option.label if option else str(value)
-            buttons.append({"title": f"Змінити: {shown}", "payload": payload("change_answer", change_slot=slot)})
-        dispatcher.utter_message(response="utter_which_answer", buttons=buttons + NAVIGATION_BUTTONS[1:])
+                shown = option.label_in(lang) if option else str(value)
+            title = CHANGE_BUTTON[lang].format(shown=shown)
+            buttons.append({"title": title, "payload": payload("change_answer", change_slot=slot)})
+        dispatcher.utter_message(response="utter_which_answer", buttons=buttons + navigation_buttons(lang)[1:])
         # Wait for the choice instead of running the form, which would just repeat the checklist.
         return [SlotSet("change_slot", None), FollowupAction("action_listen")]

@@ -128,6 +128,7 @@ class _Checker:
                     unconfirmed=raw.get("unconfirmed", False),
                     condition=self.condition(raw, where),
                     stop=raw.get("stop", False),
+                    text_en=raw.get("text_en", "").strip(),
                 )
             )
         return tuple(result)
@@ -140,10 +141,13 @@ def _questions(path: Path) -> Dict[str, Question]:
         if raw["type"] in ("choice", "boolean") and not raw.get("options"):
             raise KnowledgeBaseError(f"{path}: field questions.{slot}.options: a {raw['type']} question needs options")
         options = tuple(
-            Option(value=o["value"], label=o["label"], keywords=tuple(o.get("keywords", ())))
+            Option(value=o["value"], label=o["label"], keywords=tuple(o.get("keywords", ())), label_en=o.get("label_en", ""))
             for o in raw.get("options", ())
         )
-        questions[slot] = Question(slot, raw["type"], raw["prompt"].strip(), options, raw.get("min"), raw.get("max"))
+        questions[slot] = Question(
+            slot, raw["type"], raw["prompt"].strip(), options, raw.get("min"), raw.get("max"),
+            prompt_en=raw.get("prompt_en", "").strip(),
+        )
     if "doc_type" not in questions:
         raise KnowledgeBaseError(f"{path}: field questions.doc_type: the document question is required")
     return questions
@@ -176,10 +180,14 @@ def _document(path: Path, questions: Dict[str, Question]) -> DocumentSpec:
         entries = []
         dates = set()
         for j, e in enumerate(raw["schedule"]):
-            effective = _date(e["effective_from"], f"{path}: field {where}.schedule[{j}].effective_from")
+            date_field = "effective_from" if "effective_from" in e else "reported_on"
+            effective = _date(e[date_field], f"{path}: field {where}.schedule[{j}].{date_field}")
             if effective in dates:
-                check.fail(f"{where}.schedule[{j}].effective_from", f"two prices start on {effective}")
+                check.fail(f"{where}.schedule[{j}].{date_field}", f"two prices start on {effective}")
             dates.add(effective)
+            parts = tuple((p["part"], p["amount_uah"]) for p in e.get("parts", ()))
+            if parts and sum(a for _, a in parts) != e.get("amount_uah"):
+                check.fail(f"{where}.schedule[{j}].parts", f"the parts add up to {sum(a for _, a in parts)}, not {e.get('amount_uah')}")
             entries.append(
                 FeeEntry(
                     effective_from=effective,
@@ -189,6 +197,9 @@ def _document(path: Path, questions: Dict[str, Question]) -> DocumentSpec:
                     term=e.get("term"),
                     term_unconfirmed=e.get("term_unconfirmed", False),
                     unconfirmed=e.get("unconfirmed", False),
+                    term_en=e.get("term_en"),
+                    reported=date_field == "reported_on",
+                    parts=parts,
                 )
             )
         fees.append(
@@ -201,6 +212,9 @@ def _document(path: Path, questions: Dict[str, Question]) -> DocumentSpec:
                 unconfirmed=raw.get("unconfirmed", False),
                 note=raw.get("note"),
                 term=raw.get("term"),
+                label_en=raw.get("label_en", ""),
+                note_en=raw.get("note_en"),
+                term_en=raw.get("term_en"),
             )
         )
     return DocumentSpec(
@@ -214,6 +228,9 @@ def _document(path: Path, questions: Dict[str, Question]) -> DocumentSpec:
         processing_times=check.facts(data["processing_times"], "processing_times"),
         places=check.facts(data["places"], "places"),
         age_buttons=tuple((b["label"], b["value"]) for b in data.get("age_buttons", [])),
+        title_en=data.get("title_en", ""),
+        short_title_en=data.get("short_title_en", ""),
+        age_buttons_en=tuple((b.get("label_en") or b["label"], b["value"]) for b in data.get("age_buttons", [])),
     )
 
 

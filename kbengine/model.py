@@ -2,10 +2,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 Answers = Mapping[str, Any]
+
+LANGUAGES = ("uk", "en")
+DEFAULT_LANGUAGE = "uk"
+
+
+def language(lang: Optional[str]) -> str:
+    """A supported language code; anything else falls back to Ukrainian."""
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def localized(obj: Any, name: str, lang: Optional[str] = DEFAULT_LANGUAGE) -> Any:
+    """`obj.<name>` in Ukrainian, `obj.<name>_en` in English (Ukrainian when no English is given)."""
+    if language(lang) != DEFAULT_LANGUAGE:
+        value = getattr(obj, f"{name}_{lang}", None)
+        if value:
+            return value
+    return getattr(obj, name)
 
 
 class KnowledgeBaseError(ValueError):
@@ -64,6 +82,10 @@ class Fact:
     unconfirmed: bool = False
     condition: Condition = Condition()
     stop: bool = False
+    text_en: str = ""
+
+    def text_in(self, lang: Optional[str] = DEFAULT_LANGUAGE) -> str:
+        return localized(self, "text", lang)
 
 
 @dataclass(frozen=True)
@@ -71,6 +93,10 @@ class Option:
     value: Any
     label: str
     keywords: Tuple[str, ...] = ()
+    label_en: str = ""
+
+    def label_in(self, lang: Optional[str] = DEFAULT_LANGUAGE) -> str:
+        return localized(self, "label", lang)
 
 
 @dataclass(frozen=True)
@@ -81,6 +107,10 @@ class Question:
     options: Tuple[Option, ...] = ()
     min: Optional[int] = None
     max: Optional[int] = None
+    prompt_en: str = ""
+
+    def prompt_in(self, lang: Optional[str] = DEFAULT_LANGUAGE) -> str:
+        return localized(self, "prompt", lang)
 
     def option(self, value: Any) -> Optional[Option]:
         return next((o for o in self.options if o.value == value), None)
@@ -93,8 +123,15 @@ class DocQuestion:
     condition: Condition
 
 
+# Parts of a fee as printed on a receipt; render.py names them in each language.
+FEE_PARTS = ("service", "blank", "state_duty", "admin_fee")
+
+
 @dataclass(frozen=True)
 class FeeEntry:
+    """One price. `effective_from` is the day the source says it took effect; when the source gives no such day,
+    `reported` is true and the date is the publication's date (the price was in force at least from then)."""
+
     effective_from: dt.date
     source: Source
     amount_uah: Optional[int] = None
@@ -102,6 +139,9 @@ class FeeEntry:
     term: Optional[str] = None
     term_unconfirmed: bool = False
     unconfirmed: bool = False
+    term_en: Optional[str] = None
+    reported: bool = False
+    parts: Tuple[Tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +154,9 @@ class Fee:
     unconfirmed: bool = False
     note: Optional[str] = None
     term: Optional[str] = None
+    label_en: str = ""
+    note_en: Optional[str] = None
+    term_en: Optional[str] = None
 
     def in_force(self, today: dt.date) -> Optional[FeeEntry]:
         current = [e for e in self.schedule if e.effective_from <= today]
@@ -135,6 +178,20 @@ class FeeLine:
     note: Optional[str]
     effective_from: dt.date
     source: Source
+    label_en: str = ""
+    note_en: Optional[str] = None
+    term_en: Optional[str] = None
+    reported: bool = False
+    parts: Tuple[Tuple[str, int], ...] = ()
+
+    def label_in(self, lang: Optional[str] = DEFAULT_LANGUAGE) -> str:
+        return localized(self, "label", lang)
+
+    def note_in(self, lang: Optional[str] = DEFAULT_LANGUAGE) -> Optional[str]:
+        return localized(self, "note", lang)
+
+    def term_in(self, lang: Optional[str] = DEFAULT_LANGUAGE) -> Optional[str]:
+        return localized(self, "term", lang)
 
 
 @dataclass(frozen=True)
@@ -149,6 +206,18 @@ class DocumentSpec:
     processing_times: Tuple[Fact, ...]
     places: Tuple[Fact, ...]
     age_buttons: Tuple[Tuple[str, int], ...] = ()
+    title_en: str = ""
+    short_title_en: str = ""
+    age_buttons_en: Tuple[Tuple[str, int], ...] = ()
+
+    def title_in(self, lang: Optional[str] = DEFAULT_LANGUAGE) -> str:
+        return localized(self, "title", lang)
+
+    def short_title_in(self, lang: Optional[str] = DEFAULT_LANGUAGE) -> str:
+        return localized(self, "short_title", lang)
+
+    def age_buttons_in(self, lang: Optional[str] = DEFAULT_LANGUAGE) -> Tuple[Tuple[str, int], ...]:
+        return localized(self, "age_buttons", lang)
 
 
 @dataclass
@@ -194,7 +263,7 @@ class KnowledgeBase:
             for dq in self.documents[doc_type].questions:
                 if dq.slot == slot and dq.options:
                     allowed = [o for o in question.options if o.value in dq.options]
-                    return Question(slot, question.type, question.prompt, tuple(allowed), question.min, question.max)
+                    return dataclasses.replace(question, options=tuple(allowed))
         return question
 
     def required_slots(self, doc_type: Optional[str], answers: Answers) -> List[str]:
@@ -274,6 +343,11 @@ class KnowledgeBase:
                     note=fee.note,
                     effective_from=entry.effective_from,
                     source=entry.source,
+                    label_en=fee.label_en,
+                    note_en=fee.note_en,
+                    term_en=(entry.term_en if entry.term else fee.term_en),
+                    reported=entry.reported,
+                    parts=entry.parts,
                 )
             )
         return lines

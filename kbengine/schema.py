@@ -1,6 +1,10 @@
 """JSON schemas of the knowledge-base files (structure only; cross-references are checked in loader.py)."""
 from typing import Any, Dict
 
+from kbengine.model import FEE_PARTS
+
+DATE: Dict[str, Any] = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+
 SOURCE: Dict[str, Any] = {
     "type": "object",
     "required": ["url", "as_of"],
@@ -35,6 +39,7 @@ def _fact(extra: Dict[str, Any], required=("id", "text", "source")) -> Dict[str,
     props = {
         "id": {"type": "string", "pattern": r"^[a-z0-9_]+$"},
         "text": {"type": "string", "minLength": 3},
+        "text_en": {"type": "string", "minLength": 3},
         "source": SOURCE,
         "unconfirmed": {"type": "boolean"},
         **CONDITIONAL,
@@ -43,20 +48,35 @@ def _fact(extra: Dict[str, Any], required=("id", "text", "source")) -> Dict[str,
     return {"type": "object", "required": list(required), "additionalProperties": False, "properties": props}
 
 
+FEE_PART: Dict[str, Any] = {
+    "type": "object",
+    "required": ["part", "amount_uah"],
+    "additionalProperties": False,
+    "properties": {"part": {"enum": list(FEE_PARTS)}, "amount_uah": {"type": "integer", "minimum": 0}},
+}
+
 SCHEDULE_ENTRY: Dict[str, Any] = {
     "type": "object",
-    "required": ["effective_from", "source"],
+    "required": ["source"],
     "additionalProperties": False,
     "properties": {
-        "effective_from": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        # The day the source says the price took effect; without one, the publication date as `reported_on`.
+        "effective_from": DATE,
+        "reported_on": DATE,
         "amount_uah": {"type": "integer", "minimum": 0},
         "amount_usd": {"type": "integer", "minimum": 0},
+        "parts": {"type": "array", "minItems": 1, "items": FEE_PART},
         "term": {"type": "string"},
+        "term_en": {"type": "string"},
         "term_unconfirmed": {"type": "boolean"},
         "unconfirmed": {"type": "boolean"},
         "source": SOURCE,
     },
-    "oneOf": [{"required": ["amount_uah"]}, {"required": ["amount_usd"]}],
+    "allOf": [
+        {"oneOf": [{"required": ["amount_uah"]}, {"required": ["amount_usd"]}]},
+        {"oneOf": [{"required": ["effective_from"]}, {"required": ["reported_on"]}]},
+    ],
+    "dependencies": {"term": ["term_en"]},
 }
 
 FEE: Dict[str, Any] = {
@@ -66,10 +86,13 @@ FEE: Dict[str, Any] = {
     "properties": {
         "id": {"type": "string", "pattern": r"^[a-z0-9_]+$"},
         "label": {"type": "string", "minLength": 3},
+        "label_en": {"type": "string", "minLength": 3},
         "urgency": {"enum": ["standard", "urgent", "any"]},
         "unconfirmed": {"type": "boolean"},
         "note": {"type": "string"},
+        "note_en": {"type": "string"},
         "term": {"type": "string"},
+        "term_en": {"type": "string"},
         "schedule": {"type": "array", "minItems": 1, "items": SCHEDULE_ENTRY},
         **CONDITIONAL,
     },
@@ -82,7 +105,9 @@ DOCUMENT: Dict[str, Any] = {
     "properties": {
         "doc_type": {"type": "string"},
         "title": {"type": "string", "minLength": 3},
+        "title_en": {"type": "string", "minLength": 3},
         "short_title": {"type": "string", "minLength": 3},
+        "short_title_en": {"type": "string", "minLength": 3},
         "questions": {
             "type": "array",
             "items": {
@@ -102,7 +127,11 @@ DOCUMENT: Dict[str, Any] = {
                 "type": "object",
                 "required": ["label", "value"],
                 "additionalProperties": False,
-                "properties": {"label": {"type": "string"}, "value": {"type": "integer", "minimum": 0}},
+                "properties": {
+                    "label": {"type": "string"},
+                    "label_en": {"type": "string"},
+                    "value": {"type": "integer", "minimum": 0},
+                },
             },
         },
         "checklist": {"type": "array", "minItems": 1, "items": _fact({})},
@@ -120,6 +149,7 @@ OPTION: Dict[str, Any] = {
     "properties": {
         "value": {"type": ["string", "boolean"]},
         "label": {"type": "string", "minLength": 1},
+        "label_en": {"type": "string", "minLength": 1},
         "keywords": {"type": "array", "items": {"type": "string", "minLength": 1}},
     },
 }
@@ -138,6 +168,7 @@ QUESTIONS: Dict[str, Any] = {
                 "properties": {
                     "type": {"enum": ["choice", "number", "boolean"]},
                     "prompt": {"type": "string", "minLength": 3},
+                    "prompt_en": {"type": "string", "minLength": 3},
                     "options": {"type": "array", "minItems": 1, "items": OPTION},
                     "min": {"type": "integer"},
                     "max": {"type": "integer"},

@@ -238,3 +238,13 @@ async def test_low_confidence_gets_buttons_for_the_likeliest_topics(dispatcher, 
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert payloads[:2] == ['/ask_fee{"doc_type":"foreign_passport"}', '/ask_documents{"doc_type":"foreign_passport"}']
     assert payloads[-1] == "/out_of_scope"
+
+
+async def test_english_conversation_gets_the_checklist_in_english(dispatcher, domain):
+    slots = {"doc_type": "id_card", "reason": "expired", "location": "ukraine", "language": "en"}
+    events = await ActionConsultationAnswer().run(dispatcher, make_tracker(slots=slots, active_loop=None), domain)
+    assert events == []
+    message = dispatcher.messages[0]
+    assert message["text"].startswith("What to bring for:")
+    assert "UAH 618" in message["text"] and "Sources (as of the date shown):" in message["text"]
+    assert [b["title"] for b in message["buttons"]][0] == "✏️ Change an answer"

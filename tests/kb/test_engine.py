@@ -132,8 +132,9 @@ def test_unconfirmed_facts_are_never_stated_as_certain(kb):
     notice = next(n for n in result.notices if n.id == "parent_presence_14_15")
     assert notice.unconfirmed
     assert f"{UNCONFIRMED_PREFIX}{notice.text}" in text
-    urgent = render_fees(kb, kb.document("id_card"), {"reason": "expired"}, TODAY, urgency="urgent")
-    assert "7 робочих днів (за нашими даними, уточніть у ДМС)" in urgent
+    duty = render_fees(kb, kb.document("id_card"), {"reason": "lost"}, TODAY)
+    assert f"{UNCONFIRMED_PREFIX}державне мито" in duty
+    assert f"{UNCONFIRMED_PREFIX}звичайне" not in duty
 
 
 def _answer_space(kb, doc_type):
