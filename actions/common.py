@@ -71,7 +71,7 @@ def to_int(value: Any) -> Optional[int]:
     if isinstance(value, (int, float)):
         return int(value) if float(value).is_integer() else None
     if isinstance(value, str):
-        from kbengine.text import parse_number
+        from textnorm import parse_number
 
         return parse_number(value)
     return None

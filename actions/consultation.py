@@ -156,9 +156,6 @@ class ValidateConsultationForm(SlotAnswers, FormValidationAction):
         if value is None:
             return {"age": None}
         age = to_int(value)
-        text = tracker.latest_message.get("text") or ""
-        if age is not None and not text.startswith("/") and f"-{age}" in text.replace(" ", ""):
-            age = -age  # the entity span drops the minus sign of «мені -3»
         if age is None:
             dispatcher.utter_message(response="utter_age_not_understood")
             return {"age": None}

@@ -25,8 +25,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 import rasa.shared.utils.io
 
 from nlu.canonical import CANONICAL_VALUES
-from nlu.textnorm import (
-    Lemmatizer,
+from textnorm import (
+    default_lemmatizer,
     canonical_document_number,
     find_document_numbers,
     number_word_value,
@@ -83,7 +83,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self._table: Dict[Text, Dict[Text, Text]] = table or {}
-        self._lemmatizer = Lemmatizer()
+        self._lemmatizer = default_lemmatizer()
 
     @classmethod
     def create(
@@ -187,10 +187,14 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
                     continue  # the pattern match below replaces it
                 value = canonical_document_number(str(ent.get("value"))) or canonical_document_number(span)
             elif name == "age":
-                number = parse_number(str(ent.get("value")), self._lemmatizer)
+                # The extracted span drops the minus of «мені -3»; the action then explains the valid range.
+                start = ent.get("start", 0)
+                if start > 0 and text[start - 1] in "-−" and (start == 1 or not text[start - 2].isalnum()):
+                    span = "-" + span  # but «14-15» is a range, not minus fifteen
+                number = parse_number(span, self._lemmatizer)
                 if number is None:
-                    number = parse_number(span, self._lemmatizer)
-                value = str(number) if number is not None and 0 <= number <= 120 else None
+                    number = parse_number(str(ent.get("value")), self._lemmatizer)
+                value = str(number) if number is not None and -120 <= number <= 120 else None
             elif name == "idp":
                 value = "false" if self._negated(text, ent["start"]) else "true"
             elif name in CANONICAL_VALUES:

@@ -13,7 +13,7 @@ from typing import List, Protocol
 
 import numpy as np
 
-from nlu.textnorm import fix_lookalikes, normalize_apostrophes
+from textnorm import fix_lookalikes, normalize_apostrophes
 
 TOKENIZER_FILE = "subword_tokenizer.json"
 EMBEDDING_FILE = "static_embedding.npy"

@@ -10,7 +10,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.textnorm import Lemmatizer, normalize_apostrophes
+from textnorm import Lemmatizer, default_lemmatizer, normalize_apostrophes
 
 
 def _import_spacy_without_torch():
@@ -65,7 +65,9 @@ class UkrainianTokenizer(Tokenizer):
 
         # A blank pipeline is only the rule-based tokenizer: fast, no model files.
         self._nlp = spacy.blank("uk")
-        self._lemmatizer = Lemmatizer(russian=bool(config.get("russian_lemmas", True)))
+        # One lemmatiser per process (pymorphy3 dictionaries are large); a Ukrainian-only one only when asked.
+        russian = bool(config.get("russian_lemmas", True))
+        self._lemmatizer = default_lemmatizer() if russian else Lemmatizer(russian=False)
 
     @classmethod
     def create(

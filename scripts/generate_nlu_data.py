@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlu.textnorm import canonical_document_number  # noqa: E402
+from textnorm import canonical_document_number  # noqa: E402
 
 OUT_DIR = ROOT / "data" / "nlu" / "generated"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -626,7 +626,7 @@ GENERATORS = {
 
 
 def _heldout_texts() -> set:
-    from nlu.textnorm import normalize_apostrophes
+    from textnorm import normalize_apostrophes
 
     texts = set()
     if HELDOUT.exists():
@@ -639,7 +639,7 @@ def _heldout_texts() -> set:
 
 
 def main(out_dir: Path = OUT_DIR) -> None:
-    from nlu.textnorm import normalize_apostrophes
+    from textnorm import normalize_apostrophes
 
     out_dir.mkdir(parents=True, exist_ok=True)
     blocked = _heldout_texts()

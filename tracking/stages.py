@@ -4,9 +4,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
-from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
+
+from textnorm import DocumentNumber, find_document_number, mask_document_number, parse_document_number
 
 # Main production line, in order.
 MAIN_STAGES = (
@@ -64,31 +64,11 @@ def is_advance(current: Optional[str], current_rank: int, new: str) -> bool:
 
 # --- base document numbers -------------------------------------------------------
 
-# Latin letters that look like Cyrillic ones; users mix keyboards.
-_LAT_TO_CYR = str.maketrans({
-    "A": "А", "B": "В", "C": "С", "E": "Е", "H": "Н", "I": "І", "K": "К", "M": "М",
-    "O": "О", "P": "Р", "T": "Т", "X": "Х", "Y": "У",
-})
-_CYR_TO_LAT = str.maketrans({v: k for k, v in {
-    "A": "А", "B": "В", "C": "С", "E": "Е", "H": "Н", "I": "І", "K": "К", "M": "М",
-    "O": "О", "P": "Р", "T": "Т", "X": "Х",
-}.items()})
-_CYR = "АБВГҐДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЬЮЯ"
-
-_BOOKLET = re.compile(rf"^([{_CYR}]{{2}})(\d{{6}})$")
-_ID_CARD = re.compile(r"^(\d{9})$")
-# Birth certificate: Roman-numeral series part, two Cyrillic letters, six digits.
-_BIRTH = re.compile(rf"^([IІVХX1Л]{{1,4}})-?([{_CYR}]{{2}})(\d{{6}})$")
-_FOREIGN = re.compile(r"^([A-Z]{2})(\d{6})$")
-
-# Text patterns to spot a number inside free text.
-NUMBER_IN_TEXT = re.compile(
-    rf"(?<![\w-])("
-    rf"[IІ1VХX]{{1,4}}\s*-\s*[{_CYR}{_CYR.lower()}A-Za-z]{{2}}\s*№?\s*\d{{6}}"  # birth certificate
-    rf"|[{_CYR}{_CYR.lower()}A-Za-z]{{2}}\s*№?\s*\d{{6}}"  # booklet / foreign passport
-    rf"|\d{{9}}"  # ID card
-    rf")(?!\w)"
-)
+# Base document numbers are parsed by the shared `textnorm` package (one canonical form everywhere).
+BaseNumber = DocumentNumber
+normalize_number = parse_document_number
+find_number_in_text = find_document_number
+mask_number = mask_document_number
 
 BASE_KIND_NAMES_UK = {
     "booklet": "паспорт-книжечка",
@@ -104,61 +84,6 @@ NUMBER_FORMAT_HELP_UK = (
     "• свідоцтво про народження — І-ВЛ 648009;\n"
     "• паспорт іноземця — FS341265."
 )
-
-
-@dataclass(frozen=True)
-class BaseNumber:
-    kind: str
-    normalized: str
-
-    @property
-    def masked(self) -> str:
-        return mask_number(self.normalized)
-
-
-def normalize_number(raw: str) -> Optional[BaseNumber]:
-    """Return the base document (kind, canonical number) or None if the format is wrong."""
-    if not raw:
-        return None
-    s = re.sub(r"[\s№.]+", "", str(raw)).upper()
-    if len(s) > 20:
-        return None
-    if _ID_CARD.match(s):
-        return BaseNumber("id_card", s)
-    m = _FOREIGN.match(s)
-    if m and not _BOOKLET.match(s.translate(_LAT_TO_CYR)):
-        return BaseNumber("foreign_passport", s)
-    if m:
-        # Two Latin letters that could be Cyrillic (e.g. "KB"): a booklet typed on a Latin keyboard.
-        return BaseNumber("booklet", s.translate(_LAT_TO_CYR))
-    cyr = s.translate(_LAT_TO_CYR)
-    m = _BOOKLET.match(cyr)
-    if m:
-        return BaseNumber("booklet", cyr)
-    if "-" in s or re.match(r"^[IІ1VХX]+[^\d]", s):
-        parts = re.match(rf"^([IІ1VХXIV]{{1,4}})-?([A-Z{_CYR}]{{2}})(\d{{6}})$", s)
-        if parts:
-            series = parts.group(1).replace("1", "І").replace("I", "І").replace("Х", "X")
-            letters = parts.group(2).translate(_LAT_TO_CYR)
-            if re.match(rf"^[{_CYR}]{{2}}$", letters):
-                return BaseNumber("birth_certificate", f"{series}-{letters}{parts.group(3)}")
-    return None
-
-
-def find_number_in_text(text: str) -> Optional[BaseNumber]:
-    for m in NUMBER_IN_TEXT.finditer(text or ""):
-        found = normalize_number(m.group(1))
-        if found:
-            return found
-    return None
-
-
-def mask_number(number: str) -> str:
-    """Show only the first two and last two characters (for logs and messages)."""
-    s = str(number)
-    if len(s) <= 4:
-        return "*" * len(s)
-    return s[:2] + "*" * (len(s) - 4) + s[-2:]
 
 
 def _pepper() -> bytes:

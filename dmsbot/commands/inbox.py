@@ -134,7 +134,7 @@ def _plain(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    from nlu.textnorm import normalize_apostrophes
+    from textnorm import normalize_apostrophes
 
     return re.sub(r"\s+", " ", normalize_apostrophes(_plain(text)).lower()).strip().rstrip("?.!")
 

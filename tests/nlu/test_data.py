@@ -12,7 +12,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.utils.io import read_yaml_file
 
 from nlu.canonical import CANONICAL_VALUES
-from nlu.textnorm import canonical_document_number, normalize_apostrophes
+from textnorm import canonical_document_number, normalize_apostrophes
 
 ROOT = Path(__file__).resolve().parents[2]
 MIN_EXAMPLES = 15

@@ -70,7 +70,8 @@ def test_unknown_value_is_dropped(normalizer, tokenizer) -> None:
 
 @pytest.mark.parametrize(
     "text, span, value",
-    [("дитині п'ять років", "п'ять", "5"), ("мені 15 р.", "15 р.", "15"), ("сину чотирнадцять", "чотирнадцять", "14")],
+    [("дитині п'ять років", "п'ять", "5"), ("мені 15 р.", "15 р.", "15"), ("сину чотирнадцять", "чотирнадцять", "14"),
+     ("мені -3", "3", "-3"), ("доньці 14-15", "15", "15")],
 )
 def test_age_becomes_digits(normalizer, tokenizer, text, span, value) -> None:
     assert _run(normalizer, tokenizer, text, [_ent(text, span, "age")]) == [("age", value)]

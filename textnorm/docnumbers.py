@@ -1,0 +1,134 @@
+"""Base document numbers (the document a new one is issued on) and their one canonical form each.
+
+booklet passport «кв 123456» / «KB123456» → «КВ123456»; ID-card «123 456 789» → «123456789»;
+birth certificate «1-ВЛ 648009» / «I-вл648009» → «І-ВЛ648009» (Roman I as Cyrillic І, X as Latin X);
+foreign passport «fs 341265» → «FS341265».
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from textnorm.chars import CYRILLIC_RE, LATIN_RE, LATIN_TO_CYRILLIC, normalize_apostrophes
+
+_LETTER = r"A-Za-zА-ЯІЇЄҐа-яіїєґ"
+_DASH = r"\-‐‑–—"
+BIRTH_CERT_RE = re.compile(
+    rf"(?<![{_LETTER}\d])([IІ1lӀVХX]{{1,4}})\s*[{_DASH}\s]\s*([{_LETTER}]{{2}})\s*[№#]?\s*(\d{{6}})(?!\d)"
+)
+SERIES_RE = re.compile(rf"(?<![{_LETTER}\d])([{_LETTER}]{{2}})\s?[{_DASH}№#]?\s?(\d{{6}})(?!\d)")
+ID_NUMBER_RE = re.compile(r"(?<!\d)(?<!\d[.,/:\-])(\d{3})\s?(\d{3})\s?(\d{3})(?!\d|[.,/:\-]\d)")
+# Two-letter words that precede a number without being a series («до 123456»).
+_NOT_SERIES = {
+    "до", "на", "за", "по", "та", "це", "що", "як", "не", "ні", "чи", "із", "зі", "во", "от",
+    "in", "on", "at", "to", "is", "no", "id", "my", "of", "or", "an", "as", "by", "it", "мі",
+}
+MAX_RAW_LENGTH = 40  # a typed number with spaces and dashes; anything longer is not one
+
+KIND_BOOKLET, KIND_ID_CARD, KIND_BIRTH_CERTIFICATE, KIND_FOREIGN_PASSPORT = (
+    "booklet",
+    "id_card",
+    "birth_certificate",
+    "foreign_passport",
+)
+
+
+@dataclass(frozen=True)
+class DocumentNumber:
+    kind: str  # booklet, id_card, birth_certificate, foreign_passport
+    normalized: str  # the canonical form
+
+    @property
+    def masked(self) -> str:
+        return mask_document_number(self.normalized)
+
+
+def _series_letters(letters: str) -> Tuple[str, str]:
+    """(canonical letters, kind): Cyrillic letters are a booklet; Latin ones a foreign passport unless every
+    letter has a Cyrillic twin («KB123456» typed on a Latin layout is a booklet)."""
+    up = letters.upper()
+    if CYRILLIC_RE.search(up):
+        return up.translate(LATIN_TO_CYRILLIC), KIND_BOOKLET
+    as_cyr = up.translate(LATIN_TO_CYRILLIC)
+    if not LATIN_RE.search(as_cyr):
+        return as_cyr, KIND_BOOKLET
+    return up, KIND_FOREIGN_PASSPORT
+
+
+def _roman(part: str) -> str:
+    out = []
+    for ch in part.upper():
+        if ch in "I1ІLӀ":
+            out.append("І")
+        elif ch in "XХ":
+            out.append("X")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def parse_document_number(raw: str) -> Optional[DocumentNumber]:
+    """The kind and canonical form of a typed base-document number, or None if it is not one."""
+    if not raw or len(str(raw)) > MAX_RAW_LENGTH:
+        return None
+    text = normalize_apostrophes(str(raw)).strip().rstrip(".")
+    m = BIRTH_CERT_RE.fullmatch(text)
+    if m:
+        roman, letters, number = m.groups()
+        letters = letters.upper().translate(LATIN_TO_CYRILLIC)
+        if not LATIN_RE.search(letters):
+            return DocumentNumber(KIND_BIRTH_CERTIFICATE, f"{_roman(roman)}-{letters}{number}")
+    m = SERIES_RE.fullmatch(text)
+    if m:
+        letters, number = m.groups()
+        canon, kind = _series_letters(letters)
+        return DocumentNumber(kind, f"{canon}{number}")
+    m = ID_NUMBER_RE.fullmatch(text)
+    if m:
+        return DocumentNumber(KIND_ID_CARD, "".join(m.groups()))
+    return None
+
+
+def canonical_document_number(raw: str) -> Optional[str]:
+    found = parse_document_number(raw)
+    return found.normalized if found else None
+
+
+def find_document_numbers(text: str) -> List[Tuple[int, int, str]]:
+    """All document numbers in a message as (start, end, canonical value), left to right."""
+    text = normalize_apostrophes(text or "")
+    found: List[Tuple[int, int, str]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e, _ in found)
+
+    for m in BIRTH_CERT_RE.finditer(text):
+        value = canonical_document_number(m.group())
+        if value:
+            found.append((m.start(), m.end(), value))
+    for m in SERIES_RE.finditer(text):
+        if m.group(1).lower() in _NOT_SERIES or not free(m.start(), m.end()):
+            continue
+        value = canonical_document_number(m.group())
+        if value:
+            found.append((m.start(), m.end(), value))
+    for m in ID_NUMBER_RE.finditer(text):
+        if free(m.start(), m.end()):
+            found.append((m.start(), m.end(), "".join(m.groups())))
+    return sorted(found)
+
+
+def find_document_number(text: str) -> Optional[DocumentNumber]:
+    """The first document number in a message, with its kind."""
+    for _start, _end, value in find_document_numbers(text):
+        return parse_document_number(value)
+    return None
+
+
+def mask_document_number(number: str) -> str:
+    """Only the first two and last two characters (for logs and messages)."""
+    s = str(number)
+    if len(s) <= 4:
+        return "*" * len(s)
+    return s[:2] + "*" * (len(s) - 4) + s[-2:]
