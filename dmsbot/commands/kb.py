@@ -6,22 +6,25 @@ import datetime as dt
 import sys
 
 from kbengine import KnowledgeBaseError, load_knowledge_base
+from kbengine.faq import load_faq
 
 
 def _check(args: argparse.Namespace) -> int:
     try:
         kb = load_knowledge_base(args.kb_dir)
+        today = dt.date.today()
+        faq = load_faq(args.kb_dir, kb, today)
     except KnowledgeBaseError as exc:
         print(f"Knowledge base error: {exc}", file=sys.stderr)
         return 1
-    today = dt.date.today()
     facts = sum(len(d.checklist) + len(d.notices) + len(d.places) + len(d.processing_times) for d in kb.documents.values())
     unconfirmed = sum(
         f.unconfirmed
         for d in kb.documents.values()
         for f in (*d.checklist, *d.notices, *d.places, *d.processing_times)
     )
-    print(f"OK: {len(kb.documents)} documents, {facts} facts ({unconfirmed} marked unconfirmed), {len(kb.questions)} questions.")
+    print(f"OK: {len(kb.documents)} documents, {facts} facts ({unconfirmed} marked unconfirmed), {len(kb.questions)} questions, "
+          f"{len(faq)} FAQ entries ({sum(len(e.questions) for e in faq.entries.values())} example questions).")
     for doc in kb.documents.values():
         for fee in doc.fees:
             entry = fee.in_force(today)
