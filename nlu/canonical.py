@@ -18,7 +18,8 @@ CANONICAL_VALUES: Dict[str, FrozenSet[str]] = {
         {"employment", "study", "family_reunification", "immigration_permit", "other"}
     ),
     "passport_issued_in": frozenset({"ukraine", "occupied_territory", "abroad"}),
+    "language": frozenset({"uk", "en"}),
 }
 # Free-valued entities (normalised by format, not by a value list).
-FREE_ENTITIES = frozenset({"age", "document_number", "expiry_date", "stage"})
+FREE_ENTITIES = frozenset({"age", "document_number", "expiry_date", "stage", "faq_id"})
 ALL_ENTITIES = frozenset(CANONICAL_VALUES) | FREE_ENTITIES
