@@ -293,23 +293,6 @@ def cached_faq(kb_dir: Optional[str] = None) -> FaqBase:
 # --- rendering -----------------------------------------------------------------------------------------------
 
 
-def localized(fact: Any, lang: str, attr: str = "text") -> str:
-    """A kb text in `lang` when kb/documents carries one, else the Ukrainian text."""
-    for name in (f"{attr}_{lang}", f"{attr}s"):
-        value = getattr(fact, name, None)
-        if isinstance(value, str) and value and lang != "uk":
-            return value
-        if isinstance(value, dict) and value.get(lang):
-            return value[lang]
-    getter = getattr(fact, f"{attr}_in", None)
-    if callable(getter):
-        try:
-            return getter(lang)
-        except (KeyError, ValueError):
-            pass
-    return getattr(fact, attr)
-
-
 def format_amount(amount_uah: Optional[int], amount_usd: Optional[int], lang: str) -> str:
     if amount_uah == 0:
         return "безкоштовно" if lang == "uk" else "free of charge"
@@ -332,7 +315,7 @@ def expand(text: str, kb: KnowledgeBase, lang: str, today: dt.date) -> Tuple[str
             return format_amount(entry.amount_uah, entry.amount_usd, lang)
         fact: Fact = next(f for f in doc.processing_times if f.id == item)
         sources.append(fact.source)
-        return localized(fact, lang).rstrip(".")
+        return fact.text_in(lang).rstrip(".")
 
     return PLACEHOLDER.sub(replace, text), sources
 
