@@ -1,14 +1,14 @@
 """Shared helpers for the actions: the knowledge base, today's date, buttons, answers from the tracker."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
-import os
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
+from dmsbot.clock import today  # noqa: F401  (the bot's day, shared with tracking and the CLI)
+from dmsbot.settings import settings
 from kbengine import KnowledgeBase
 from kbengine.loader import cached_knowledge_base
 
@@ -31,22 +31,10 @@ NAVIGATION_BUTTONS_EN = [
 def navigation_buttons(lang: str = "uk") -> List[Dict[str, str]]:
     return list(NAVIGATION_BUTTONS_EN if lang == "en" else NAVIGATION_BUTTONS)
 
-UNDERSTOOD_INTENTS_FOR_ANSWERS = {"inform", "affirm", "deny", "nlu_fallback", "ask_documents"}
 
 
 def knowledge_base() -> KnowledgeBase:
-    return cached_knowledge_base(os.environ.get("DMSBOT_KB_DIR"))
-
-
-def today() -> dt.date:
-    """The day the bot answers on; DMSBOT_TODAY (YYYY-MM-DD) pins it for demos and tests."""
-    pinned = os.environ.get("DMSBOT_TODAY")
-    if pinned:
-        try:
-            return dt.date.fromisoformat(pinned)
-        except ValueError:
-            logger.warning("Ignoring DMSBOT_TODAY=%r: not a YYYY-MM-DD date", pinned)
-    return dt.date.today()
+    return cached_knowledge_base(settings().dmsbot_kb_dir)
 
 
 def payload(intent: str, **entities: Any) -> str:
@@ -94,13 +82,3 @@ def consultation_answers(tracker: Tracker) -> Dict[str, Any]:
 
 def valid_doc_type(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and value in knowledge_base().documents else None
-
-
-def main_menu_buttons() -> List[Dict[str, str]]:
-    return [
-        {"title": "Консультація", "payload": "/start_consultation"},
-        {"title": "Відстежити документ", "payload": "/track_document"},
-        {"title": "Вартість і терміни", "payload": "/ask_fee"},
-        {"title": "Де оформити", "payload": "/ask_where_to_apply"},
-        {"title": "Зв'язатися з ДМС", "payload": "/contact_human"},
-    ]

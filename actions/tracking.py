@@ -12,10 +12,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from dmsbot.clock import today as bot_today
 from tracking.reminders import last_day_to_apply_exchange
 from tracking.stages import (
     DOC_TYPE_NAMES_UK, DOC_TYPES, REMINDER_STAGES, STAGES, TERMINAL_STAGES, find_number_in_text,
-    mask_number, normalize_number,
+    normalize_number,
 )
 
 log = logging.getLogger(__name__)
@@ -353,7 +354,7 @@ class ActionTrackingSetReminder(Action):
             tracker.get_slot("tracking_reminder_doc_type")
         expiry = parse_expiry(ents.get("expiry_date"), text)
         has_date_like = bool(ents.get("expiry_date")) or bool(re.search(r"\d{1,4}[./-]\d{1,2}", text))
-        today = dt.date.today()
+        today = bot_today()
         pending = tracker.get_slot("tracking_reminder_doc_type")
         if tracker.get_intent_of_latest_message() == "inform" and not pending and not has_date_like:
             # An unrelated answer after a finished reminder dialogue: let the user choose again.

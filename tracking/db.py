@@ -1,11 +1,12 @@
 """Engine, sessions and migrations of the tracking store."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import create_engine, event
+
+from dmsbot.settings import settings
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -18,7 +19,7 @@ def default_database_url() -> str:
 
 
 def database_url(url: Optional[str] = None) -> str:
-    url = url or os.environ.get("DATABASE_URL") or default_database_url()
+    url = url or settings().database_url or default_database_url()
     if url.startswith("postgres://"):  # Heroku-style scheme SQLAlchemy 1.4 rejects
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Optional
 
 from sqlalchemy import select
 
+from dmsbot.settings import settings
 from tracking.models import Application
 from tracking.stages import MAIN_STAGES
 from tracking.store import TrackingStore, utcnow
@@ -34,7 +34,7 @@ def advance_all(store: TrackingStore) -> int:
 
 async def run_simulator(store: TrackingStore, interval: Optional[float] = None,
                         stop: Optional[asyncio.Event] = None) -> None:
-    interval = interval or float(os.environ.get("DEMO_SIMULATOR_INTERVAL", "60"))
+    interval = interval or settings().demo_simulator_interval
     stop = stop or asyncio.Event()
     log.info("demo simulator: advancing applications every %.0fs", interval)
     while not stop.is_set():

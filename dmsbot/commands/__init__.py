@@ -9,4 +9,5 @@ COMMAND_MODULES = [
     "dmsbot.commands.outbox",
     "dmsbot.commands.subscriptions",
     "dmsbot.commands.inbox",
+    "dmsbot.commands.config",
 ]

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 
+from dmsbot.clock import today as bot_today
 from kbengine import KnowledgeBaseError, load_knowledge_base
 from kbengine.faq import load_faq
 
@@ -12,7 +12,7 @@ from kbengine.faq import load_faq
 def _check(args: argparse.Namespace) -> int:
     try:
         kb = load_knowledge_base(args.kb_dir)
-        today = dt.date.today()
+        today = bot_today()
         faq = load_faq(args.kb_dir, kb, today)
     except KnowledgeBaseError as exc:
         print(f"Knowledge base error: {exc}", file=sys.stderr)
