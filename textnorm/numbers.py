@@ -49,7 +49,7 @@ _DIGITS_RE = re.compile(r"(?:(?<![\w.,\-−])([\-−]))?(?<![\d.,])(\d+)(?![.,]?
 def number_word_value(word: str, lemmatizer: Optional[Lemmatizer] = None) -> Optional[int]:
     """Value of a single number word («п'ять», «чотирнадцяти», «fifteen»), else None."""
     w = fix_lookalikes(normalize_apostrophes(word)).lower()
-    if w.isdigit():
+    if w.isdecimal():  # not isdigit(): «²» is a digit int() refuses
         return int(w) if len(w) <= MAX_DIGITS else None
     if w in SURFACE:
         return SURFACE[w]
@@ -79,7 +79,7 @@ def parse_number(text: str, lemmatizer: Optional[Lemmatizer] = None) -> Optional
     negative = False
     previous = ""
     for word in words(text):
-        value = number_word_value(word, lemmatizer) if not word.isdigit() else None
+        value = number_word_value(word, lemmatizer) if not word.isdecimal() else None
         if value is None:
             if total is not None:
                 break

@@ -61,7 +61,7 @@ def test_find_document_numbers_skips_dates_phones_and_words() -> None:
      # signs: a minus right before the number counts, a dash between two numbers does not
      ("мені -3", -3), ("-3", -3), ("мінус три", -3), ("14-15 років", 14), ("14–15 років", 14),
      # not whole numbers, or too long to be an age
-     ("1,5 року", None), ("1.5", None), ("9" * 5000, None), ("мені " + "9" * 5000 + " або 7", 7)],
+     ("1,5 року", None), ("1.5", None), ("мені ² років", None), ("x²", None), ("9" * 5000, None), ("мені " + "9" * 5000 + " або 7", 7)],
 )
 def test_parse_number(text: str, number) -> None:
     assert parse_number(text) == number
