@@ -15,7 +15,7 @@ from kbengine.loader import cached_knowledge_base
 logger = logging.getLogger(__name__)
 
 # Slots the consultation may fill, besides doc_type; which apply is decided by the knowledge base.
-CONSULTATION_SLOTS = ["reason", "age", "idp", "location", "passport_issued_in", "residence_ground"]
+CONSULTATION_SLOTS = ["reason", "age", "idp", "location", "passport_issued_in", "residence_ground", "sex"]
 ALL_CONSULTATION_SLOTS = ["doc_type", *CONSULTATION_SLOTS]
 
 NAVIGATION_BUTTONS = [

@@ -97,6 +97,8 @@ class SlotAnswers:
         question = knowledge_base().question_for(slot, valid_doc_type(tracker.get_slot("doc_type")))
         if question.type == "boolean":
             value = to_bool(value)
+        elif isinstance(value, str) and question.option(value) is None:
+            value = parse_answer(question, value[:200])  # a tagged word form («чоловіком») rather than a value
         if value is None or question.option(value) is None:
             dispatcher.utter_message(response="utter_answer_not_understood")
             return {slot: None}
@@ -137,6 +139,9 @@ class ValidateConsultationForm(SlotAnswers, FormValidationAction):
     async def extract_residence_ground(self, dispatcher, tracker, domain):
         return self._extract("residence_ground", dispatcher, tracker)
 
+    async def extract_sex(self, dispatcher, tracker, domain):
+        return self._extract("sex", dispatcher, tracker)
+
     def validate_reason(self, value, dispatcher, tracker, domain):
         return self._validate_choice("reason", value, dispatcher, tracker)
 
@@ -151,6 +156,9 @@ class ValidateConsultationForm(SlotAnswers, FormValidationAction):
 
     def validate_residence_ground(self, value, dispatcher, tracker, domain):
         return self._validate_choice("residence_ground", value, dispatcher, tracker)
+
+    def validate_sex(self, value, dispatcher, tracker, domain):
+        return self._validate_choice("sex", value, dispatcher, tracker)
 
     def validate_age(self, value, dispatcher, tracker, domain):
         if value is None:
@@ -223,6 +231,10 @@ class AskResidenceGround(AskQuestion):
     slot = "residence_ground"
 
 
+class AskSex(AskQuestion):
+    slot = "sex"
+
+
 class ActionStartConsultation(Action):
     """A new consultation keeps only what the user said in this very message («закордонний дитині 5 років»)."""
 
@@ -231,11 +243,22 @@ class ActionStartConsultation(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         said_now = _latest_entities(tracker)
-        events = [SlotSet(slot, None) for slot in ALL_CONSULTATION_SLOTS if slot not in said_now and tracker.get_slot(slot) is not None]
+        kb = knowledge_base()
+        # «я чоловік, 40 років, у Чехії…»: the sex named in words when the tagger did not mark it.
+        sex = None
+        if "sex" not in said_now:
+            sex = parse_answer(kb.question_for("sex"), (tracker.latest_message.get("text") or "")[:1000])
+        events = [
+            SlotSet(slot, None) for slot in ALL_CONSULTATION_SLOTS
+            if slot not in said_now and tracker.get_slot(slot) is not None and not (slot == "sex" and sex)
+        ]
+        if sex and tracker.get_slot("sex") != sex:
+            events.append(SlotSet("sex", sex))
         doc_type = valid_doc_type(tracker.get_slot("doc_type")) if "doc_type" in said_now else None
         if doc_type:
-            kb = knowledge_base()
             answers = {k: v for k, v in consultation_answers(tracker).items() if k in said_now}
+            if sex:
+                answers["sex"] = sex
             # A question that already named the circumstances gets the certain part of the list at once.
             if answers and kb.missing_slots(doc_type, answers):
                 text = render_preliminary(kb, kb.document(doc_type), answers, lang=conversation_language(tracker))

@@ -13,9 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dmsbot.clock import today as bot_today
-from tracking.reminders import last_day_to_apply_exchange
+from tracking.reminders import last_day_at_any_office
 from tracking.stages import (
-    DOC_TYPE_NAMES_UK, DOC_TYPES, REMINDER_STAGES, STAGES, TERMINAL_STAGES, find_number_in_text,
+    DOC_TYPE_NAMES_EN, DOC_TYPE_NAMES_UK, DOC_TYPES, REMINDER_STAGES, REMINDER_WHEN, STAGES, TERMINAL_STAGES, find_number_in_text,
     normalize_number,
 )
 
@@ -198,12 +198,14 @@ class ActionTrackingNotify(Action):
             extra = {"date": str(ents.get("reminder_date") or "")}
             try:
                 expiry = dt.datetime.strptime(extra["date"], "%d.%m.%Y").date()
-                extra["deadline"] = _fmt(last_day_to_apply_exchange(expiry))
+                extra["deadline"] = _fmt(last_day_at_any_office(expiry))
             except ValueError:
                 extra["deadline"] = "—"
-            # Lower case: the name follows «Нагадування:».
+            # Lower case: the name follows «Нагадування:» / "Reminder: your".
+            english = tracker.get_slot("language") == "en"
+            names = DOC_TYPE_NAMES_EN if english else DOC_TYPE_NAMES_UK
             dispatcher.utter_message(response=f"utter_tracking_stage_{stage}",
-                                     doc_name=DOC_TYPE_NAMES_UK.get(doc_type or "", "документ"), **extra)
+                                     doc_name=names.get(doc_type or "", "document" if english else "документ"), **extra)
         elif stage in STAGES:
             _stage_message(dispatcher, stage, doc_type, str(ents.get("number_masked") or ""))
         else:
@@ -374,9 +376,9 @@ class ActionTrackingSetReminder(Action):
             dispatcher.utter_message(response="utter_tracking_reminder_ask_date")
             return [SlotSet("tracking_reminder_doc_type", doc_type)]
         reminders = get_store().set_expiry_reminder(tracker.sender_id, _channel(tracker), doc_type, expiry, today)
-        dates = " і ".join(
-            f"{_fmt(r.remind_on)} ({'за місяць до закінчення' if r.kind == 'expiry_soon' else 'перед останнім днем подання на обмін'})"
-            for r in reminders)
+        lang = "en" if tracker.get_slot("language") == "en" else "uk"
+        dates = (" and " if lang == "en" else " і ").join(
+            f"{_fmt(r.remind_on)} ({REMINDER_WHEN[lang].get(r.kind, '')})" for r in reminders)
         dispatcher.utter_message(response="utter_tracking_reminder_set", doc_name=_doc_name(doc_type),
                                  date=_fmt(expiry), dates=dates)
         return [SlotSet("tracking_reminder_doc_type", None)]

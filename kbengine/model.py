@@ -312,6 +312,11 @@ class KnowledgeBase:
         answers = self.relevant_answers(doc_type, {**answers, "doc_type": doc_type})
         return _select(self.document(doc_type).checklist, answers, partial=False)
 
+    def certain_notices(self, doc_type: str, answers: Answers) -> List[Fact]:
+        """Notices the answers so far already decide (e.g. men 18–60 abroad); unconditional ones wait for the end."""
+        answers = self.relevant_answers(doc_type, {**answers, "doc_type": doc_type})
+        return [n for n in self.document(doc_type).notices if n.condition.clauses and n.condition.matches(answers)]
+
     def fees(
         self,
         doc_type: str,

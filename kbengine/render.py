@@ -245,7 +245,12 @@ def render_preliminary(kb: KnowledgeBase, doc: DocumentSpec, answers, lang: str 
     """What is certainly needed already, shown while the remaining questions are asked."""
     sources = _Sources(lang)
     facts = kb.certain_checklist(doc.doc_type, answers)
-    if not facts:
+    notices = kb.certain_notices(doc.doc_type, answers)
+    if not facts and not notices:
         return None
     title = _ui(lang, "preliminary", doc=doc.short_title_in(lang))
-    return _join([_section(title, [_fact_text(f, sources) for f in facts], numbered=True), sources.footer()])
+    return _join([
+        _section(title, [_fact_text(f, sources) for f in facts], numbered=True),
+        _section(_ui(lang, "notice"), [_fact_text(n, sources) for n in notices]),
+        sources.footer(),
+    ])

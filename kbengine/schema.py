@@ -35,7 +35,7 @@ CONDITIONAL: Dict[str, Any] = {
 }
 
 
-def _fact(extra: Dict[str, Any], required=("id", "text", "source")) -> Dict[str, Any]:
+def _fact(extra: Dict[str, Any], required=("id", "text", "text_en", "source")) -> Dict[str, Any]:
     props = {
         "id": {"type": "string", "pattern": r"^[a-z0-9_]+$"},
         "text": {"type": "string", "minLength": 3},
@@ -81,7 +81,7 @@ SCHEDULE_ENTRY: Dict[str, Any] = {
 
 FEE: Dict[str, Any] = {
     "type": "object",
-    "required": ["id", "label", "urgency", "schedule"],
+    "required": ["id", "label", "label_en", "urgency", "schedule"],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string", "pattern": r"^[a-z0-9_]+$"},
@@ -96,11 +96,16 @@ FEE: Dict[str, Any] = {
         "schedule": {"type": "array", "minItems": 1, "items": SCHEDULE_ENTRY},
         **CONDITIONAL,
     },
+    # Every user-facing text has its English version next to it.
+    "dependencies": {"note": ["note_en"], "term": ["term_en"]},
 }
 
 DOCUMENT: Dict[str, Any] = {
     "type": "object",
-    "required": ["doc_type", "title", "short_title", "questions", "checklist", "fees", "processing_times", "places"],
+    "required": [
+        "doc_type", "title", "title_en", "short_title", "short_title_en", "questions", "checklist", "fees",
+        "processing_times", "places",
+    ],
     "additionalProperties": False,
     "properties": {
         "doc_type": {"type": "string"},
@@ -125,7 +130,7 @@ DOCUMENT: Dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["label", "value"],
+                "required": ["label", "label_en", "value"],
                 "additionalProperties": False,
                 "properties": {
                     "label": {"type": "string"},
@@ -144,7 +149,7 @@ DOCUMENT: Dict[str, Any] = {
 
 OPTION: Dict[str, Any] = {
     "type": "object",
-    "required": ["value", "label"],
+    "required": ["value", "label", "label_en"],
     "additionalProperties": False,
     "properties": {
         "value": {"type": ["string", "boolean"]},
@@ -163,7 +168,7 @@ QUESTIONS: Dict[str, Any] = {
             "type": "object",
             "additionalProperties": {
                 "type": "object",
-                "required": ["type", "prompt"],
+                "required": ["type", "prompt", "prompt_en"],
                 "additionalProperties": False,
                 "properties": {
                     "type": {"enum": ["choice", "number", "boolean"]},

@@ -1,14 +1,15 @@
-"""Expiry reminders: a month before expiry, and before the last day to apply for a permit exchange."""
+"""Expiry reminders: each document by its own rule (tracking.stages.REMINDER_KIND_BY_DOC)."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import List, Tuple
 
-from tracking.stages import PERMIT_TYPES
+from tracking.stages import REMINDER_KIND_BY_DOC
 
-# A permit exchange must be filed at least 15 working days before expiry (dms-facts §3).
-PERMIT_EXCHANGE_WORKING_DAYS = 15
-# Remind this many calendar days before that last day.
+# A temporary residence permit is exchanged by its last day; with fewer than 15 working days left only a ДМС unit
+# (not ЦНАП) accepts the application (dms-facts §11.1.5). The figure decides the place, not the deadline.
+PERMIT_ANY_OFFICE_WORKING_DAYS = 15
+# Remind this many calendar days before the last day every office accepts it.
 PERMIT_DEADLINE_NOTICE_DAYS = 7
 
 
@@ -31,14 +32,16 @@ def minus_working_days(day: dt.date, n: int) -> dt.date:
     return day
 
 
-def last_day_to_apply_exchange(expiry: dt.date) -> dt.date:
-    return minus_working_days(expiry, PERMIT_EXCHANGE_WORKING_DAYS)
+def last_day_at_any_office(expiry: dt.date) -> dt.date:
+    """The last day a temporary permit's exchange is still accepted by ЦНАП too (later: only a ДМС unit)."""
+    return minus_working_days(expiry, PERMIT_ANY_OFFICE_WORKING_DAYS)
 
 
 def reminder_plan(doc_type: str, expiry: dt.date, today: dt.date) -> List[Tuple[str, dt.date]]:
     """(kind, date) pairs; a date already past is moved to today so the user still hears it."""
-    plan = [("expiry_soon", minus_months(expiry, 1))]
-    if doc_type in PERMIT_TYPES:
-        plan.append(("permit_exchange_deadline",
-                     last_day_to_apply_exchange(expiry) - dt.timedelta(days=PERMIT_DEADLINE_NOTICE_DAYS)))
-    return [(kind, max(day, today)) for kind, day in plan]
+    kind = REMINDER_KIND_BY_DOC.get(doc_type, "expiry_plain")
+    if kind == "permit_exchange_deadline":
+        day = last_day_at_any_office(expiry) - dt.timedelta(days=PERMIT_DEADLINE_NOTICE_DAYS)
+    else:
+        day = minus_months(expiry, 1)
+    return [(kind, max(day, today))]

@@ -23,8 +23,30 @@ STAGE_RANK: Dict[str, int] = {s: i + 1 for i, s in enumerate(MAIN_STAGES)}
 STAGE_RANK["not_found"] = 0
 TERMINAL_STAGES = ("issued", "refused")
 
-# Pseudo-stages used by expiry reminders (delivered through the same outbox/intent).
-REMINDER_STAGES = ("expiry_soon", "permit_exchange_deadline")
+# Pseudo-stages used by expiry reminders (delivered through the same outbox/intent). Each document gets the reminder
+# of its own rule (dms-facts §11.1.6): the «within a month before expiry» window is an ID-card rule; the exchange
+# deadline (by the last day; with < 15 working days left only at a ДМС unit) is a temporary-permit rule; the other
+# documents get a plain «expires on …» reminder a month before, with no invented rule.
+REMINDER_STAGES = ("expiry_soon", "permit_exchange_deadline", "expiry_plain")
+REMINDER_KIND_BY_DOC = {
+    "id_card": "expiry_soon",
+    "temporary_residence_permit": "permit_exchange_deadline",
+    "foreign_passport": "expiry_plain",
+    "permanent_residence_permit": "expiry_plain",
+}
+# When a reminder comes, as listed back to the user («Я нагадаю 12.02.2027 (…)»).
+REMINDER_WHEN = {
+    "uk": {
+        "expiry_soon": "за місяць до закінчення — тоді можна подавати на обмін",
+        "permit_exchange_deadline": "поки документи на обмін ще приймають і ЦНАП",
+        "expiry_plain": "за місяць до закінчення",
+    },
+    "en": {
+        "expiry_soon": "a month before expiry — when the exchange can be applied for",
+        "permit_exchange_deadline": "while administrative services centres still accept the exchange",
+        "expiry_plain": "a month before expiry",
+    },
+}
 
 DOC_TYPES = (
     "id_card",
@@ -33,6 +55,13 @@ DOC_TYPES = (
     "permanent_residence_permit",
 )
 PERMIT_TYPES = ("temporary_residence_permit", "permanent_residence_permit")
+
+DOC_TYPE_NAMES_EN = {
+    "id_card": "ID card",
+    "foreign_passport": "passport for travel abroad",
+    "temporary_residence_permit": "temporary residence permit",
+    "permanent_residence_permit": "permanent residence permit",
+}
 
 DOC_TYPE_NAMES_UK = {
     "id_card": "ID-картка",

@@ -1,6 +1,7 @@
 """Actions return exactly these events (financial-demo style): the dialogue depends on them."""
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.consultation import (
     ActionChangeAnswer,
@@ -98,8 +99,17 @@ async def test_idp_yes_no(dispatcher, domain):
 
 async def test_all_answered_ends_form(dispatcher, domain):
     slots = {"doc_type": "id_card", "reason": "expired", "requested_slot": "location"}
+    events = await run_form(dispatcher, domain, slots=slots, text="я в Україні")
+    assert events == [SlotSet("location", "ukraine"), SlotSet("requested_slot", None)]
+
+
+async def test_id_card_abroad_asks_age_then_sex_for_18_to_60(dispatcher, domain):
+    slots = {"doc_type": "id_card", "reason": "expired", "requested_slot": "location"}
     events = await run_form(dispatcher, domain, slots=slots, text="я за кордоном")
-    assert events == [SlotSet("location", "abroad"), SlotSet("requested_slot", None)]
+    assert events == [SlotSet("location", "abroad"), SlotSet("requested_slot", "age")]
+    slots = {**slots, "location": "abroad", "requested_slot": "age"}
+    events = await run_form(CollectingDispatcher(), domain, slots=slots, text="мені 40")
+    assert events == [SlotSet("age", 40), SlotSet("requested_slot", "sex")]
 
 
 async def test_id_under_14_ends_form_early(dispatcher, domain):
@@ -249,3 +259,47 @@ async def test_english_conversation_gets_the_checklist_in_english(dispatcher, do
     assert message["text"].startswith("What to bring for:")
     assert "UAH 618" in message["text"] and "Sources (as of the date shown):" in message["text"]
     assert [b["title"] for b in message["buttons"]][0] == "✏️ Change an answer"
+
+
+async def test_direct_question_of_a_man_abroad_gets_the_military_registration_facts(dispatcher, domain):
+    text = "я чоловік, 40 років, у Чехії — що треба для закордонного?"
+    tracker = make_tracker(
+        slots={"doc_type": "foreign_passport", "age": "40", "location": "abroad", "reason": "lost"},
+        text=text, intent="ask_documents", active_loop=None,
+        entities=[{"entity": "doc_type", "value": "foreign_passport"}, {"entity": "age", "value": "40"},
+                  {"entity": "location", "value": "abroad"}],
+    )
+    events = await ActionStartConsultation().run(dispatcher, tracker, domain)
+    # the sex is read from the words; an old answer not said now is cleared
+    assert events == [SlotSet("reason", None), SlotSet("sex", "male")]
+    said = texts(dispatcher)
+    assert "консульства з 18.05.2024" in said and "не пересилають" in said
+
+
+async def test_direct_question_of_a_woman_abroad_gets_no_military_facts(dispatcher, domain):
+    tracker = make_tracker(
+        slots={"doc_type": "foreign_passport", "age": "40", "location": "abroad"},
+        text="я жінка, 40 років, у Польщі, що треба для закордонного", intent="ask_documents", active_loop=None,
+        entities=[{"entity": "doc_type", "value": "foreign_passport"}, {"entity": "age", "value": "40"},
+                  {"entity": "location", "value": "abroad"}],
+    )
+    events = await ActionStartConsultation().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("sex", "female")]
+    assert "військов" not in texts(dispatcher)
+
+
+async def test_sex_question_has_buttons_and_english(dispatcher, domain):
+    from actions.consultation import AskSex
+
+    tracker = make_tracker(slots={"doc_type": "foreign_passport", "language": "en"})
+    assert await AskSex().run(dispatcher, tracker, domain) == []
+    message = dispatcher.messages[0]
+    assert message["text"].startswith("Is the document for a man or a woman?")
+    assert [b["title"] for b in message["buttons"]][:2] == ["Man", "Woman"]
+    assert message["buttons"][0]["payload"] == '/inform{"sex":"male"}'
+
+
+async def test_sex_answer_in_words_completes_the_form(dispatcher, domain):
+    slots = {"doc_type": "foreign_passport", "reason": "expired", "age": 40, "location": "abroad", "requested_slot": "sex"}
+    events = await run_form(dispatcher, domain, slots=slots, text="чоловік")
+    assert events == [SlotSet("sex", "male"), SlotSet("requested_slot", None)]

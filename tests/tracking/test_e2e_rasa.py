@@ -127,8 +127,8 @@ def test_unsubscribe_reminder_and_delete_my_data(stack, store):
     assert [s.doc_type for s in store.list_subscriptions(user)] == ["foreign_passport"]
     text = " ".join(stack.say(
         user, '/set_expiry_reminder{"doc_type":"temporary_residence_permit","expiry_date":"12.03.2031"}'))
-    assert "12.02.2031" in text  # a month before
-    assert {r.kind for r in store.list_reminders(user)} == {"expiry_soon", "permit_exchange_deadline"}
+    assert "12.02.2031" in text  # a week before the last day ЦНАП still accepts the exchange (19.02.2031)
+    assert {r.kind for r in store.list_reminders(user)} == {"permit_exchange_deadline"}
     assert any("Видалити все" in t for t in stack.say(user, "/delete_my_data"))
     assert any("видалено" in t for t in stack.say(user, "/affirm"))
     assert store.list_subscriptions(user) == [] and store.list_reminders(user) == []

@@ -179,14 +179,14 @@ def test_expiry_reminders_are_planned_and_queued_once(store):
     rs = store.set_expiry_reminder("chat-a", "telegram", "temporary_residence_permit", dt.date(2027, 3, 12),
                                    today=today)
     plan = {r.kind: r.remind_on for r in rs}
-    assert plan["expiry_soon"] == dt.date(2027, 2, 12)
-    # 15 working days before 12.03.2027 (a Friday) is 19.02.2027; remind a week before that.
-    assert plan["permit_exchange_deadline"] == dt.date(2027, 2, 12)
+    # A temporary permit gets its own rule only (no ID-card «month before» window): 15 working days before
+    # 12.03.2027 (a Friday) is 19.02.2027, the last day ЦНАП still accepts the exchange; remind a week before.
+    assert plan == {"permit_exchange_deadline": dt.date(2027, 2, 12)}
     assert store.queue_due_reminders(dt.date(2027, 2, 11)) == 0
-    assert store.queue_due_reminders(dt.date(2027, 2, 12)) == 2
+    assert store.queue_due_reminders(dt.date(2027, 2, 12)) == 1
     assert store.queue_due_reminders(dt.date(2027, 2, 13)) == 0
     stages = sorted(r.entities["stage"] for r in store.outbox_rows())
-    assert stages == ["expiry_soon", "permit_exchange_deadline"]
+    assert stages == ["permit_exchange_deadline"]
     # A passport's reminder that is already due goes out at once rather than never.
     rs = store.set_expiry_reminder("chat-b", "foreign_passport", "foreign_passport", dt.date(2026, 12, 1),
                                    today=today)

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracking import ActionTrackingNotify, ValidateTrackingForm, parse_expiry
 from tracking.ratelimit import parse_retry_after
-from tracking.reminders import last_day_to_apply_exchange, minus_months
+from tracking.reminders import last_day_at_any_office, minus_months
 from tracking.stages import is_advance
 
 
@@ -30,7 +30,7 @@ def test_reminder_dates():
     assert minus_months(dt.date(2027, 3, 31), 1) == dt.date(2027, 2, 28)
     assert minus_months(dt.date(2027, 1, 15), 1) == dt.date(2026, 12, 15)
     # 15 working days before Monday 2027-03-15 is Monday 2027-02-22.
-    assert last_day_to_apply_exchange(dt.date(2027, 3, 15)) == dt.date(2027, 2, 22)
+    assert last_day_at_any_office(dt.date(2027, 3, 15)) == dt.date(2027, 2, 22)
 
 
 def test_stage_rules():
