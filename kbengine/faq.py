@@ -157,9 +157,10 @@ def _field(error: jsonschema.ValidationError) -> str:
 
 
 def _is_english(text: str) -> bool:
-    latin = len(re.findall(r"[A-Za-z]", text))
-    cyrillic = len(re.findall(r"[А-Яа-яЇїІіЄєҐґЁёЪъЫыЭэ]", text))
-    return latin > 0 and cyrillic <= 0.3 * latin
+    """More Latin words than Cyrillic ones (English texts may name «ЦНАП» or «Дія»)."""
+    latin = len(re.findall(r"(?<![\w'])[A-Za-z][A-Za-z'’-]*", text))
+    cyrillic = len(re.findall(r"[А-Яа-яЇїІіЄєҐґЁёЪъЫыЭэ'’ʼ-]*[А-Яа-яЇїІіЄєҐґЁёЪъЫыЭэ]+", text))
+    return latin > cyrillic
 
 
 def question_key(text: str) -> str:
