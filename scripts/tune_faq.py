@@ -1,0 +1,107 @@
+#!/usr/bin/env python
+"""Tunes the FAQ retriever outside Rasa: k-fold over the example questions of kb/faq (one question per entry held
+out per fold), sentence model trained on the rest, BM25 alone / embeddings alone / fused at several weights, and
+the calibration of the confidence (logistic fit on the held-out folds).
+
+    .venv/bin/python scripts/tune_faq.py [--kb-dir kb] [--folds 3] [--out results/faq_tuning.json]
+
+Prints top-1/top-3 per method and weight, then the calibration and, per confidence threshold, the share of
+held-out questions answered confidently and how many of those were wrong. Copy the chosen `weight`, `bm25_norm`
+and calibration into config.yml (nlu.faq_retriever.FaqRetriever).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def train_encoder(examples, folder: Path, pairs: int, vocab: int, epochs: int):
+    from nlu.sentence_model import load_encoder
+
+    data = folder / "examples.json"
+    data.write_text(json.dumps(examples, ensure_ascii=False), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "nlu.st_training", "--examples", str(data), "--out", str(folder / "model"),
+                    "--pairs-per-intent", str(pairs), "--vocab-size", str(vocab), "--epochs", str(epochs)],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return load_encoder(folder / "model")
+
+
+def main() -> int:
+    from kbengine.faq import load_faq
+    from nlu.faq_index import FaqIndex, fit_calibration
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kb-dir", type=Path, default=None)
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=40)
+    parser.add_argument("--vocab", type=int, default=4000)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "faq_tuning.json")
+    args = parser.parse_args()
+
+    faq = load_faq(args.kb_dir)
+    weights = [0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0]
+    norms = [2.0, 4.0, 8.0]
+    hits = {(w, n): [0, 0] for w in weights for n in norms}
+    samples = {(w, n): [] for w in weights for n in norms}
+    total = 0
+    started = time.time()
+    for fold in range(args.folds):
+        train, test = [], []
+        for entry in faq.entries.values():
+            held = fold % len(entry.questions)
+            for i, q in enumerate(entry.questions):
+                (test if i == held else train).append((q, entry.id))
+        with tempfile.TemporaryDirectory() as tmp:
+            encoder = train_encoder(train, Path(tmp), args.pairs, args.vocab, args.epochs)
+        vectors = encoder.encode([q for q, _ in test])
+        for (w, n) in hits:
+            index = FaqIndex.build(train, encoder, weight=w, bm25_norm=n)
+            for (q, expected), vector in zip(test, vectors):
+                found, _ = index.search(q, vector, k=3)
+                ids = [c.entry_id for c in found]
+                hits[(w, n)][0] += ids[:1] == [expected]
+                hits[(w, n)][1] += expected in ids
+                margin = found[0].score - (found[1].score if len(found) > 1 else 0)
+                samples[(w, n)].append((found[0].score, margin, ids[:1] == [expected]))
+        total += len(test)
+        print(f"fold {fold + 1}/{args.folds}: {len(train)} training, {len(test)} held-out questions "
+              f"({time.time() - started:.0f} s)", flush=True)
+
+    print(f"\n{len(faq)} entries, {total} held-out questions over {args.folds} folds")
+    print("weight  bm25_norm  top-1   top-3")
+    for (w, n), (t1, t3) in sorted(hits.items()):
+        print(f"{w:6.1f}  {n:9.1f}  {t1 / total:.3f}  {t3 / total:.3f}")
+    best = max(hits, key=lambda key: (hits[key][0], hits[key][1]))
+    calibration = fit_calibration(samples[best])
+    print(f"\nbest: weight={best[0]} bm25_norm={best[1]}; calibration a={calibration.a:.3f} b={calibration.b:.3f} "
+          f"c={calibration.c:.3f}")
+    print("threshold  answered  wrong-among-all  (confident share, confident wrong / all held-out)")
+    rows = []
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        confident = [(s, m, ok) for s, m, ok in samples[best] if calibration(s, m) >= threshold]
+        wrong = sum(not ok for *_, ok in confident)
+        rows.append({"threshold": threshold, "answered": len(confident) / total, "confident_wrong": wrong / total})
+        print(f"{threshold:9.2f}  {len(confident) / total:8.3f}  {wrong / total:15.3f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        "entries": len(faq), "held_out": total, "folds": args.folds,
+        "grid": [{"weight": w, "bm25_norm": n, "top1": t1 / total, "top3": t3 / total} for (w, n), (t1, t3) in hits.items()],
+        "best": {"weight": best[0], "bm25_norm": best[1]}, "calibration": vars(calibration), "thresholds": rows,
+    }, indent=2), encoding="utf-8")
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
