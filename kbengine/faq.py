@@ -130,6 +130,8 @@ class FaqEntry:
 @dataclass(frozen=True)
 class FaqBase:
     entries: Dict[str, FaqEntry]
+    # Not errors, but worth an editor's look (`dmsbot kb check` prints them): e.g. one question in two entries.
+    notes: Tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -257,6 +259,7 @@ def load_faq(kb_dir: Optional[Path] = None, kb: Optional[KnowledgeBase] = None, 
     """
     entries: Dict[str, FaqEntry] = {}
     seen_questions: Dict[str, str] = {}
+    notes: List[str] = []
     for path in sorted(faq_dir(kb_dir).glob("*.yml")):
         for index, raw in enumerate(_read_file(path)):
             entry = _entry(raw, index, path, kb)
@@ -266,8 +269,8 @@ def load_faq(kb_dir: Optional[Path] = None, kb: Optional[KnowledgeBase] = None, 
             for question in entry.questions:
                 other = seen_questions.setdefault(question_key(question), entry.id)
                 if other != entry.id:
-                    raise KnowledgeBaseError(
-                        f"{path}: entry {entry.id}: field questions: {question!r} is also a question of entry {other}")
+                    notes.append(f"{path}: entry {entry.id}: field questions: {question!r} is also a question of "
+                                 f"entry {other}; the retriever cannot tell them apart by it")
             entries[entry.id] = entry
     for entry in entries.values():
         for i, item in enumerate(entry.followups):
@@ -281,7 +284,7 @@ def load_faq(kb_dir: Optional[Path] = None, kb: Optional[KnowledgeBase] = None, 
                     raise KnowledgeBaseError(
                         f"{entry.file}: entry {entry.id}: field answer.{lang}: {len(text)} characters after the "
                         f"placeholders are filled in (at most {MAX_ANSWER_CHARS})")
-    return FaqBase(entries)
+    return FaqBase(entries, tuple(notes))
 
 
 @functools.lru_cache(maxsize=4)

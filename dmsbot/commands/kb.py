@@ -25,6 +25,8 @@ def _check(args: argparse.Namespace) -> int:
     )
     print(f"OK: {len(kb.documents)} documents, {facts} facts ({unconfirmed} marked unconfirmed), {len(kb.questions)} questions, "
           f"{len(faq)} FAQ entries ({sum(len(e.questions) for e in faq.entries.values())} example questions).")
+    for note in faq.notes:
+        print(f"  note: {note}")
     for doc in kb.documents.values():
         for fee in doc.fees:
             entry = fee.in_force(today)
