@@ -55,7 +55,23 @@ def main() -> int:
         print("rasa data validate reported:", *problems, sep="\n  ")
         return 1
     print("rasa data validate: no warnings (beyond the two documented in scripts/validate.py)")
+    stale_warning()
     return 0
+
+
+def stale_warning() -> None:
+    """Facts to recheck are a warning, not a failure: the list an editor works through (dmsbot kb check --stale)."""
+    sys.path.insert(0, str(ROOT))
+    from dmsbot.clock import today
+    from kbengine import DEFAULT_KB_DIR, load_knowledge_base
+    from kbengine.faq import load_faq
+    from kbengine.stale import format_report, stale_items
+
+    day = today()
+    kb = load_knowledge_base()
+    items = stale_items(kb, day, DEFAULT_KB_DIR, load_faq(DEFAULT_KB_DIR, kb, day))
+    if items:
+        print("WARNING: " + format_report(items, day, root=ROOT))
 
 
 if __name__ == "__main__":

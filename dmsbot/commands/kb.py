@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from dmsbot.clock import today as bot_today
-from kbengine import KnowledgeBaseError, load_knowledge_base
+from kbengine import DEFAULT_KB_DIR, KnowledgeBaseError, load_knowledge_base
 from kbengine.faq import load_faq
+from kbengine.stale import format_report, stale_items
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -27,11 +29,13 @@ def _check(args: argparse.Namespace) -> int:
           f"{len(faq)} FAQ entries ({sum(len(e.questions) for e in faq.entries.values())} example questions).")
     for note in faq.notes:
         print(f"  note: {note}")
-    for doc in kb.documents.values():
-        for fee in doc.fees:
-            entry = fee.in_force(today)
-            if entry is not None and (today - entry.source.as_of).days > 365:
-                print(f"  note: {doc.doc_type} fee {fee.id!r}: newest source is from {entry.source.as_of}; check it is still current.")
+    kb_dir = Path(args.kb_dir) if args.kb_dir else DEFAULT_KB_DIR
+    items = stale_items(kb, today, kb_dir, faq)
+    if args.stale:
+        print(format_report(items, today, root=kb_dir.parent))
+    elif items:
+        print(f"  note: {len(items)} fact(s) to recheck (old sources, no price reported in {today.year}, "
+              f"unconfirmed): dmsbot kb check --stale")
     return 0
 
 
@@ -40,5 +44,10 @@ def register(subparsers) -> None:
     kb_sub = parser.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
     check = kb_sub.add_parser("check", help="validate kb/*.yml and report the file and field of any error")
     check.add_argument("--kb-dir", default=None, help="knowledge base folder (default: kb/ of the project)")
+    check.add_argument(
+        "--stale", action="store_true",
+        help="also list, by file, facts with sources older than 12 months, fees with no price reported this year "
+             "and unconfirmed facts (the list to work through on 1 January)",
+    )
     check.set_defaults(func=_check)
     parser.set_defaults(func=lambda args: parser.print_help() or 0)
