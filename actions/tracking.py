@@ -15,7 +15,15 @@ from rasa_sdk.types import DomainDict
 from dmsbot.clock import today as bot_today
 from tracking.reminders import last_day_at_any_office
 from tracking.stages import (
-    DOC_TYPE_NAMES_EN, DOC_TYPE_NAMES_UK, DOC_TYPES, REMINDER_STAGES, REMINDER_WHEN, STAGES, TERMINAL_STAGES, find_number_in_text,
+    DOC_TYPES,
+    REMINDER_STAGES,
+    REMINDER_WHEN,
+    STAGE_SHORT,
+    STAGES,
+    TERMINAL_STAGES,
+    TRACKING_WORDS,
+    doc_type_name,
+    find_number_in_text,
     normalize_number,
 )
 
@@ -43,28 +51,31 @@ def _entities(tracker: Tracker) -> Dict[str, Any]:
     return out
 
 
-def _doc_name(doc_type: Optional[str]) -> str:
-    name = DOC_TYPE_NAMES_UK.get(doc_type or "", "документ")
-    return name[:1].upper() + name[1:]
+def _lang(tracker: Tracker) -> str:
+    return "en" if tracker.get_slot("language") == "en" else "uk"
+
+
+def _doc_name(doc_type: Optional[str], lang: str = "uk") -> str:
+    return doc_type_name(doc_type, lang)
 
 
 def _channel(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
-def _wait_text(minutes: int) -> str:
+def _wait_text(minutes: int, lang: str = "uk") -> str:
     if minutes >= 120:
-        return f"{round(minutes / 60)} год"
-    return f"{max(1, minutes)} хв"
+        return TRACKING_WORDS[lang]["hours"].format(n=round(minutes / 60))
+    return TRACKING_WORDS[lang]["minutes"].format(n=max(1, minutes))
 
 
 def _fmt(day: dt.date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def _stage_message(dispatcher: CollectingDispatcher, stage: str, doc_type: str, masked: str,
+def _stage_message(dispatcher: CollectingDispatcher, stage: str, doc_type: str, masked: str, lang: str = "uk",
                    extra: Optional[Dict[str, str]] = None) -> None:
-    dispatcher.utter_message(response=f"utter_tracking_stage_{stage}", doc_name=_doc_name(doc_type),
+    dispatcher.utter_message(response=f"utter_tracking_stage_{stage}", doc_name=_doc_name(doc_type, lang),
                              number=masked, **(extra or {}))
 
 
@@ -130,12 +141,13 @@ class ActionTrackingStatus(Action):
             dispatcher.utter_message(response="utter_tracking_error")
             return [SlotSet("document_number", None)]
         if not result.allowed:
-            dispatcher.utter_message(response="utter_tracking_rate_limited", wait=_wait_text(result.retry_after_minutes))
+            dispatcher.utter_message(response="utter_tracking_rate_limited",
+                                     wait=_wait_text(result.retry_after_minutes, _lang(tracker)))
             return [SlotSet("document_number", None)]
         app = result.application
         stage = app.stage if app and app.stage else "not_found"
         dispatcher.utter_message(response="utter_tracking_current")
-        _stage_message(dispatcher, stage, doc_type, base.masked)
+        _stage_message(dispatcher, stage, doc_type, base.masked, _lang(tracker))
         if subscribed:
             dispatcher.utter_message(response="utter_tracking_already_subscribed")
             return [SlotSet("document_number", None), SlotSet("tracking_offer_open", False)]
@@ -202,12 +214,10 @@ class ActionTrackingNotify(Action):
             except ValueError:
                 extra["deadline"] = "—"
             # Lower case: the name follows «Нагадування:» / "Reminder: your".
-            english = tracker.get_slot("language") == "en"
-            names = DOC_TYPE_NAMES_EN if english else DOC_TYPE_NAMES_UK
             dispatcher.utter_message(response=f"utter_tracking_stage_{stage}",
-                                     doc_name=names.get(doc_type or "", "document" if english else "документ"), **extra)
+                                     doc_name=doc_type_name(doc_type, _lang(tracker), capital=False), **extra)
         elif stage in STAGES:
-            _stage_message(dispatcher, stage, doc_type, str(ents.get("number_masked") or ""))
+            _stage_message(dispatcher, stage, doc_type, str(ents.get("number_masked") or ""), _lang(tracker))
         else:
             log.warning("notification with unknown stage %r ignored", stage)
         return []
@@ -229,6 +239,8 @@ class ActionTrackingList(Action):
         return "action_tracking_list"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        lang = _lang(tracker)
+        words = TRACKING_WORDS[lang]
         store = get_store()
         subs = store.list_subscriptions(tracker.sender_id)
         reminders = store.list_reminders(tracker.sender_id)
@@ -237,29 +249,18 @@ class ActionTrackingList(Action):
             return []
         if subs:
             items = "\n".join(
-                f"• {_doc_name(s.doc_type)} (за документом {s.masked}) — "
-                f"{STAGE_SHORT_UK.get(s.stage or 'not_found', s.stage)}" for s in subs)
-            buttons = [{"title": "Відписатися", "payload": "/unsubscribe"}]
+                f"• {_doc_name(s.doc_type, lang)} ({words['by_document'].format(masked=s.masked)}) — "
+                f"{STAGE_SHORT[lang].get(s.stage or 'not_found', s.stage)}" for s in subs)
+            buttons = [{"title": words["unsubscribe"], "payload": "/unsubscribe"}]
             dispatcher.utter_message(response="utter_tracking_subscriptions", items=items, buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_tracking_no_subscriptions")
         if reminders:
-            items = "\n".join(f"• {_doc_name(r.doc_type)}: {_fmt(r.remind_on)}" for r in reminders)
+            items = "\n".join(f"• {_doc_name(r.doc_type, lang)}: {_fmt(r.remind_on)}" for r in reminders)
             dispatcher.utter_message(response="utter_tracking_reminders", items=items)
         return []
 
 
-STAGE_SHORT_UK = {
-    "submitted": "документи прийнято, перевірка даних",
-    "approved_for_personalization": "дозвіл на персоналізацію",
-    "sent_to_personalization": "у центрі персоналізації",
-    "personalized_shipped": "виготовлено, в дорозі до підрозділу",
-    "arrived": "прибув, можна забрати",
-    "issued": "видано",
-    "not_found": "даних ще немає",
-    "suspended": "призупинено",
-    "refused": "відмовлено",
-}
 
 _ALL_WORDS = re.compile(r"\b(усі|усіх|всі|всіх|все|усе|all|everything|всех|от всего)\b", re.I)
 
@@ -269,6 +270,7 @@ class ActionTrackingUnsubscribe(Action):
         return "action_tracking_unsubscribe"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        lang = _lang(tracker)
         store = get_store()
         subs = store.list_subscriptions(tracker.sender_id)
         if not subs:
@@ -286,10 +288,11 @@ class ActionTrackingUnsubscribe(Action):
             chosen = [s for s in subs if (not doc_type or s.doc_type == doc_type)
                       and (not masked or s.masked == masked)]
         elif len(subs) > 1:
-            buttons = [{"title": f"{_doc_name(s.doc_type)} ({s.masked})",
+            buttons = [{"title": f"{_doc_name(s.doc_type, lang)} ({s.masked})",
                         "payload": f'/unsubscribe{{"doc_type":"{s.doc_type}","document_number":"{s.masked}"}}'}
                        for s in subs]
-            buttons.append({"title": "Від усіх", "payload": '/unsubscribe{"document_number":"all"}'})
+            buttons.append({"title": TRACKING_WORDS[lang]["from_all"],
+                            "payload": '/unsubscribe{"document_number":"all"}'})
             dispatcher.utter_message(response="utter_tracking_unsubscribe_which", buttons=buttons)
             return []
         if not chosen:
@@ -297,7 +300,7 @@ class ActionTrackingUnsubscribe(Action):
             return []
         for s in chosen:
             store.unsubscribe(tracker.sender_id, subscription_id=s.id)
-        items = ", ".join(f"{DOC_TYPE_NAMES_UK[s.doc_type]} ({s.masked})" for s in chosen)
+        items = ", ".join(f"{doc_type_name(s.doc_type, lang, capital=False)} ({s.masked})" for s in chosen)
         dispatcher.utter_message(response="utter_tracking_unsubscribed", items=items)
         return []
 
@@ -368,7 +371,7 @@ class ActionTrackingSetReminder(Action):
             return [SlotSet("tracking_reminder_doc_type", doc_type)]
         if doc_type not in DOC_TYPES:
             date_part = f',"expiry_date":"{_fmt(expiry)}"' if expiry else ""
-            buttons = [{"title": DOC_TYPE_NAMES_UK[d][:1].upper() + DOC_TYPE_NAMES_UK[d][1:],
+            buttons = [{"title": doc_type_name(d, _lang(tracker)),
                         "payload": f'/set_expiry_reminder{{"doc_type":"{d}"{date_part}}}'} for d in DOC_TYPES]
             dispatcher.utter_message(response="utter_tracking_reminder_which_doc", buttons=buttons)
             return []
@@ -376,9 +379,9 @@ class ActionTrackingSetReminder(Action):
             dispatcher.utter_message(response="utter_tracking_reminder_ask_date")
             return [SlotSet("tracking_reminder_doc_type", doc_type)]
         reminders = get_store().set_expiry_reminder(tracker.sender_id, _channel(tracker), doc_type, expiry, today)
-        lang = "en" if tracker.get_slot("language") == "en" else "uk"
-        dates = (" and " if lang == "en" else " і ").join(
+        lang = _lang(tracker)
+        dates = TRACKING_WORDS[lang]["and"].join(
             f"{_fmt(r.remind_on)} ({REMINDER_WHEN[lang].get(r.kind, '')})" for r in reminders)
-        dispatcher.utter_message(response="utter_tracking_reminder_set", doc_name=_doc_name(doc_type),
+        dispatcher.utter_message(response="utter_tracking_reminder_set", doc_name=_doc_name(doc_type, lang),
                                  date=_fmt(expiry), dates=dates)
         return [SlotSet("tracking_reminder_doc_type", None)]

@@ -1,8 +1,8 @@
 """Knowledge-base objects and the checklist engine (pure functions of the answers and the date)."""
 from __future__ import annotations
 
-import datetime as dt
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 

@@ -6,7 +6,7 @@ the interface words below.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, Optional, Sequence
 
 from kbengine.model import Answer, DocumentSpec, Fact, FeeLine, KnowledgeBase, Source, language
 

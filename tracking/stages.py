@@ -63,6 +63,47 @@ DOC_TYPE_NAMES_EN = {
     "permanent_residence_permit": "permanent residence permit",
 }
 
+# Words of the tracking dialogue that are built in code (the rest are responses in domain/tracking.yml), per language.
+STAGE_SHORT = {
+    "uk": {
+        "submitted": "документи прийнято, перевірка даних",
+        "approved_for_personalization": "дозвіл на персоналізацію",
+        "sent_to_personalization": "у центрі персоналізації",
+        "personalized_shipped": "виготовлено, в дорозі до підрозділу",
+        "arrived": "прибув, можна забрати",
+        "issued": "видано",
+        "not_found": "даних ще немає",
+        "suspended": "призупинено",
+        "refused": "відмовлено",
+    },
+    "en": {
+        "submitted": "documents accepted, data being checked",
+        "approved_for_personalization": "personalisation approved",
+        "sent_to_personalization": "at the personalisation centre",
+        "personalized_shipped": "made, on its way to the office",
+        "arrived": "arrived, ready to collect",
+        "issued": "issued",
+        "not_found": "no data yet",
+        "suspended": "suspended",
+        "refused": "refused",
+    },
+}
+TRACKING_WORDS = {
+    "uk": {"document": "документ", "by_document": "за документом {masked}", "unsubscribe": "Відписатися",
+           "from_all": "Від усіх", "hours": "{n} год", "minutes": "{n} хв", "and": " і "},
+    "en": {"document": "document", "by_document": "document {masked}", "unsubscribe": "Unsubscribe",
+           "from_all": "From all", "hours": "{n} h", "minutes": "{n} min", "and": " and "},
+}
+
+
+def doc_type_name(doc_type: Optional[str], lang: str = "uk", capital: bool = True) -> str:
+    """«ID-картка» / "ID card"; lower case where the name follows other words («Нагадування: ...»)."""
+    english = lang == "en"
+    names = DOC_TYPE_NAMES_EN if english else DOC_TYPE_NAMES_UK
+    name = names.get(doc_type or "", TRACKING_WORDS["en" if english else "uk"]["document"])
+    return name[:1].upper() + name[1:] if capital else name
+
+
 DOC_TYPE_NAMES_UK = {
     "id_card": "ID-картка",
     "foreign_passport": "закордонний паспорт",

@@ -74,3 +74,15 @@ async def test_temporary_permit_reminder_in_english(dispatcher, domain):
     text = await _said(dispatcher, domain, "temporary_residence_permit", "permit_exchange_deadline", lang="en")
     assert "your temporary residence permit is valid until 12.03.2027" in text
     assert "the permit's last day" in text and "Until 19.02.2027 inclusive" in text and "only a DMS unit" in text
+
+
+def test_tracking_words_exist_in_both_languages():
+    from tracking.stages import DOC_TYPES, REMINDER_WHEN, STAGE_SHORT, STAGES, TRACKING_WORDS, doc_type_name
+
+    for table in (STAGE_SHORT, REMINDER_WHEN, TRACKING_WORDS):
+        assert set(table["uk"]) == set(table["en"])
+    assert set(STAGE_SHORT["en"]) == set(STAGES)
+    assert [doc_type_name(d, "en") for d in DOC_TYPES] == [
+        "ID card", "Passport for travel abroad", "Temporary residence permit", "Permanent residence permit"]
+    assert doc_type_name("id_card", "uk", capital=False) == "ID-картка"
+    assert doc_type_name(None, "en", capital=False) == "document"
