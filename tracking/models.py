@@ -46,6 +46,7 @@ class Subscription(Base):
     channel = Column(String(40), nullable=False)
     application_id = Column(Integer, ForeignKey("applications.id", ondelete="CASCADE"), nullable=False)
     created_at = Column(DateTime, nullable=False)
+    paused_at = Column(DateTime, nullable=True)  # set while the user cannot receive (left the bot)
     __table_args__ = (
         UniqueConstraint("chat_id", "application_id", name="uq_sub_chat_app"),
         Index("ix_sub_app", "application_id"),

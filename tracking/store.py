@@ -166,7 +166,8 @@ class TrackingStore:
                 app.main_rank = max(app.main_rank, STAGE_RANK[stage])
             s.add(StageEvent(application_id=app.id, stage=stage, changed_at=changed_at,
                              received_at=now, source=source))
-            subs = s.execute(select(Subscription).where(Subscription.application_id == app.id)).scalars().all()
+            subs = s.execute(select(Subscription).where(
+                Subscription.application_id == app.id, Subscription.paused_at.is_(None))).scalars().all()
             queued = 0
             for sub in subs:
                 key = f"stage:{app.id}:{stage}:{sub.chat_id}"
@@ -260,6 +261,20 @@ class TrackingStore:
                           .execution_options(synchronize_session=False))
                 s.delete(sub)
             return len(subs)
+
+    def pause_subscriptions(self, chat_id: str) -> int:
+        """The user cannot receive messages for now (left the Viber bot): queue nothing for them."""
+        with self.Session.begin() as s:
+            return s.execute(update(Subscription).where(
+                Subscription.chat_id == chat_id, Subscription.paused_at.is_(None)).values(
+                paused_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+
+    def resume_subscriptions(self, chat_id: str) -> int:
+        """The user is back: stage changes reach them again (changes while paused are not replayed)."""
+        with self.Session.begin() as s:
+            return s.execute(update(Subscription).where(
+                Subscription.chat_id == chat_id, Subscription.paused_at.is_not(None)).values(
+                paused_at=None).execution_options(synchronize_session=False)).rowcount
 
     def delete_user_data(self, chat_id: str) -> Dict[str, int]:
         """Remove everything the store keeps about one chat."""
