@@ -46,6 +46,8 @@ class NotifierConfig:
     # "auto": Rasa's notifier channel (tracking.rasa_channel) when registered, else trigger_intent.
     endpoint: str = field(default_factory=lambda: os.environ.get("NOTIFIER_RASA_ENDPOINT", "auto"))
     reminder_check_seconds: float = field(default_factory=lambda: _env_float("NOTIFIER_REMINDER_CHECK_SECONDS", 60))
+    # Viber charges for messages the bot starts outside the 24-hour window; VIBER_NOTIFY=0 sends none.
+    viber_notify: bool = field(default_factory=lambda: os.environ.get("VIBER_NOTIFY", "1").strip() != "0")
 
 
 def output_channel_for(channel: str, cfg: NotifierConfig) -> str:
@@ -59,9 +61,11 @@ class DeliveryError(Exception):
 
 
 class RetryLater(Exception):
-    def __init__(self, seconds: float, reason: str) -> None:
+    def __init__(self, seconds: float, reason: str, per_chat: bool = False) -> None:
         super().__init__(reason)
         self.seconds = seconds
+        # Viber's rate answer limits one user (100 messages an hour), Telegram's flood limit the bot.
+        self.per_chat = per_chat
 
 
 class RasaDelivery:
@@ -121,7 +125,7 @@ class RasaDelivery:
             return
         wait = parse_retry_after(resp.status, text, resp.headers.get("Retry-After"))
         if wait is not None:
-            raise RetryLater(wait, f"HTTP {resp.status}: {text[:300]}")
+            raise RetryLater(wait, f"HTTP {resp.status}: {text[:300]}", per_chat="Viber rate limit" in text)
         raise DeliveryError(f"HTTP {resp.status}: {text[:300]}")
 
 
@@ -175,6 +179,11 @@ class Notifier:
         return len(rows)
 
     async def _deliver(self, delivery: RasaDelivery, row: Claimed) -> None:
+        if row.channel == "viber" and not self.cfg.viber_notify:
+            await asyncio.to_thread(self.store.mark_failed, row.id, row.token,
+                                    "Viber notifications are off (VIBER_NOTIFY=0)", 0, self.cfg.base_backoff)
+            log.info("%s: outbox %s not sent: VIBER_NOTIFY=0", self.name, row.id)
+            return
         try:
             if row.uncertain and await delivery.already_delivered(row):
                 log.info("%s: outbox %s was already delivered, marking sent", self.name, row.id)
@@ -183,8 +192,10 @@ class Notifier:
                 await delivery.send(row)
                 self.sent += 1
         except RetryLater as exc:
-            self.bucket.pause(exc.seconds)
-            log.warning("%s: channel asks to wait %.1fs", self.name, exc.seconds)
+            if not exc.per_chat:
+                self.bucket.pause(exc.seconds)
+            log.warning("%s: channel asks to wait %.1fs%s", self.name, exc.seconds,
+                        " for this chat" if exc.per_chat else "")
             await asyncio.to_thread(self.store.postpone, row.id, row.token, exc.seconds, str(exc))
             return
         except (DeliveryError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
