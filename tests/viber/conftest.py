@@ -1,0 +1,82 @@
+"""Fixtures: the fake Viber API, the action server and the Rasa server with the Viber channel.
+
+Ports 44005 (Rasa), 44055 (actions) and 44081 (fake Viber). The process helpers are the Telegram
+suite's (tests/telegram/servers.py).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Dict, Iterator
+
+import pytest
+
+from tests.telegram.servers import RASA, Managed, http, wait_until
+from tests.viber.fake_viber_api import FakeViberApi
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PORT = 44005
+ACTIONS_PORT = 44055
+FAKE_API_PORT = 44081
+WEBHOOK_URL = f"http://127.0.0.1:{RASA_PORT}/webhooks/viber/webhook"
+
+
+def base_env() -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("VIBER_", "TELEGRAM_")) and k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update(RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2",
+               PYTHONUNBUFFERED="1")
+    return env
+
+
+@pytest.fixture(scope="session")
+def fake_api() -> Iterator[FakeViberApi]:
+    api = FakeViberApi(FAKE_API_PORT).start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(scope="session")
+def viber_model(request: pytest.FixtureRequest) -> str:
+    # VIBER_TEST_MODEL lets a developer point at another model; CI uses the project's.
+    return os.environ.get("VIBER_TEST_MODEL") or str(request.getfixturevalue("trained_model"))
+
+
+@pytest.fixture(scope="session")
+def tracking_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('viber-tracking') / 'tracking.db'}"
+
+
+@pytest.fixture(scope="session")
+def rasa_viber(fake_api: FakeViberApi, viber_model: str, tracking_db: str,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Managed]:
+    tmp = tmp_path_factory.mktemp("viber-rasa")
+    env = base_env()
+    env["DATABASE_URL"] = tracking_db
+    actions = Managed([RASA, "run", "actions", "--actions", "actions", "--port", str(ACTIONS_PORT)],
+                      env, tmp / "actions.log")
+    try:
+        wait_until(lambda: http("GET", f"http://127.0.0.1:{ACTIONS_PORT}/health", timeout=2)[0] == 200,
+                   120, "action server", actions.proc)
+        creds = tmp / "credentials.yml"
+        creds.write_text("rest:\nconnectors.viber.ViberInput:\ntracking.rasa_channel.NotifierInput:\n")
+        endpoints = tmp / "endpoints.yml"
+        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n')
+        env.update(VIBER_TOKEN=fake_api.token, VIBER_API_BASE_URL=fake_api.base_url,
+                   VIBER_WEBHOOK_URL=WEBHOOK_URL, VIBER_BOT_NAME="Паспортний помічник (тест)")
+        rasa = Managed([RASA, "run", "--enable-api", "--model", viber_model, "--credentials", str(creds),
+                        "--endpoints", str(endpoints), "--port", str(RASA_PORT), "--interface", "127.0.0.1"],
+                       env, tmp / "rasa.log")
+
+        def ready() -> bool:
+            status, body = http("GET", f"http://127.0.0.1:{RASA_PORT}/status", timeout=2)
+            return status == 200 and bool(body and body.get("model_file"))
+
+        try:
+            wait_until(ready, 300, "rasa server", rasa.proc)
+            fake_api.wait_for("set_webhook", timeout=60)
+            yield rasa
+        finally:
+            rasa.stop()
+    finally:
+        actions.stop()
