@@ -46,7 +46,6 @@ CHANNEL_NAME = "viber"
 WEBHOOK_PATH = "/webhooks/viber/webhook"
 SIGNATURE_HEADER = "X-Viber-Content-Signature"
 DEFAULT_BOT_NAME = "Паспортний помічник"
-MAX_BODY = 64 * 1024  # Viber callbacks are small; anything bigger is not from Viber
 EVENT_TYPES = ("delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started")
 ACKNOWLEDGED_EVENTS = ("delivered", "seen", "webhook", "client_status")
 
@@ -132,6 +131,7 @@ class ViberService:
         self._checked_users: "OrderedDict[str, None]" = OrderedDict()
         self._background: set = set()
         self.webhook_set = False
+        self.max_text = int(_setting("max_user_text_chars", 2000))
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -231,15 +231,19 @@ class ViberService:
         self._resume_once(user_id)
         kind = message.get("type")
         raw_text = message.get("text")
-        text = raw_text.strip()[:MAX_TEXT] if isinstance(raw_text, str) else ""
+        text = raw_text.strip() if isinstance(raw_text, str) else ""
         # A picture or video with a caption is read as text, as in Telegram.
         if kind not in ("text", "picture", "video") or not text:
             key = texts.MEDIA_ANSWER_KEYS.get(str(kind), "not_text")
             await self.reply(user_id, texts.text(key, await self.language(user_id)))
             return f"media:{kind}"
+        if len(text) > self.max_text:
+            answer = texts.text("too_long", await self.language(user_id)).format(limit=self.max_text)
+            await self.reply(user_id, answer)
+            return "too_long"
         if text.startswith("/"):
             allowed = offered_payloads(self._token, user_id, message.get("tracking_data"))
-            allowed += [payload for payload, _, _ in texts.MAIN_MENU]
+            allowed += texts.MENU_PAYLOADS
             if text not in allowed:
                 # Users cannot type raw Rasa payloads; an old keyboard's press lands here too.
                 await self.reply(user_id, texts.text("stale_button", await self.language(user_id)))
@@ -386,6 +390,17 @@ def _short(user_id: Any) -> str:
     return (str(user_id or "")[:6] + "…") if user_id else "?"
 
 
+def _setting(name: str, default: Any) -> Any:
+    """A value from dmsbot/settings.py (the one place that reads the environment), else `default`."""
+    try:
+        from dmsbot.settings import settings
+
+        value = getattr(settings(), name)
+    except Exception:  # noqa: BLE001 - an older checkout without the setting
+        return default
+    return default if value is None else value
+
+
 _STORE: Any = None
 
 
@@ -508,6 +523,7 @@ class ViberInput(InputChannel):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         bp = Blueprint("viber_webhook", __name__)
         service = self.service
+        max_body = int(_setting("max_request_body_bytes", 64 * 1024))  # Viber callbacks are small
         if service is not None:
             service.attach(on_new_message)
 
@@ -521,7 +537,7 @@ class ViberInput(InputChannel):
             if service is None:
                 return response.json({"status": "off", "error": "viber channel is off"}, status=404)
             body = request.body or b""
-            if len(body) > MAX_BODY:
+            if len(body) > max_body:
                 return response.json({"error": "body too large"}, status=413)
             if not signature_ok(service._token, body, request.headers.get(SIGNATURE_HEADER)):
                 logger.warning("Viber callback with a wrong or missing signature rejected")

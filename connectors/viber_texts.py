@@ -8,15 +8,20 @@ DEFAULT_LANGUAGE: Final = "uk"
 # Viber reports the phone's language; these get Ukrainian, any other one English.
 _UKRAINIAN_DEVICE_LANGUAGES: Final = ("uk", "ru", "be")
 
-# Main menu: (payload, Ukrainian label, English label). The payloads are those of utter_main_menu,
-# so a press means the same in every language.
+# Main menu: (payload, Ukrainian label, English label), as utter_main_menu in domain/common.yml, so a
+# press means the same in every language. The last entry switches the language.
 MAIN_MENU: Final[Tuple[Tuple[str, str, str], ...]] = (
     ("/start_consultation", "Консультація", "Consultation"),
     ("/track_document", "Відстежити документ", "Track a document"),
-    ("/ask_fee", "Вартість і терміни", "Fees and times"),
+    ("/ask_fee", "Вартість і терміни", "Fees and processing times"),
     ("/ask_where_to_apply", "Де оформити", "Where to apply"),
-    ("/contact_human", "Зв'язатися з ДМС", "Contact the SMS"),
+    ("/contact_human", "Зв'язатися з ДМС", "Contact the DMS"),
 )
+LANGUAGE_SWITCH: Final[Dict[str, Tuple[str, str]]] = {
+    "uk": ('/set_language{"language":"en"}', "English"),
+    "en": ('/set_language{"language":"uk"}', "Українська"),
+}
+MENU_PAYLOADS: Final = tuple(p for p, _, _ in MAIN_MENU) + tuple(p for p, _ in LANGUAGE_SWITCH.values())
 
 _TEXTS: Final[Dict[str, Dict[str, str]]] = {
     "welcome": {
@@ -27,10 +32,10 @@ _TEXTS: Final[Dict[str, Dict[str, str]]] = {
             "Оберіть пункт меню внизу або просто напишіть запитання."
         ),
         "en": (
-            "Hello! I am the Passport Assistant. I help with documents of Ukraine's State Migration "
-            "Service (SMS): what to bring for an ID card, a foreign passport or a residence permit, what "
-            "it costs, how long it takes and where to apply, and I can tell you when your document is "
-            "ready.\nChoose an item in the menu below or just type your question."
+            "Hello! I am the Passport Assistant for the documents of Ukraine's State Migration Service "
+            "(DMS): I can tell you what to bring for an ID card, a passport for travel abroad or a "
+            "residence permit, what it costs, how long it takes and where to apply, and I can tell you "
+            "when your document is ready.\nChoose an item in the menu below or just type your question."
         ),
     },
     "not_text": {
@@ -91,6 +96,16 @@ _TEXTS: Final[Dict[str, Dict[str, str]]] = {
         "uk": "Ці кнопки вже неактуальні. Оберіть пункт меню внизу екрана або напишіть запитання.",
         "en": "These buttons are out of date. Choose an item in the menu below or type your question.",
     },
+    "too_long": {
+        "uk": (
+            "Повідомлення задовге: я читаю до {limit} символів. Напишіть, будь ласка, головне "
+            "запитання коротше, одним-двома реченнями."
+        ),
+        "en": (
+            "Your message is too long: I read up to {limit} characters. Please ask the main "
+            "question in one or two sentences."
+        ),
+    },
     "technical_error": {
         "uk": "Вибачте, сталася технічна помилка. Спробуйте, будь ласка, ще раз трохи згодом.",
         "en": "Sorry, something went wrong on our side. Please try again a little later.",
@@ -126,6 +141,7 @@ def language_of(slot_value: Optional[str], device_language: Optional[str]) -> st
 
 
 def main_menu_labels(language: Optional[str]) -> Tuple[Tuple[str, str], ...]:
-    """(payload, label) pairs of the main menu in the user's language."""
+    """(payload, label) pairs of the main menu in the user's language, the language switch last."""
     english = language == "en"
-    return tuple((payload, en if english else uk) for payload, uk, en in MAIN_MENU)
+    items = tuple((payload, en if english else uk) for payload, uk, en in MAIN_MENU)
+    return items + (LANGUAGE_SWITCH["en" if english else "uk"],)

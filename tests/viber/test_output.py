@@ -38,7 +38,7 @@ async def test_long_text_is_split_on_line_breaks(service: ViberService, fake_api
     # only the last part carries the keyboard (the main menu when Rasa gave no buttons)
     assert [("keyboard" in c.body) for c in sent] == [False] * (len(sent) - 1) + [True]
     menu = [b["ActionBody"] for b in sent[-1].body["keyboard"]["Buttons"]]
-    assert menu == [p for p, _, _ in MAIN_MENU]
+    assert menu == [p for p, _, _ in MAIN_MENU] + ['/set_language{"language":"en"}']
 
 
 async def test_buttons_become_a_keyboard_whose_payloads_come_back_signed(

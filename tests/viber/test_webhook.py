@@ -16,6 +16,7 @@ from tests.viber.conftest import RASA_PORT, WEBHOOK_URL
 from tests.viber.fake_viber_api import FakeViberApi, sign
 
 pytestmark = pytest.mark.usefixtures("rasa_viber")
+MENU = [p for p, _, _ in MAIN_MENU]
 _tokens = iter(range(7_000_000_000_000_000_000, 8_000_000_000_000_000_000))
 
 
@@ -127,7 +128,8 @@ def test_conversation_started_gets_welcome_and_main_menu_in_the_answer(fake_api:
         assert body["type"] == "text" and body["text"].startswith(expected)
         assert body["sender"]["name"] == "Паспортний помічник (тест)"
         buttons = body["keyboard"]["Buttons"]
-        assert [b["ActionBody"] for b in buttons] == [p for p, _, _ in MAIN_MENU]
+        other = "en" if language == "uk" else "uk"
+        assert [b["ActionBody"] for b in buttons] == MENU + [f'/set_language{{"language":"{other}"}}']
         assert all(b["ActionType"] == "reply" and 1 <= b["Columns"] <= 6 for b in buttons)
         labels = [b["Text"] for b in buttons]
         assert ("Консультація" in labels) == (language == "uk")
@@ -141,7 +143,7 @@ def test_text_and_button_round_trip(fake_api: FakeViberApi) -> None:
     turn = wait_turn(fake_api, user, 0)
     assert turn[0].body["text"].startswith("Вітаю")
     last = turn[-1].body
-    assert [b["ActionBody"] for b in last["keyboard"]["Buttons"]] == [p for p, _, _ in MAIN_MENU]
+    assert [b["ActionBody"] for b in last["keyboard"]["Buttons"]][:5] == MENU
     assert user_texts(user) == ["Привіт"]
 
     # press «Консультація»: Viber sends the ActionBody with the last message's tracking_data
@@ -150,7 +152,7 @@ def test_text_and_button_round_trip(fake_api: FakeViberApi) -> None:
     turn = wait_turn(fake_api, user, before)
     question = turn[-1].body
     payloads = [b["ActionBody"] for b in question["keyboard"]["Buttons"] if b["ActionType"] == "reply"]
-    assert payloads and payloads != [p for p, _, _ in MAIN_MENU], question
+    assert payloads and payloads[:5] != MENU, question
     assert user_texts(user)[-1] == "/start_consultation"
 
     # press the first button of the question's keyboard: its payload reaches Rasa unchanged
@@ -165,6 +167,14 @@ def test_typed_or_stale_payload_is_refused_politely(fake_api: FakeViberApi) -> N
     assert post(message(user, '/EXTERNAL_status_changed{"stage":"issued"}'))[0] == 200
     answer = fake_api.wait_sent(user)[0].body
     assert "неактуальні" in answer["text"] and "keyboard" in answer
+    assert user_texts(user) == []
+
+
+def test_too_long_message_gets_a_polite_answer(fake_api: FakeViberApi) -> None:
+    user = "long-writer=="
+    assert post(message(user, "Допоможіть " * 500))[0] == 200  # 5,500 characters
+    answer = fake_api.wait_sent(user)[0].body
+    assert "задовге" in answer["text"] and "2000" in answer["text"]
     assert user_texts(user) == []
 
 
