@@ -246,8 +246,9 @@ class ActionStartConsultation(Action):
         kb = knowledge_base()
         # «я чоловік, 40 років, у Чехії…»: the sex named in words when the tagger did not mark it.
         sex = None
-        if "sex" not in said_now:
-            sex = parse_answer(kb.question_for("sex"), (tracker.latest_message.get("text") or "")[:1000])
+        text = tracker.latest_message.get("text") or ""
+        if "sex" not in said_now and not text.startswith("/"):
+            sex = parse_answer(kb.question_for("sex"), text[:1000])
         events = [
             SlotSet(slot, None) for slot in ALL_CONSULTATION_SLOTS
             if slot not in said_now and tracker.get_slot(slot) is not None and not (slot == "sex" and sex)

@@ -7,7 +7,7 @@ from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import consultation_answers, knowledge_base, payload, today, valid_doc_type
-from actions.consultation import SlotAnswers
+from actions.consultation import SlotAnswers, conversation_language
 from kbengine.render import render_contacts, render_fees, render_places, render_processing_times
 
 
@@ -29,16 +29,17 @@ class ActionAnswerTopic(Action):
             dispatcher.utter_message(response="utter_answer_not_understood")
             return [SlotSet("topic", None), SlotSet("urgency", None)]
         doc = kb.document(doc_type)
+        lang = conversation_language(tracker)
         answers = consultation_answers(tracker)
         topic = tracker.get_slot("topic") or "fee"
         urgency = tracker.get_slot("urgency")
         urgency = urgency if urgency in ("standard", "urgent") else None
         if topic == "where_to_apply":
-            text = render_places(kb, doc, answers)
+            text = render_places(kb, doc, answers, lang=lang)
         elif topic == "processing_time":
-            text = render_processing_times(kb, doc, answers)
+            text = render_processing_times(kb, doc, answers, lang=lang)
         else:
-            text = render_fees(kb, doc, answers, today(), urgency=urgency)
+            text = render_fees(kb, doc, answers, today(), urgency=urgency, lang=lang)
         buttons = [
             {"title": "📋 Які документи потрібні", "payload": payload("ask_documents", doc_type=doc_type)},
             {"title": "💰 Вартість", "payload": payload("ask_fee", doc_type=doc_type)},
@@ -54,6 +55,6 @@ class ActionContacts(Action):
         return "action_contacts"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        dispatcher.utter_message(text=render_contacts(knowledge_base()))
+        dispatcher.utter_message(text=render_contacts(knowledge_base(), lang=conversation_language(tracker)))
         dispatcher.utter_message(response="utter_contacts_note")
         return []

@@ -303,3 +303,19 @@ async def test_sex_answer_in_words_completes_the_form(dispatcher, domain):
     slots = {"doc_type": "foreign_passport", "reason": "expired", "age": 40, "location": "abroad", "requested_slot": "sex"}
     events = await run_form(dispatcher, domain, slots=slots, text="чоловік")
     assert events == [SlotSet("sex", "male"), SlotSet("requested_slot", None)]
+
+
+async def test_fee_question_in_english(dispatcher, domain):
+    tracker = make_tracker(slots={"doc_type": "foreign_passport", "topic": "fee", "location": "ukraine", "language": "en"},
+                           text="how much is a passport", intent="ask_fee", active_loop=None)
+    events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("topic", None), SlotSet("urgency", None)]
+    text = texts(dispatcher)
+    assert text.startswith("Fees — passport for travel abroad (on 25 November 2026):")
+    assert "UAH 1,147 (administrative service UAH 352, blank UAH 795; in force since 1 January 2026)" in text
+
+
+async def test_contacts_in_english(dispatcher, domain):
+    tracker = make_tracker(slots={"language": "en"}, intent="contact_human", active_loop=None)
+    await ActionContacts().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["text"].startswith("State Migration Service contacts:")
