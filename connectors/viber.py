@@ -362,7 +362,12 @@ class ViberService:
                 body["keyboard"] = keyboard(replies, links)
                 if tracking:
                     body["tracking_data"] = tracking
-            await self.api.send_message(body)
+            try:
+                await self.api.send_message(body)
+            except ViberNotSubscribed:
+                # The user left the bot: stop queueing notifications for them (a message resumes them).
+                await self._pause_tracking(user_id)
+                raise
 
 
 def _split_buttons(buttons: List[Dict[str, Any]]) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:

@@ -178,6 +178,19 @@ def test_too_long_message_gets_a_polite_answer(fake_api: FakeViberApi) -> None:
     assert user_texts(user) == []
 
 
+def test_language_switch_changes_the_channels_own_texts(fake_api: FakeViberApi) -> None:
+    user = "switcher=="
+    assert post(message(user, '/set_language{"language":"en"}'))[0] == 200  # the menu's «English»
+    turn = wait_turn(fake_api, user, 0)
+    labels = [b["Text"] for b in turn[-1].body["keyboard"]["Buttons"]]
+    assert "Consultation" in labels and "Українська" in labels, labels
+    before = len(fake_api.sent_to(user))
+    assert post(message(user, "", kind="sticker"))[0] == 200
+    answer = fake_api.wait_sent(user, count=before + 1)[-1].body
+    assert "sticker" in answer["text"]
+    assert [b["Text"] for b in answer["keyboard"]["Buttons"]][0] == "Consultation"
+
+
 def test_repeated_message_token_is_answered_once(fake_api: FakeViberApi) -> None:
     user = "dedupe=="
     event = message(user, "Привіт")
@@ -234,6 +247,25 @@ def test_unsubscribed_pauses_tracking_and_a_message_resumes_it(fake_api: FakeVib
     assert post({"event": "subscribed", "timestamp": 1, "message_token": next(_tokens),
                  "user": {"id": user, "language": "uk", "api_version": 10}})[0] == 200
     assert not paused()
+
+
+def test_push_to_a_user_who_left_fails_loudly_and_pauses_tracking(
+    fake_api: FakeViberApi, tracking_db: str
+) -> None:
+    from tracking.db import make_engine
+    from tracking.store import TrackingStore
+
+    user = "left-silently=="
+    store = TrackingStore(make_engine(tracking_db))
+    store.subscribe(user, "viber", "id_card", "009998887")
+    fake_api.fail("send_message", lambda b: b.get("receiver") == user, 6, "receiverNotSubscribed")
+    status, _ = http(
+        "POST", f"http://127.0.0.1:{RASA_PORT}/conversations/{user}/trigger_intent?output_channel=viber",
+        {"name": "EXTERNAL_status_changed",
+         "entities": {"stage": "arrived", "tracked_doc_type": "id_card", "number_masked": "0099****",
+                      "notification_key": "v-left"}})
+    assert status == 500, "the notifier must learn that nothing was delivered"
+    assert store.apply_status("id_card", "009998887", "submitted").queued == 0, "paused after status 6"
 
 
 def test_proactive_notification_through_trigger_intent(fake_api: FakeViberApi) -> None:
