@@ -19,6 +19,8 @@ CANONICAL_VALUES: Dict[str, FrozenSet[str]] = {
     ),
     "passport_issued_in": frozenset({"ukraine", "occupied_territory", "abroad"}),
     "language": frozenset({"uk", "en"}),
+    # Asked only for a passport applied for abroad at 18–60 (kb/questions.yml `sex`).
+    "sex": frozenset({"male", "female"}),
 }
 # Free-valued entities (normalised by format, not by a value list).
 FREE_ENTITIES = frozenset({"age", "document_number", "expiry_date", "stage", "faq_id"})
