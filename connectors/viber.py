@@ -35,8 +35,8 @@ from connectors.viber_api import (
     ViberApiError,
     ViberNotSubscribed,
     keyboard,
-    offered_payloads,
-    sign_payloads,
+    offered_buttons,
+    sign_buttons,
     signature_ok,
 )
 
@@ -241,17 +241,20 @@ class ViberService:
             answer = texts.text("too_long", await self.language(user_id)).format(limit=self.max_text)
             await self.reply(user_id, answer)
             return "too_long"
+        chosen: Optional[str] = None
         if text.startswith("/"):
-            allowed = offered_payloads(self._token, user_id, message.get("tracking_data"))
-            allowed += texts.MENU_PAYLOADS
-            if text not in allowed:
+            chosen = offered_buttons(self._token, user_id, message.get("tracking_data")).get(text)
+            if chosen is None and text in texts.MENU_PAYLOADS:
+                chosen = dict(texts.main_menu_labels(await self.language(user_id))).get(text) or ""
+            if chosen is None:
                 # Users cannot type raw Rasa payloads; an old keyboard's press lands here too.
                 await self.reply(user_id, texts.text("stale_button", await self.language(user_id)))
                 return "stale"
-        await self._to_rasa(user_id, text, device)
+        await self._to_rasa(user_id, text, device, chosen)
         return "rasa"
 
-    async def _to_rasa(self, user_id: str, text: str, device: Optional[str]) -> None:
+    async def _to_rasa(self, user_id: str, text: str, device: Optional[str], chosen: Optional[str] = None) -> None:
+        """`chosen`: title of the pressed button, echoed before the answer (the press itself is silent)."""
         assert self._on_new_message is not None
         metadata: Dict[str, Any] = {"viber": {}}
         if device:
@@ -261,7 +264,7 @@ class ViberService:
             await self._on_new_message(
                 UserMessage(text, output, sender_id=user_id, input_channel=CHANNEL_NAME, metadata=metadata)
             )
-            await output.flush(user_id)
+            await output.flush(user_id, echo=chosen)
         except Exception:
             logger.exception("Rasa or Viber failed on a message from %s", _short(user_id))
             try:
@@ -326,11 +329,17 @@ class ViberService:
         """A channel's own answer (not from Rasa), with the main menu."""
         await self.send_items(user_id, [_Item(text=text)])
 
-    async def send_items(self, user_id: str, items: List[_Item]) -> None:
+    async def send_items(self, user_id: str, items: List[_Item], echo: Optional[str] = None) -> None:
         """Send messages in order; the keyboard goes on the last one (Viber shows the latest only).
 
         The last buttons of the turn make the keyboard, else the main menu in the user's language.
+        `echo` (a pressed button's title) opens the first message as «✅ title».
         """
+        if echo and items:
+            if items[0].picture is None:
+                items = [_Item(text=f"✅ {echo}\n\n{items[0].text}", buttons=items[0].buttons), *items[1:]]
+            else:
+                items = [_Item(text=f"✅ {echo}"), *items]
         parts: List[_Item] = []
         buttons: Optional[List[Dict[str, Any]]] = None
         for item in items:
@@ -348,7 +357,7 @@ class ViberService:
         replies, links = _split_buttons(buttons or [])
         if not replies and not links:
             replies = list(texts.main_menu_labels(await self.language(user_id)))
-        tracking = sign_payloads(self._token, user_id, [p for p, _ in replies]) if buttons else None
+        tracking = sign_buttons(self._token, user_id, replies) if buttons else None
         for i, part in enumerate(parts):
             body: Dict[str, Any] = {
                 "receiver": user_id,
@@ -436,10 +445,10 @@ class ViberOutput(OutputChannel):
         else:
             await self.service.send_items(str(recipient_id), [item])
 
-    async def flush(self, recipient_id: Text) -> None:
+    async def flush(self, recipient_id: Text, echo: Optional[str] = None) -> None:
         items, self._items = self._items, []
         if items:
-            await self.service.send_items(str(recipient_id), items)
+            await self.service.send_items(str(recipient_id), items, echo=echo)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._add(recipient_id, _Item(text=text))

@@ -183,38 +183,41 @@ def keyboard(buttons: Sequence[Tuple[str, str]], url_buttons: Sequence[Tuple[str
             "Buttons": made[:MAX_BUTTONS]}
 
 
-def _payload_mac(token: str, receiver: str, payloads: Sequence[str]) -> str:
-    msg = "\n".join([receiver, *payloads]).encode()
+def _buttons_mac(token: str, receiver: str, buttons: Sequence[Tuple[str, str]]) -> str:
+    msg = "\n".join([receiver, *(f"{p}\x1f{t}" for p, t in buttons)]).encode()
     return hmac.new(f"dmsbot-viber-buttons:{token}".encode(), msg, hashlib.sha256).hexdigest()[:24]
 
 
-def sign_payloads(token: str, receiver: str, payloads: Sequence[str]) -> Optional[str]:
-    """tracking_data naming the payloads of the keyboard just sent, signed.
+def sign_buttons(token: str, receiver: str, buttons: Sequence[Tuple[str, str]]) -> Optional[str]:
+    """tracking_data naming the (payload, title) pairs of the keyboard just sent, signed.
 
-    Viber returns the last message's tracking_data with the user's reply, so a pressed button is
-    recognised without keeping state (restarts and replicas agree), and a typed `/payload` that no
-    keyboard offered is refused.
+    Viber returns the last message's tracking_data with the user's reply, so a pressed button (and
+    its title, echoed in the answer) is recognised without keeping state (restarts and replicas
+    agree), and a typed `/payload` that no keyboard offered is refused.
     """
-    data = json.dumps({"b": list(payloads), "s": _payload_mac(token, receiver, payloads)},
+    data = json.dumps({"b": [[p, t] for p, t in buttons], "s": _buttons_mac(token, receiver, buttons)},
                       ensure_ascii=False, separators=(",", ":"))
     return data if len(data) <= MAX_TRACKING_DATA else None
 
 
-def offered_payloads(token: str, receiver: str, tracking_data: Any) -> List[str]:
-    """The payloads a signed tracking_data names, or [] when absent, foreign or forged."""
+def offered_buttons(token: str, receiver: str, tracking_data: Any) -> Dict[str, str]:
+    """payload -> title of a signed tracking_data, or {} when absent, foreign or forged."""
     if not isinstance(tracking_data, str) or not tracking_data.startswith("{"):
-        return []
+        return {}
     try:
         data = json.loads(tracking_data)
     except ValueError:
-        return []
+        return {}
     if not isinstance(data, dict):
-        return []
-    payloads, mac = data.get("b"), data.get("s")
-    if not isinstance(payloads, list) or not all(isinstance(p, str) for p in payloads):
-        return []
-    if not isinstance(mac, str) or not hmac.compare_digest(
-        mac.encode("utf-8", "replace"), _payload_mac(token, receiver, payloads).encode()
+        return {}
+    pairs, mac = data.get("b"), data.get("s")
+    if not isinstance(pairs, list) or not all(
+        isinstance(x, list) and len(x) == 2 and all(isinstance(v, str) for v in x) for x in pairs
     ):
-        return []
-    return payloads
+        return {}
+    buttons = [(p, t) for p, t in pairs]
+    if not isinstance(mac, str) or not hmac.compare_digest(
+        mac.encode("utf-8", "replace"), _buttons_mac(token, receiver, buttons).encode()
+    ):
+        return {}
+    return dict(buttons)

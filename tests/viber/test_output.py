@@ -8,7 +8,7 @@ import pytest
 
 from connectors.viber import DisabledViberOutput, ViberInput, ViberOutput, ViberService, ViberSettings
 from connectors.viber_api import (
-    MAX_TEXT, ViberApiError, ViberNotSubscribed, ViberRateLimited, offered_payloads, sign_payloads,
+    MAX_TEXT, ViberApiError, ViberNotSubscribed, ViberRateLimited, offered_buttons, sign_buttons,
 )
 from connectors.viber_texts import MAIN_MENU
 from tests.viber.fake_viber_api import FakeViberApi
@@ -58,13 +58,16 @@ async def test_buttons_become_a_keyboard_whose_payloads_come_back_signed(
     assert all(b["Columns"] == 3 and b["Rows"] == 1 for b in buttons)  # short titles: two per row
     assert buttons[0]["Silent"] is True
     # Viber returns tracking_data with the user's reply: it names exactly these payloads, signed
-    offered = offered_payloads(fake_api.token, user, body["tracking_data"])
-    assert offered == [payload, '/inform{"reason":"other"}']
-    assert offered_payloads(fake_api.token, "another-user==", body["tracking_data"]) == []
+    offered = offered_buttons(fake_api.token, user, body["tracking_data"])
+    assert offered == {payload: "Втратив", '/inform{"reason":"other"}': "Інше"}
+    assert offered_buttons(fake_api.token, "another-user==", body["tracking_data"]) == {}
     forged = json.loads(body["tracking_data"])
-    forged["b"].append('/EXTERNAL_status_changed{"stage":"issued"}')
-    assert offered_payloads(fake_api.token, user, json.dumps(forged)) == []
-    assert offered_payloads("other-token", user, body["tracking_data"]) == []
+    forged["b"].append(['/EXTERNAL_status_changed{"stage":"issued"}', "x"])
+    assert offered_buttons(fake_api.token, user, json.dumps(forged)) == {}
+    forged = json.loads(body["tracking_data"])
+    forged["b"][0][1] = "Інший підпис"
+    assert offered_buttons(fake_api.token, user, json.dumps(forged)) == {}
+    assert offered_buttons("other-token", user, body["tracking_data"]) == {}
 
 
 async def test_a_turn_is_sent_in_order_with_the_keyboard_on_the_last_message(
@@ -106,10 +109,10 @@ async def test_not_subscribed_and_refusals_raise(service: ViberService, fake_api
 
 
 def test_signed_payloads_fit_viber_tracking_data_limit() -> None:
-    assert sign_payloads("t", "u", ["/x" * 3000]) is None  # too long for tracking_data: no keyboard memory
-    assert offered_payloads("t", "u", sign_payloads("t", "u", ["/a", "/b"])) == ["/a", "/b"]
-    for junk in (None, "", "[]", "{", '{"b": "x", "s": 1}', 5):
-        assert offered_payloads("t", "u", junk) == []
+    assert sign_buttons("t", "u", [("/x" * 3000, "X")]) is None  # too long for tracking_data
+    assert offered_buttons("t", "u", sign_buttons("t", "u", [("/a", "A"), ("/b", "B")])) == {"/a": "A", "/b": "B"}
+    for junk in (None, "", "[]", "{", '{"b": "x", "s": 1}', '{"b": [["/a"]], "s": ""}', 5):
+        assert offered_buttons("t", "u", junk) == {}
 
 
 async def test_without_token_the_channel_is_off(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -150,16 +150,26 @@ def test_text_and_button_round_trip(fake_api: FakeViberApi) -> None:
     before = len(fake_api.sent_to(user))
     assert post(message(user, "/start_consultation", tracking_data=last.get("tracking_data")))[0] == 200
     turn = wait_turn(fake_api, user, before)
+    assert turn[0].body["text"].startswith("✅ Консультація\n\n"), "the silent press is echoed"
     question = turn[-1].body
-    payloads = [b["ActionBody"] for b in question["keyboard"]["Buttons"] if b["ActionType"] == "reply"]
+    buttons = [b for b in question["keyboard"]["Buttons"] if b["ActionType"] == "reply"]
+    payloads = [b["ActionBody"] for b in buttons]
     assert payloads and payloads[:5] != MENU, question
     assert user_texts(user)[-1] == "/start_consultation"
 
     # press the first button of the question's keyboard: its payload reaches Rasa unchanged
     before = len(fake_api.sent_to(user))
     assert post(message(user, payloads[0], tracking_data=question["tracking_data"]))[0] == 200
-    wait_turn(fake_api, user, before)
+    turn = wait_turn(fake_api, user, before)
+    assert turn[0].body["text"].startswith(f"✅ {buttons[0]['Text']}\n\n")
     assert user_texts(user)[-1] == payloads[0]
+
+    # the same payload with a forged title in tracking_data is refused
+    forged = json.loads(question["tracking_data"])
+    forged["b"][0][1] = "Інше"
+    before = len(fake_api.sent_to(user))
+    assert post(message(user, payloads[0], tracking_data=json.dumps(forged, ensure_ascii=False)))[0] == 200
+    assert "неактуальні" in fake_api.wait_sent(user, count=before + 1)[-1].body["text"]
 
 
 def test_typed_or_stale_payload_is_refused_politely(fake_api: FakeViberApi) -> None:
