@@ -37,6 +37,11 @@ def knowledge_base() -> KnowledgeBase:
     return cached_knowledge_base(settings().dmsbot_kb_dir)
 
 
+def conversation_language(tracker: Tracker) -> str:
+    """"uk" or "en": the `language` slot the conversation keeps (actions/language.py)."""
+    return "en" if tracker.get_slot("language") == "en" else "uk"
+
+
 def payload(intent: str, **entities: Any) -> str:
     if not entities:
         return f"/{intent}"

@@ -6,11 +6,8 @@ pretrained multilingual model instead (copied in by a deployer; loaded with HF_H
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -114,21 +111,14 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 for m in training_data.intent_examples
                 if m.get(TEXT) and m.get(INTENT)
             ]
-            examples_file = Path(storage) / "examples.json"
-            examples_file.write_text(json.dumps(examples, ensure_ascii=False), encoding="utf-8")
-            # torch next to TensorFlow in one process slows DIET training ~10x: train in a child process.
-            package_root = str(Path(__file__).resolve().parents[1])
-            env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-                   "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-            subprocess.run(
-                [sys.executable, "-m", "nlu.st_training", "--examples", str(examples_file),
-                 "--out", str(Path(storage) / MODEL_DIR),
-                 "--dimension", str(self._config["dimension"]), "--vocab-size", str(self._config["vocab_size"]),
-                 "--pairs-per-intent", str(self._config["pairs_per_intent"]),
-                 "--epochs", str(self._config["epochs"]), "--seed", str(self._config["random_seed"])],
-                check=True, env=env,
+            from nlu.sentence_model import train_in_subprocess
+
+            train_in_subprocess(
+                examples, Path(storage), Path(storage) / MODEL_DIR,
+                dimension=self._config["dimension"], vocab_size=self._config["vocab_size"],
+                pairs_per_intent=self._config["pairs_per_intent"], epochs=self._config["epochs"],
+                seed=self._config["random_seed"],
             )
-            examples_file.unlink()
         return self._resource
 
     def _encode(self, texts: List[Text]) -> np.ndarray:

@@ -80,6 +80,30 @@ def check_pretrained_folder(path: Path) -> None:
         )
 
 
+def train_in_subprocess(examples: List[List[str]], folder: Path, out: Path, *, dimension: int = 128,
+                        vocab_size: int = 6000, pairs_per_intent: int = 80, epochs: int = 1, seed: int = 42) -> None:
+    """Trains the project's own model from [text, label] pairs into `out` in a child process.
+
+    torch next to TensorFlow in one process slows DIET training ~10x, so sentence-transformers runs apart.
+    """
+    import json
+    import subprocess
+    import sys
+
+    examples_file = folder / "examples.json"
+    examples_file.write_text(json.dumps(examples, ensure_ascii=False), encoding="utf-8")
+    package_root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    subprocess.run(
+        [sys.executable, "-m", "nlu.st_training", "--examples", str(examples_file), "--out", str(out),
+         "--dimension", str(dimension), "--vocab-size", str(vocab_size), "--pairs-per-intent", str(pairs_per_intent),
+         "--epochs", str(epochs), "--seed", str(seed)],
+        check=True, env=env,
+    )
+    examples_file.unlink()
+
+
 def load_encoder(path: Path) -> SentenceEncoder:
     check_pretrained_folder(path)
     if (path / EMBEDDING_FILE).exists():

@@ -1,0 +1,70 @@
+"""Where a message goes once DIET and the FAQ retriever have spoken (pure: used by the Rasa component, the
+actions and scripts/evaluate.py alike).
+
+- The FAQ answers when DIET says `faq`, or when the retriever is confident and DIET's intent is one the FAQ may
+  overrule (a fallback, out of scope, or a checklist topic without a known document — «витягли гаманець з
+  айдішкою, куди бігти?» gets the police steps, not a form question).
+- A checklist question that names the document (documents / fee / term / place) stays with the checklist engine.
+- A bare «паспорт» / "passport" in a checklist question is not taken for the ID card: the document is dropped so
+  the bot asks which one.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional
+
+FAQ = "faq"
+CHECKLIST_INTENTS = frozenset({"ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply",
+                               "start_consultation"})
+# DIET intents the retriever may overrule when it is confident.
+OVERRULABLE = frozenset({"nlu_fallback", "out_of_scope", FAQ}) | CHECKLIST_INTENTS
+# A DIET intent at least this sure of itself is not overruled (greetings, tracking, form answers, ...).
+DIET_SURE = 0.9
+BARE_PASSPORT = re.compile(r"^(паспорт[а-яіїє]{0,3}|пасспорт[а-яіїє]{0,3}|passports?)$", re.IGNORECASE)
+
+
+def _surface(entity: Dict[str, Any], text: str) -> str:
+    if entity.get("text"):
+        return str(entity["text"])
+    start, end = entity.get("start"), entity.get("end")
+    return text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+
+
+def bare_passport(entities: List[Dict[str, Any]], text: str = "") -> bool:
+    """A doc_type entity whose words are only «паспорт» (any case form) or "passport"."""
+    return any(e.get("entity") == "doc_type" and BARE_PASSPORT.match(_surface(e, text).strip())
+               for e in entities)
+
+
+def route(intent: str, intent_confidence: float, entities: List[Dict[str, Any]], faq_confidence: float,
+          answer_threshold: float, suggest_threshold: float, text: str = "") -> str:
+    """'faq' (answer or «did you mean»), or 'keep' (DIET's intent stands)."""
+    has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
+    if intent == FAQ:
+        return FAQ
+    if intent in CHECKLIST_INTENTS and has_doc and intent_confidence >= DIET_SURE:
+        return "keep"
+    if intent in OVERRULABLE and faq_confidence >= answer_threshold:
+        return FAQ
+    if intent in ("nlu_fallback", "out_of_scope") and faq_confidence >= suggest_threshold:
+        return FAQ
+    return "keep"
+
+
+def outcome(parse: Dict[str, Any]) -> Dict[str, Optional[str]]:
+    """What the bot does with a parsed message, for the evaluation:
+    {"kind": "faq"|"suggest"|"checklist"|"ambiguous"|"intent", "value": entry id / doc_type / intent name}."""
+    intent = (parse.get("intent") or {}).get("name")
+    faq = parse.get(FAQ) or {}
+    if intent == FAQ:
+        ranking = faq.get("ranking") or []
+        if faq.get("confident") and ranking:
+            return {"kind": "faq", "value": ranking[0]["id"]}
+        return {"kind": "suggest", "value": ranking[0]["id"] if ranking else None}
+    if intent in CHECKLIST_INTENTS:
+        entities = parse.get("entities") or []
+        docs = [e.get("value") for e in entities if e.get("entity") == "doc_type"]
+        if not docs or bare_passport(entities, parse.get("text") or ""):
+            return {"kind": "ambiguous", "value": None}
+        return {"kind": "checklist", "value": docs[0]}
+    return {"kind": "intent", "value": intent}

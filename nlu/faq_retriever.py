@@ -1,0 +1,156 @@
+"""Rasa component: hybrid FAQ retrieval over kb/faq, after DIET and the FallbackClassifier.
+
+Adds `faq` to every parsed message — {"confidence": p, "confident": bool, "ranking": [{"id", "score"}, ...]} —
+and, where nlu/faq_decision.py says so, makes the intent `faq` (overruling a fallback, out-of-scope or a checklist
+topic without a document). Why a custom component and not a ResponseSelector: the answers live in kb/ (an editor
+changes them without retraining), are filled in with the fee in force on the day and rendered in the user's
+language at answer time, and the retriever needs a confidence that means something (BM25 + embeddings, calibrated)
+to choose between answering and «Можливо, ви питаєте про…».
+
+At `rasa train` it reads kb/faq (DMSBOT_KB_DIR or `kb_dir`), trains the project's own sentence model on the FAQ
+questions (entry = label; child process, as for the featurizer) and stores the index in the model archive.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.faq_decision import CHECKLIST_INTENTS, FAQ, bare_passport, route
+
+logger = logging.getLogger(__name__)
+
+INDEX_DIR = "faq_index"
+MODEL_DIR = "faq_sentence_model"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class FaqRetriever(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "kb_dir": None,              # default: $DMSBOT_KB_DIR or the project's kb/
+            "weight": 0.3,               # share of the embedding cosine in the fused score (BM25 the rest)
+            "bm25_norm": 4.0,            # bm25 / (bm25 + bm25_norm) maps BM25 to [0, 1)
+            # Confidence = sigmoid(a * best + b * margin + c), fitted by scripts/tune_faq.py on held-out folds.
+            "calibration": {"a": 12.0, "b": 8.0, "c": -7.0},
+            "answer_threshold": 0.5,     # at or above: answer; below: «did you mean» with the likeliest entries
+            "suggest_threshold": 0.15,   # a fallback/out-of-scope message at or above: «did you mean»
+            "ranking_length": 3,
+            "dimension": 128,
+            "vocab_size": 4000,
+            "pairs_per_intent": 40,
+            "epochs": 1,
+            "random_seed": 42,
+        }
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["tokenizers", "pymorphy3"]
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 index: Any = None, encoder: Any = None) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._index = index
+        self._encoder = encoder
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "FaqRetriever":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "FaqRetriever":
+        from nlu.faq_index import Calibration, FaqIndex
+        from nlu.sentence_model import load_encoder
+
+        try:
+            with model_storage.read_from(resource) as storage:
+                index = FaqIndex.load(Path(storage) / INDEX_DIR)
+                encoder = load_encoder(Path(storage) / MODEL_DIR) if (Path(storage) / MODEL_DIR).exists() else None
+        except ValueError:
+            logger.warning("No FAQ index in the model; FAQ retrieval is off until the next training.")
+            return cls(config, model_storage, resource)
+        # Weights and calibration come from config.yml, so a re-tune needs no retraining of the index.
+        merged = {**cls.get_default_config(), **config}
+        index.weight = merged["weight"]
+        index.bm25_norm = merged["bm25_norm"]
+        index.calibration = Calibration(**merged["calibration"])
+        return cls(config, model_storage, resource, index, encoder)
+
+    def _kb_dir(self) -> Optional[Path]:
+        configured = self._config.get("kb_dir") or os.environ.get("DMSBOT_KB_DIR")
+        return Path(configured) if configured else None
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from kbengine.faq import PLACEHOLDER, load_faq
+        from nlu.faq_index import FaqIndex
+        from nlu.sentence_model import load_encoder, train_in_subprocess
+
+        faq = load_faq(self._kb_dir())
+        examples = faq.examples()
+        with self._model_storage.write_to(self._resource) as storage:
+            encoder = None
+            if len(faq) >= 2:
+                train_in_subprocess(
+                    [list(e) for e in examples], Path(storage), Path(storage) / MODEL_DIR,
+                    dimension=self._config["dimension"], vocab_size=self._config["vocab_size"],
+                    pairs_per_intent=self._config["pairs_per_intent"], epochs=self._config["epochs"],
+                    seed=self._config["random_seed"],
+                )
+                encoder = load_encoder(Path(storage) / MODEL_DIR)
+            # The answers name the topic in Ukrainian and English: BM25 reads them too.
+            extra = {e.id: PLACEHOLDER.sub(" ", f"{e.answer['uk']} {e.answer['en']}") for e in faq.entries.values()}
+            index = FaqIndex.build(examples, encoder, extra_text=extra, weight=self._config["weight"],
+                                   bm25_norm=self._config["bm25_norm"])
+            index.save(Path(storage) / INDEX_DIR)
+        logger.info("FAQ index: %d entries, %d example questions", len(faq), len(examples))
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process_one(message)
+        return messages
+
+    def _process_one(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        intent = message.get(INTENT) or {}
+        name = intent.get("name")
+        if self._index is None or not text or text.startswith("/"):
+            # Button payloads (/faq{"faq_id": ...}) are already exact; nothing to retrieve.
+            return
+        vector = self._encoder.encode([text[:1000]])[0] if self._encoder is not None else None
+        candidates, confidence = self._index.search(text[:1000], vector, k=self._config["ranking_length"])
+        entities = message.get(ENTITIES) or []
+        decision = route(name, float(intent.get("confidence") or 0.0), entities, confidence,
+                         self._config["answer_threshold"], self._config["suggest_threshold"], text)
+        faq = {
+            "confidence": round(confidence, 4),
+            "confident": confidence >= self._config["answer_threshold"],
+            "ranking": [{"id": c.entry_id, "score": round(c.score, 4)} for c in candidates],
+        }
+        message.set(FAQ, faq, add_to_output=True)
+        if decision == FAQ and name != FAQ:
+            new_intent = {"name": FAQ, "confidence": max(confidence, float(intent.get("confidence") or 0.0))}
+            ranking = [new_intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FAQ]
+            message.set(INTENT, new_intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            name = FAQ
+        if name in CHECKLIST_INTENTS and bare_passport(entities, text):
+            # «скільки коштує паспорт»: which one? The form asks instead of assuming the ID card.
+            kept = [e for e in entities if e.get("entity") != "doc_type"]
+            message.set(ENTITIES, kept, add_to_output=True)
+            message.set("doc_type_ambiguous", True, add_to_output=True)

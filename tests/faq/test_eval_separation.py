@@ -1,0 +1,37 @@
+"""The evaluation questions are never trained on: none of them is in data/ or among the kb/faq questions."""
+import re
+from pathlib import Path
+
+import yaml
+
+from kbengine.faq import load_faq, question_key
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _data_texts():
+    texts = set()
+    for path in (ROOT / "data").rglob("*.yml"):
+        if path.name in ("synonyms.yml", "regexes.yml"):  # value lists, not example messages
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line.startswith("- ") and not line.startswith(("- intent", "- rule", "- story")):
+                plain = re.sub(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))", r"\1", line[2:])
+                texts.add(question_key(plain))
+    return texts
+
+
+def test_no_evaluation_question_is_training_data():
+    questions = yaml.safe_load((ROOT / "eval" / "faq_questions.yml").read_text(encoding="utf-8"))["questions"]
+    assert len(questions) >= 200
+    trained = _data_texts() | {question_key(q) for e in load_faq().entries.values() for q in e.questions}
+    leaked = [q["text"] for q in questions if question_key(q["text"]) in trained]
+    assert not leaked, f"evaluation questions found in data/ or kb/faq: {leaked}"
+
+
+def test_evaluation_format():
+    questions = yaml.safe_load((ROOT / "eval" / "faq_questions.yml").read_text(encoding="utf-8"))["questions"]
+    for q in questions:
+        assert q["lang"] in {"uk", "ru", "surzhyk", "en"}, q
+        assert re.fullmatch(r"(faq|checklist|intent):[a-z0-9_]+|ambiguous", q["expect"]), q
