@@ -6,6 +6,7 @@ from typing import List, Text
 from rasa_sdk import Action
 from rasa_sdk.events import EventType
 
+from actions.common import conversation_language
 from nlu.clarify import clarification
 
 
@@ -14,6 +15,6 @@ class ActionClarify(Action):
         return "action_clarify"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        text, buttons = clarification(tracker.latest_message)
+        text, buttons = clarification(tracker.latest_message, lang=conversation_language(tracker))
         dispatcher.utter_message(text=text, buttons=buttons)
         return []

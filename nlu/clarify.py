@@ -27,13 +27,30 @@ TOPIC_TITLES: Dict[str, str] = {
     "delete_my_data": "🗑 Видалити мої дані",
     "help": "ℹ️ Що вміє помічник",
 }
+TOPIC_TITLES_EN: Dict[str, str] = {
+    "ask_documents": "📄 Which documents I need",
+    "ask_fee": "💳 How much it costs",
+    "ask_processing_time": "⏱ How long it takes",
+    "ask_where_to_apply": "📍 Where to apply",
+    "track_document": "🔎 Status of my document",
+    "start_consultation": "🧭 Consultation",
+    "set_expiry_reminder": "⏰ Remind me before it expires",
+    "unsubscribe": "🔕 Stop notifications",
+    "my_subscriptions": "📋 My subscriptions",
+    "contact_human": "☎️ Contacts and hotline",
+    "delete_my_data": "🗑 Delete my data",
+    "help": "ℹ️ What the assistant can do",
+}
 QUESTION = "Вибачте, я не зовсім зрозумів. Ви мали на увазі:"
+QUESTION_EN = "Sorry, I did not quite understand. Did you mean:"
 NONE_OF_THESE = {"title": "Інше питання", "payload": "/out_of_scope"}
+NONE_OF_THESE_EN = {"title": "Something else", "payload": "/out_of_scope"}
 MIN_CONFIDENCE = 0.05
 
 
-def clarification(latest_message: Dict[str, Any], limit: int = 3) -> Tuple[str, List[Dict[str, str]]]:
-    """(question, buttons) for the two or three likeliest topics of the last user message."""
+def clarification(latest_message: Dict[str, Any], limit: int = 3, lang: str = "uk") -> Tuple[str, List[Dict[str, str]]]:
+    """(question, buttons) for the two or three likeliest topics of the last user message, in `lang`."""
+    titles = TOPIC_TITLES_EN if lang == "en" else TOPIC_TITLES
     ranking = [r for r in latest_message.get("intent_ranking") or [] if r.get("name") != FALLBACK]
     entities = {}
     for entity in latest_message.get("entities") or []:
@@ -44,12 +61,14 @@ def clarification(latest_message: Dict[str, Any], limit: int = 3) -> Tuple[str, 
     for item in sorted(ranking, key=lambda r: -float(r.get("confidence") or 0)):
         name = item.get("name")
         if name in TOPIC_TITLES and float(item.get("confidence") or 0) >= MIN_CONFIDENCE:
-            buttons.append({"title": TOPIC_TITLES[name], "payload": f"/{name}{suffix}"})
+            buttons.append({"title": titles[name], "payload": f"/{name}{suffix}"})
         if len(buttons) == limit:
             break
     if len(buttons) < 2:
         # Too little signal: offer the main topics instead of one lonely guess.
         for name in ("ask_documents", "track_document", "contact_human"):
             if all(b["payload"].split("{")[0] != f"/{name}" for b in buttons) and len(buttons) < limit:
-                buttons.append({"title": TOPIC_TITLES[name], "payload": f"/{name}{suffix}"})
+                buttons.append({"title": titles[name], "payload": f"/{name}{suffix}"})
+    if lang == "en":
+        return QUESTION_EN, buttons + [NONE_OF_THESE_EN]
     return QUESTION, buttons + [NONE_OF_THESE]

@@ -1,11 +1,13 @@
 #!/usr/bin/env python
-"""NLU evaluation for trainers: held-out set (never trained on) + optional cross-validation.
+"""NLU evaluation for trainers: held-out set (never trained on), the FAQ evaluation set, optional cross-validation.
 
     .venv/bin/python scripts/evaluate.py                       # newest models/*.tar.gz on tests/nlu/heldout.yml
+                                                               # and eval/faq_questions.yml
     .venv/bin/python scripts/evaluate.py --cross-validation 3  # plus 3-fold CV on data/nlu (trains 3 models)
+    .venv/bin/python scripts/evaluate.py --faq-only            # only the FAQ evaluation set
 
-Writes into results/: nlu_report.md, nlu_report.json, confusion_matrix.png, heldout_errors.md
-(and cross_validation/ when asked). Prints the headline figures.
+Writes into results/: nlu_report.md, nlu_report.json, confusion_matrix.png, heldout_errors.md,
+faq_report.md, faq_report.json (and cross_validation/ when asked). Prints the headline figures.
 """
 from __future__ import annotations
 
@@ -217,6 +219,70 @@ def cross_validate(folds: int, out: Path, config: Path, data: Path) -> Optional[
     return summary
 
 
+def faq_verdict(item: Dict[str, Any], parse: Dict[str, Any]) -> Dict[str, Any]:
+    """Was the bot's reply right (top-1), right among its first three offers (top-3), or confidently wrong?
+
+    Confident = an FAQ answer, a checklist or another intent's reply; «did you mean» buttons, the clarifying
+    question and «which document?» are not. For an expected FAQ entry, top-1/top-3 need the message routed to the
+    FAQ and the entry first / among the first three of the retriever's ranking."""
+    from nlu.faq_decision import outcome
+
+    expect = item["expect"]
+    got = outcome(parse)
+    ranking = [r["id"] for r in (parse.get("faq") or {}).get("ranking") or []]
+    confident = got["kind"] in ("faq", "checklist") or (got["kind"] == "intent" and got["value"] != FALLBACK)
+    if expect.startswith("faq:"):
+        wanted = expect[4:]
+        routed = got["kind"] in ("faq", "suggest")
+        top1 = routed and ranking[:1] == [wanted]
+        top3 = routed and wanted in ranking[:3]
+    else:
+        kind, _, value = expect.partition(":")
+        top1 = top3 = (got["kind"] == kind and (got["value"] == value or kind == "ambiguous"))
+    return {"top1": top1, "top3": top3, "confident_wrong": confident and not top1,
+            "got": f"{got['kind']}:{got['value']}", "ranking": ranking[:3],
+            "faq_confidence": (parse.get("faq") or {}).get("confidence")}
+
+
+def evaluate_faq(model: Path, eval_file: Path, out: Path) -> Dict[str, Any]:
+    import yaml
+
+    items = yaml.safe_load(eval_file.read_text(encoding="utf-8"))["questions"]
+    parses = asyncio.run(parse_all(model, [i["text"] for i in items]))
+    verdicts = [faq_verdict(i, p) for i, p in zip(items, parses)]
+    groups: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
+    for item, verdict in zip(items, verdicts):
+        groups["all"].append(verdict)
+        groups[item["lang"]].append(verdict)
+        groups["expect " + item["expect"].split(":")[0]].append(verdict)
+
+    def share(rows, key):
+        return round(sum(r[key] for r in rows) / len(rows), 4) if rows else 0.0
+
+    table = {name: {"questions": len(rows), "top1": share(rows, "top1"), "top3": share(rows, "top3"),
+                    "confident_wrong": share(rows, "confident_wrong")} for name, rows in groups.items()}
+    report = {"model": model.name, "eval_file": str(eval_file.relative_to(ROOT)) if eval_file.is_relative_to(ROOT)
+              else str(eval_file), "groups": table}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "faq_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    lines = [f"# FAQ evaluation ({len(items)} questions of {report['eval_file']}, model {model.name})", "",
+             "| group | questions | top-1 | top-3 | confident wrong |", "|---|---|---|---|---|"]
+    for name in ["all", "uk", "ru", "surzhyk", "en"] + sorted(k for k in table if k.startswith("expect ")):
+        if name in table:
+            row = table[name]
+            lines.append(f"| {name} | {row['questions']} | {row['top1']:.3f} | {row['top3']:.3f} | "
+                         f"{row['confident_wrong']:.3f} |")
+    lines += ["", "## Misses (not top-1)", "", "| question | lang | expected | got | ranking | confidence |",
+              "|---|---|---|---|---|---|"]
+    for item, verdict in zip(items, verdicts):
+        if not verdict["top1"]:
+            mark = " **confident wrong**" if verdict["confident_wrong"] else ""
+            lines.append(f"| {item['text']} | {item['lang']} | {item['expect']} | {verdict['got']}{mark} | "
+                         f"{', '.join(verdict['ranking'])} | {verdict['faq_confidence']} |")
+    (out / "faq_report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return report
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, help="model archive (default: newest models/*.tar.gz)")
@@ -226,10 +292,20 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="also run k-fold cross-validation on data/nlu (0 = skip)")
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "nlu")
+    parser.add_argument("--faq-eval", type=Path, default=ROOT / "eval" / "faq_questions.yml")
+    parser.add_argument("--faq-only", action="store_true", help="only the FAQ evaluation set")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
     model = args.model or newest_model(ROOT / "models")
+    if args.faq_eval.exists():
+        faq = evaluate_faq(model, args.faq_eval, args.out)
+        for name, row in faq["groups"].items():
+            print(f"FAQ {name}: {row['questions']} questions, top-1 {row['top1']:.3f}, top-3 {row['top3']:.3f}, "
+                  f"confident wrong {row['confident_wrong']:.3f}")
+        print(f"FAQ report: {args.out / 'faq_report.md'}")
+    if args.faq_only:
+        return 0
     report = evaluate_heldout(model, args.heldout, args.out)
     print(f"held-out messages: {report['messages']}")
     print(f"intent accuracy: {report['intent_accuracy']:.4f} (fallback rate {report['fallback_rate']:.4f}; "

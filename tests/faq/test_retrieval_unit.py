@@ -1,0 +1,86 @@
+"""The retriever's parts without a trained model: BM25 on lemmas, fusion, calibration, routing, bare «паспорт»."""
+import numpy as np
+import pytest
+
+from kbengine.faq import load_faq
+from nlu.faq_decision import bare_passport, outcome, route
+from nlu.faq_index import Calibration, FaqIndex, fit_calibration, lemmas
+
+
+@pytest.fixture
+def index(fixture_kb):
+    return FaqIndex.build(load_faq(fixture_kb).examples(), None, weight=0.0)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("у мене вкрали паспорт, що робити?", "lost_id_card_steps"),        # other case forms than the examples
+    ("чи треба приносити фото на айдішку", "photo_needed"),
+    ("оплата через приват", "pay_privat24"),
+])
+def test_bm25_on_lemmas_finds_the_entry(index, text, expected):
+    candidates, confidence = index.search(text)
+    assert candidates[0].entry_id == expected
+    assert 0 < confidence < 1
+
+
+def test_unrelated_message_scores_nothing(index):
+    candidates, confidence = index.search("яка сьогодні погода")
+    assert confidence == 0.0 and candidates[0].score == 0.0
+
+
+def test_lemmas_drop_stopwords_and_unify_case_forms():
+    assert sorted(lemmas("Що робити, якщо вкрали паспорта?")) == sorted(lemmas("вкрали паспорт робити"))
+
+
+def test_embeddings_are_fused_and_index_round_trips(fixture_kb, tmp_path):
+    class Encoder:  # a stand-in for the trained model: one axis per entry
+        def encode(self, texts):
+            out = np.zeros((len(texts), 4), dtype=np.float32)
+            for i, t in enumerate(texts):
+                out[i, 0 if "фот" in t.lower() else 1] = 1.0
+            return out
+
+    examples = load_faq(fixture_kb).examples()
+    built = FaqIndex.build(examples, Encoder(), weight=1.0)
+    photo_vector = Encoder().encode(["фото"])[0]
+    assert built.search("зовсім інші слова", photo_vector)[0][0].entry_id == "photo_needed"
+    built.save(tmp_path / "index")
+    loaded = FaqIndex.load(tmp_path / "index")
+    assert loaded.search("зовсім інші слова", photo_vector)[0][0].entry_id == "photo_needed"
+
+
+def test_calibration_is_monotonic_and_fitted():
+    calibration = Calibration(a=10, b=5, c=-5)
+    assert calibration(0.2, 0.0) < calibration(0.5, 0.0) < calibration(0.5, 0.3)
+    samples = [(0.8, 0.4, True)] * 20 + [(0.3, 0.02, False)] * 20 + [(0.5, 0.1, True), (0.5, 0.1, False)]
+    fitted = fit_calibration(samples)
+    assert fitted(0.8, 0.4) > 0.8 and fitted(0.3, 0.02) < 0.2
+
+
+DOC = [{"entity": "doc_type", "value": "foreign_passport", "start": 14, "end": 27}]
+BARE = [{"entity": "doc_type", "value": "id_card", "start": 15, "end": 22}]
+
+
+def test_route():
+    # A checklist question with its document stays with the checklist engine.
+    assert route("ask_fee", 0.97, DOC, 0.95, 0.5, 0.15, "скільки коштує закордонний") == "keep"
+    # The FAQ overrules a fallback or out-of-scope when it is sure, and suggests when it is half sure.
+    assert route("nlu_fallback", 0.3, [], 0.7, 0.5, 0.15) == "faq"
+    assert route("out_of_scope", 0.6, [], 0.2, 0.5, 0.15) == "faq"
+    assert route("out_of_scope", 0.6, [], 0.1, 0.5, 0.15) == "keep"
+    # Greetings, tracking, form answers are never overruled.
+    assert route("greet", 0.99, [], 0.99, 0.5, 0.15) == "keep"
+    assert route("inform", 0.6, [], 0.99, 0.5, 0.15) == "keep"
+    # A checklist topic without a known document: the sure FAQ answer comes first.
+    assert route("ask_documents", 0.8, [], 0.8, 0.5, 0.15) == "faq"
+
+
+def test_bare_passport_is_not_the_id_card():
+    text = "скільки коштує паспорт"
+    assert bare_passport(BARE, text)
+    assert not bare_passport(DOC, "скільки коштує закордонний")
+    assert not bare_passport([{"entity": "doc_type", "value": "id_card", "start": 0, "end": 15}], "паспорт-картка")
+    parse = {"text": text, "intent": {"name": "ask_fee"}, "entities": BARE}
+    assert outcome(parse) == {"kind": "ambiguous", "value": None}
+    assert outcome({"text": "x", "intent": {"name": "ask_fee"}, "entities": DOC}) == \
+        {"kind": "checklist", "value": "foreign_passport"}
