@@ -1,13 +1,22 @@
 """Direct questions about fees, processing times, places and contacts, answered from the knowledge base."""
 from __future__ import annotations
 
-from typing import List, Text
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.common import consultation_answers, knowledge_base, payload, today, valid_doc_type
-from actions.consultation import SlotAnswers, conversation_language
+from actions.common import (
+    consultation_answers,
+    conversation_language,
+    knowledge_base,
+    payload,
+    to_bool,
+    to_int,
+    today,
+    valid_doc_type,
+)
+from actions.consultation import SlotAnswers
 from kbengine.render import render_contacts, render_fees, render_places, render_processing_times
 
 
@@ -16,6 +25,52 @@ class ValidateTopicForm(SlotAnswers, FormValidationAction):
 
     def name(self) -> Text:
         return "validate_topic_form"
+
+
+TOPIC_BUTTONS = {
+    "uk": ["📋 Які документи потрібні", "💰 Вартість", "⏱ Строки", "📍 Де оформити"],
+    "en": ["📋 Which documents", "💰 Cost", "⏱ Processing time", "📍 Where to apply"],
+}
+USED_EARLIER = {"uk": "Враховую ваші попередні відповіді: {items}.", "en": "Using your earlier answers: {items}."}
+AGE = {"uk": "вік {age}", "en": "age {age}"}
+
+
+_UNKNOWN = object()
+
+
+def _doc_type_before_this_message(tracker: Tracker) -> Any:
+    """The document of the conversation before this message (_UNKNOWN when the events do not say)."""
+    value, events = _UNKNOWN, tracker.events
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    for event in events[:last_user]:
+        if event.get("event") == "slot" and event.get("name") == "doc_type":
+            value = event.get("value")
+    return value
+
+
+def topic_answers(tracker: Tracker, doc_type: str) -> Dict[str, Any]:
+    """Answers said in this message, plus earlier ones only when the earlier question was about the same document."""
+    answers = consultation_answers(tracker)
+    said_now = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+    before = _doc_type_before_this_message(tracker)
+    if before is not _UNKNOWN and before != doc_type:
+        answers = {slot: value for slot, value in answers.items() if slot in said_now}
+    return answers
+
+
+def used_earlier_note(tracker: Tracker, doc_type: str, answers: Dict[str, Any], lang: str) -> Optional[str]:
+    said_now = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+    kb, items = knowledge_base(), []
+    for slot, value in answers.items():
+        if slot in said_now:
+            continue
+        question = kb.question_for(slot, doc_type)
+        if question.type == "number":
+            items.append(AGE[lang].format(age=to_int(value)))
+        else:
+            option = question.option(to_bool(value) if question.type == "boolean" else value)
+            items.append(option.label_in(lang).lower() if option else str(value))
+    return USED_EARLIER[lang].format(items=", ".join(items)) if items else None
 
 
 class ActionAnswerTopic(Action):
@@ -30,7 +85,8 @@ class ActionAnswerTopic(Action):
             return [SlotSet("topic", None), SlotSet("urgency", None)]
         doc = kb.document(doc_type)
         lang = conversation_language(tracker)
-        answers = consultation_answers(tracker)
+        # Slots from an earlier topic count only for the same document, and the reply says which it used.
+        answers = topic_answers(tracker, doc_type)
         topic = tracker.get_slot("topic") or "fee"
         urgency = tracker.get_slot("urgency")
         urgency = urgency if urgency in ("standard", "urgent") else None
@@ -40,12 +96,12 @@ class ActionAnswerTopic(Action):
             text = render_processing_times(kb, doc, answers, lang=lang)
         else:
             text = render_fees(kb, doc, answers, today(), urgency=urgency, lang=lang)
-        buttons = [
-            {"title": "📋 Які документи потрібні", "payload": payload("ask_documents", doc_type=doc_type)},
-            {"title": "💰 Вартість", "payload": payload("ask_fee", doc_type=doc_type)},
-            {"title": "⏱ Строки", "payload": payload("ask_processing_time", doc_type=doc_type)},
-            {"title": "📍 Де оформити", "payload": payload("ask_where_to_apply", doc_type=doc_type)},
-        ]
+        note = used_earlier_note(tracker, doc_type, answers, lang)
+        if note:
+            text = f"{note}\n\n{text}"
+        intents = ["ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply"]
+        buttons = [{"title": title, "payload": payload(intent, doc_type=doc_type)}
+                   for title, intent in zip(TOPIC_BUTTONS[lang], intents)]
         dispatcher.utter_message(text=text, buttons=buttons)
         return [SlotSet("topic", None), SlotSet("urgency", None)]
 

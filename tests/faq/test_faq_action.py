@@ -81,3 +81,25 @@ def test_clarifying_question_in_english():
     assert question == "Sorry, I did not quite understand. Did you mean:"
     assert [b["title"] for b in buttons][:2] == ["💳 How much it costs", "📄 Which documents I need"]
     assert buttons[-1] == {"title": "Something else", "payload": "/out_of_scope"}
+
+
+def test_earlier_answers_only_for_the_same_document_and_said():
+    from actions.facts import ActionAnswerTopic
+
+    def ask(previous_doc):
+        events = [{"event": "slot", "name": "doc_type", "value": previous_doc},
+                  {"event": "slot", "name": "location", "value": "abroad"}]
+        latest = {"text": "де оформити закордонний", "intent": {"name": "ask_where_to_apply", "confidence": 0.95},
+                  "entities": [{"entity": "doc_type", "value": "foreign_passport"}]}
+        tracker = Tracker("u", {"doc_type": "foreign_passport", "location": "abroad", "topic": "where_to_apply",
+                                "language": "uk"}, latest,
+                          events + [{"event": "user", "text": latest["text"], "parse_data": latest}],
+                          False, None, {}, "action_listen")
+        dispatcher = CollectingDispatcher()
+        asyncio.run(ActionAnswerTopic().run(dispatcher, tracker, {}))
+        return dispatcher.messages[0]["text"]
+
+    same = ask("foreign_passport")
+    assert same.startswith("Враховую ваші попередні відповіді: за кордоном.")
+    other = ask("id_card")  # «за кордоном» was said about another document: not reused
+    assert "Враховую" not in other

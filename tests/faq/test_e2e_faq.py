@@ -1,0 +1,89 @@
+"""End to end over REST with the real Rasa and action servers: FAQ answers in the user's language with source and
+date, the language switch that persists, and the ambiguous «паспорт»."""
+import datetime as dt
+import uuid
+
+import pytest
+
+from kbengine import load_knowledge_base
+from kbengine.faq import load_faq, render_answer
+from tests.e2e.rasa_stack import RasaStack, button_payloads, reply_text
+
+RASA_PORT, ACTION_PORT = 42005, 42055
+DAY = "2026-12-03"
+
+# (message, language of the reply, FAQ entry expected) — phrasings of our own, not in kb/faq nor the eval set.
+FAQ_QUESTIONS = [
+    ("чи можна забрати готовий паспорт дитини без неї самої", "uk", None),
+    ("у меня украли паспорт в автобусе, что делать в первую очередь", "uk", None),
+    ("is my green booklet passport from 1998 still valid", "en", None),
+    ("как проверить статус готовности загранпаспорта", "uk", None),
+    ("what does the status sent for personalization mean", "en", None),
+]
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model, tmp_path_factory):
+    running = RasaStack(trained_model, tmp_path_factory.mktemp("faq"), RASA_PORT, ACTION_PORT,
+                        env={"DMSBOT_TODAY": DAY}).start()
+    yield running
+    running.stop()
+
+
+def new_user() -> str:
+    return f"faq-{uuid.uuid4().hex[:8]}"
+
+
+def faq_entry_of(reply_text_: str, lang: str):
+    """The kb/faq entry whose rendered answer the reply holds (None if none)."""
+    kb, faq = load_knowledge_base(), load_faq()
+    day = dt.date.fromisoformat(DAY)
+    for entry in faq.entries.values():
+        if render_answer(entry, kb, lang, day).split("\n")[0] in reply_text_:
+            return entry.id
+    return None
+
+
+@pytest.mark.parametrize("message,lang,expected", FAQ_QUESTIONS)
+def test_faq_question_answered_in_the_right_language_with_source_and_date(stack, message, lang, expected):
+    text = reply_text(stack.say(new_user(), message))
+    if lang == "en":
+        assert "Source: https://" in text and " — as of " in text, text
+        assert "Джерело" not in text
+    else:
+        assert "Джерело: https://" in text and " — станом на " in text, text
+    entry = faq_entry_of(text, lang)
+    assert entry is not None, text
+    if expected:
+        assert entry == expected, text
+
+
+def test_language_switch_persists(stack):
+    user = new_user()
+    reply = stack.say(user, "Привіт")
+    assert '/set_language{"language":"en"}' in button_payloads(reply)
+    reply = stack.say(user, '/set_language{"language":"en"}')
+    assert "I will answer in English" in reply_text(reply)
+    assert '/set_language{"language":"uk"}' in button_payloads(reply)
+    # Later messages — a button and a Ukrainian document name — still get English.
+    reply = stack.say(user, "/ask_fee")
+    assert "Which document" in reply_text(reply) or "document" in reply_text(reply).lower(), reply_text(reply)
+    reply = stack.say(user, "закордонний паспорт")
+    assert "UAH" in reply_text(reply) or "free" in reply_text(reply), reply_text(reply)
+    reply = stack.say(user, '/set_language{"language":"uk"}')
+    assert "відповідатиму українською" in reply_text(reply)
+
+
+def test_english_message_gets_english_and_ukrainian_gets_ukrainian(stack):
+    user = new_user()
+    assert "Hello!" in reply_text(stack.say(user, "hello there"))
+    assert "Вітаю!" in reply_text(stack.say(user, "добридень"))
+
+
+@pytest.mark.parametrize("message", ["скільки коштує паспорт", "how much is a passport?"])
+def test_bare_passport_is_ambiguous(stack, message):
+    reply = stack.say(new_user(), message)
+    payloads = button_payloads(reply)
+    # The bot asks which document instead of quoting the ID card's fee.
+    assert '/inform{"doc_type":"id_card"}' in payloads and '/inform{"doc_type":"foreign_passport"}' in payloads, reply
+    assert "грн" not in reply_text(reply) and "UAH" not in reply_text(reply)
