@@ -1,0 +1,58 @@
+"""The Rasa component trains on the fixture FAQ (its own sentence model in a child process), persists, loads and
+adds `faq` to parsed messages; a sure match overrules out-of-scope, a bare «паспорт» loses its document."""
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.faq_retriever import FaqRetriever
+
+CONFIG = {"pairs_per_intent": 6, "vocab_size": 500, "dimension": 16, "answer_threshold": 0.3}
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    from tests.faq.conftest import make_kb
+
+    kb_dir = make_kb(tmp_path_factory.mktemp("kb") / "kb")
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+    resource = Resource("faq_retriever")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**CONFIG, "kb_dir": str(kb_dir)}
+    FaqRetriever.create(config, storage, resource, context).train(TrainingData())
+    return FaqRetriever.load(config, storage, resource, context)
+
+
+def parse(component, text, intent="out_of_scope", confidence=0.6, entities=None):
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
+                            "intent_ranking": [{"name": intent, "confidence": confidence}],
+                            "entities": entities or []})
+    component.process([message])
+    return message
+
+
+def test_sure_match_becomes_faq_with_ranking(loaded):
+    message = parse(loaded, "у мене вкрали паспорт, що робити?")
+    faq = message.get("faq")
+    assert faq["ranking"][0]["id"] == "lost_id_card_steps"
+    assert 0 < faq["confidence"] <= 1 and len(faq["ranking"]) == 3
+    assert message.get("intent")["name"] == "faq"
+
+
+def test_greeting_is_not_overruled(loaded):
+    message = parse(loaded, "привіт", intent="greet", confidence=0.99)
+    assert message.get("intent")["name"] == "greet"
+
+
+def test_button_payload_is_not_retrieved(loaded):
+    message = parse(loaded, '/faq{"faq_id":"photo_needed"}', intent="faq", confidence=1.0)
+    assert message.get("faq") is None
+
+
+def test_bare_passport_loses_the_id_card(loaded):
+    entities = [{"entity": "doc_type", "value": "id_card", "start": 15, "end": 22}]
+    message = parse(loaded, "скільки коштує паспорт", intent="ask_fee", confidence=0.95, entities=entities)
+    assert message.get("intent")["name"] == "ask_fee"
+    assert message.get("entities") == [] and message.get("doc_type_ambiguous") is True
