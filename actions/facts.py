@@ -69,7 +69,8 @@ def used_earlier_note(tracker: Tracker, doc_type: str, answers: Dict[str, Any], 
             items.append(AGE[lang].format(age=to_int(value)))
         else:
             option = question.option(to_bool(value) if question.type == "boolean" else value)
-            items.append(option.label_in(lang).lower() if option else str(value))
+            label = option.label_in(lang) if option else str(value)
+            items.append(label[:1].lower() + label[1:] if lang == "uk" else label)
     return USED_EARLIER[lang].format(items=", ".join(items)) if items else None
 
 
@@ -98,7 +99,7 @@ class ActionAnswerTopic(Action):
             text = render_fees(kb, doc, answers, today(), urgency=urgency, lang=lang)
         note = used_earlier_note(tracker, doc_type, answers, lang)
         if note:
-            text = f"{note}\n\n{text}"
+            text = f"{text}\n\n{note}"
         intents = ["ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply"]
         buttons = [{"title": title, "payload": payload(intent, doc_type=doc_type)}
                    for title, intent in zip(TOPIC_BUTTONS[lang], intents)]
