@@ -2,21 +2,21 @@
 
 Telegram limits callback_data to 64 bytes, while Rasa payloads such as
 `/inform{"residence_ground":"family_reunification"}` or Cyrillic values are longer. Every
-button therefore carries a random token; the full payload stays in this per-process map.
+button therefore carries a random token; the full payload stays in the channel state
+(connectors/channel_state.py): process memory by default, Redis when REDIS_URL is set, so a
+keyboard sent by one Rasa replica works when the press reaches another.
 
 Each chat has a generation counter, bumped by every user message and accepted button press.
 A keyboard is valid only in the generation it was sent in, so an old keyboard cannot push a
-later step of a form into a wrong state. The map lives in memory on purpose: after a
-restart old keyboards are stale anyway (the conversation may have moved on) and the user
-gets a polite answer; run one Telegram process per bot (webhook or polling), which
-Telegram requires for polling anyway.
+later step of a form into a wrong state. In memory, a restart makes old keyboards stale (the
+user gets a polite answer); in Redis they live until the chat moves on or TOKEN_TTL passes.
 """
 from __future__ import annotations
 
+import json
 import secrets
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
 from telegram import (
@@ -26,10 +26,13 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from connectors.channel_state import ChannelState, MemoryChannelState
 from connectors.telegram_texts import MAIN_MENU_ROWS, MENU_PLACEHOLDER
 
 TOKEN_PREFIX = "b:"
 _SHORT_TITLE = 14  # titles up to this length are laid out two per row
+TOKEN_TTL = 30 * 86400  # a keyboard older than a month is stale whatever the chat did
+GENERATION_TTL = 90 * 86400
 
 
 @dataclass(frozen=True)
@@ -42,42 +45,37 @@ class ButtonRef:
 
 
 class ButtonRegistry:
-    def __init__(self, max_tokens: int = 100_000, max_chats: int = 200_000) -> None:
-        self._tokens: "OrderedDict[str, ButtonRef]" = OrderedDict()
-        self._generations: "OrderedDict[str, int]" = OrderedDict()
-        self._max_tokens = max_tokens
-        self._max_chats = max_chats
+    def __init__(self, state: Optional[ChannelState] = None) -> None:
+        self.state = state if state is not None else MemoryChannelState("tg")
 
-    def generation(self, chat_id: str) -> int:
-        return self._generations.get(chat_id, 0)
+    async def generation(self, chat_id: str) -> int:
+        return await self.state.get_int(f"gen:{chat_id}")
 
-    def advance(self, chat_id: str) -> int:
+    async def advance(self, chat_id: str) -> int:
         """A new user turn in this chat: every keyboard sent before it becomes stale."""
-        gen = self._generations.pop(chat_id, 0) + 1
-        self._generations[chat_id] = gen
-        while len(self._generations) > self._max_chats:
-            self._generations.popitem(last=False)
-        return gen
+        return await self.state.incr(f"gen:{chat_id}", GENERATION_TTL)
 
-    def register(self, chat_id: str, payload: str, title: str) -> str:
+    async def register(self, chat_id: str, payload: str, title: str) -> str:
         token = TOKEN_PREFIX + secrets.token_urlsafe(9)
-        self._tokens[token] = ButtonRef(
-            payload, title, chat_id, self.generation(chat_id), time.time()
-        )
-        while len(self._tokens) > self._max_tokens:
-            self._tokens.popitem(last=False)
+        ref = ButtonRef(payload, title, chat_id, await self.generation(chat_id), time.time())
+        await self.state.put(f"btn:{token}", json.dumps(asdict(ref)), TOKEN_TTL)
         return token
 
-    def resolve(self, chat_id: str, data: Optional[str]) -> Optional[ButtonRef]:
+    async def resolve(self, chat_id: str, data: Optional[str]) -> Optional[ButtonRef]:
         """The button behind callback data, or None when unknown, foreign or stale."""
-        ref = self._tokens.get(data or "")
-        if ref is None or ref.chat_id != chat_id:
+        if not data or not data.startswith(TOKEN_PREFIX) or len(data) > 64:
             return None
-        if ref.generation != self.generation(chat_id):
+        raw = await self.state.get(f"btn:{data}")
+        if raw is None:
+            return None
+        ref = ButtonRef(**json.loads(raw))
+        if ref.chat_id != chat_id:
+            return None
+        if ref.generation != await self.generation(chat_id):
             return None
         return ref
 
-    def inline_keyboard(
+    async def inline_keyboard(
         self, chat_id: str, buttons: Sequence[Dict[str, Any]]
     ) -> Optional[InlineKeyboardMarkup]:
         made: List[InlineKeyboardButton] = []
@@ -90,9 +88,8 @@ class ButtonRegistry:
                 made.append(InlineKeyboardButton(title, url=str(url)))
                 continue
             payload = str(button.get("payload") or title)
-            made.append(
-                InlineKeyboardButton(title, callback_data=self.register(chat_id, payload, title))
-            )
+            token = await self.register(chat_id, payload, title)
+            made.append(InlineKeyboardButton(title, callback_data=token))
         if not made:
             return None
         per_row = 2 if all(len(b.text) <= _SHORT_TITLE for b in made) else 1

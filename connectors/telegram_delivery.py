@@ -8,12 +8,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import secrets
 import time
 import warnings
 from collections import OrderedDict, deque
 from typing import Any, Awaitable, Callable, Deque, Optional, TypeVar
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+
+from connectors.channel_state import ChannelState
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,8 +43,35 @@ class SlidingWindow:
                 await asyncio.sleep(self.period - (now - self.events[0]) + 0.001)
 
 
+class SharedWindow:
+    """The same limit counted across replicas (a Redis sorted set per window)."""
+
+    def __init__(self, state: ChannelState, key: str, limit: int, period: float) -> None:
+        self.state = state
+        self.key = key
+        self.limit = limit
+        self.period = period
+        self._fallback = SlidingWindow(limit, period)
+
+    async def acquire(self) -> None:
+        member = secrets.token_hex(8)
+        while True:
+            try:
+                wait = await self.state.take_slot(self.key, self.limit, self.period, member)
+            except Exception as exc:  # Redis away: pace this process alone rather than stop
+                logger.warning("Shared pacing unavailable (%s); pacing locally", exc)
+                await self._fallback.acquire()
+                return
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait + 0.001)
+
+
 class RateLimiter:
-    """About 30 messages/s per bot; per chat a burst of 3, then 1/s (20/min in groups)."""
+    """About 30 messages/s per bot; per chat a burst of 3, then 1/s (20/min in groups).
+
+    With a shared channel state (REDIS_URL) the windows are counted across all replicas.
+    """
 
     def __init__(
         self,
@@ -49,20 +79,30 @@ class RateLimiter:
         per_chat_burst: int = 3,
         per_group_minute: int = 20,
         max_chats: int = 10_000,
+        state: Optional[ChannelState] = None,
     ) -> None:
-        self._global = SlidingWindow(per_bot, 1.0)
+        self._state = state if state is not None and getattr(state, "shared", False) else None
+        self._global: Any = (
+            SharedWindow(self._state, "pace:bot", per_bot, 1.0)
+            if self._state
+            else SlidingWindow(per_bot, 1.0)
+        )
         self._per_chat_burst = per_chat_burst
         self._per_group_minute = per_group_minute
         self._chats: "OrderedDict[str, SlidingWindow]" = OrderedDict()
         self._max_chats = max_chats
 
-    def _chat_window(self, chat_id: str) -> SlidingWindow:
+    def _chat_window(self, chat_id: str) -> Any:
         window = self._chats.pop(chat_id, None)
         if window is None:
             if chat_id.startswith("-"):
-                window = SlidingWindow(self._per_group_minute, 60.0)
+                limit, period = self._per_group_minute, 60.0
             else:
-                window = SlidingWindow(self._per_chat_burst, float(self._per_chat_burst))
+                limit, period = self._per_chat_burst, float(self._per_chat_burst)
+            if self._state:
+                window = SharedWindow(self._state, f"pace:{chat_id}", limit, period)
+            else:
+                window = SlidingWindow(limit, period)
         self._chats[chat_id] = window
         while len(self._chats) > self._max_chats:
             self._chats.popitem(last=False)
