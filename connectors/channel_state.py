@@ -42,6 +42,13 @@ end
 return 0
 """
 
+_RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
 
 class MemoryChannelState:
     """One process: bounded maps (oldest entries dropped first), expiry checked on read."""
@@ -101,6 +108,10 @@ class MemoryChannelState:
         self._store(key, owner, ttl)
         return True
 
+    async def release_lease(self, key: str, owner: str) -> None:
+        if self._live(self._key(key)) == owner:
+            del self._values[self._key(key)]
+
     async def close(self) -> None:
         return None
 
@@ -120,6 +131,7 @@ class RedisChannelState:
         )
         self._slot = self.redis.register_script(_SLOT_SCRIPT)
         self._renew = self.redis.register_script(_RENEW_SCRIPT)
+        self._release = self.redis.register_script(_RELEASE_SCRIPT)
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}:{key}"
@@ -155,6 +167,9 @@ class RedisChannelState:
         if await self.redis.set(self._key(key), owner, nx=True, px=ms):
             return True
         return bool(await self._renew(keys=[self._key(key)], args=[owner, ms]))
+
+    async def release_lease(self, key: str, owner: str) -> None:
+        await self._release(keys=[self._key(key)], args=[owner])
 
     async def close(self) -> None:
         try:

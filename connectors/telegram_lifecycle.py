@@ -49,6 +49,7 @@ class TelegramLifecycle:
         self._offset: Optional[int] = None
         self._acknowledged: Optional[int] = None
         self._stopping = False
+        self.polling = False  # True while this process holds the lease and long-polls
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         # The lease outlives one long poll, so a live poller always renews it in time.
         self._lease_ttl = float(settings.poll_timeout) + 35.0
@@ -125,8 +126,12 @@ class TelegramLifecycle:
             # getUpdates is refused while a webhook is set.
             await self._with_retries(self.bot.delete_webhook, "deleteWebhook")
             logger.info("Telegram long polling started")
-            if await self._poll():
-                return
+            self.polling = True
+            try:
+                if await self._poll():
+                    return
+            finally:
+                self.polling = False
 
     async def _poll(self) -> bool:
         """Long-poll while holding the lease; True when polling is over for good."""
@@ -182,5 +187,9 @@ class TelegramLifecycle:
             await self.bot.shutdown()
         except Exception:
             logger.debug("Bot shutdown failed", exc_info=True)
+        try:
+            await self.state.release_lease(POLL_LEASE, self._owner)  # a standby takes over now
+        except Exception:
+            logger.debug("Could not release the polling lease", exc_info=True)
         await self.state.close()
         logger.info("Telegram channel stopped")

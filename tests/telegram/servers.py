@@ -98,7 +98,10 @@ class Managed:
 
 
 def base_env() -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    # Channel settings come only from each test (REDIS_URL would switch the channel state to Redis).
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_") and k != "REDIS_URL"
+    }
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         PYTHONPATH=str(ROOT),
@@ -108,15 +111,15 @@ def base_env() -> Dict[str, str]:
     return env
 
 
-def start_action_server(tmp: Path) -> Managed:
+def start_action_server(tmp: Path, port: int = ACTIONS_PORT, name: str = "actions") -> Managed:
     server = Managed(
-        [RASA, "run", "actions", "--actions", "actions", "--port", str(ACTIONS_PORT)],
+        [RASA, "run", "actions", "--actions", "actions", "--port", str(port)],
         base_env(),
-        tmp / "actions.log",
+        tmp / f"{name}.log",
     )
     try:
         wait_until(
-            lambda: http("GET", f"http://127.0.0.1:{ACTIONS_PORT}/health", timeout=2)[0] == 200,
+            lambda: http("GET", f"http://127.0.0.1:{port}/health", timeout=2)[0] == 200,
             120, "action server", server.proc,
         )
     except Exception:
@@ -125,25 +128,41 @@ def start_action_server(tmp: Path) -> Managed:
     return server
 
 
-def start_rasa(model: str, tmp: Path, telegram_env: Dict[str, str], name: str) -> Managed:
+def start_rasa(
+    model: str,
+    tmp: Path,
+    telegram_env: Dict[str, str],
+    name: str,
+    port: int = RASA_PORT,
+    endpoints: Optional[str] = None,
+    wait: bool = True,
+) -> Managed:
+    """`endpoints`: a file such as endpoints.production.yml (its ${VARIABLES} come from telegram_env)."""
     creds = tmp / f"credentials-{name}.yml"
     creds.write_text("connectors.telegram.TelegramInput:\nrest:\n")
-    endpoints = tmp / f"endpoints-{name}.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n')
+    if endpoints is None:
+        endpoints_file = tmp / f"endpoints-{name}.yml"
+        endpoints_file.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n')
+        endpoints = str(endpoints_file)
     env = base_env()
     env.update(telegram_env)
     server = Managed(
         [
             RASA, "run", "--enable-api", "--model", model, "--credentials", str(creds),
-            "--endpoints", str(endpoints), "--port", str(RASA_PORT),
+            "--endpoints", endpoints, "--port", str(port),
             "--interface", "127.0.0.1",
         ],
         env,
         tmp / f"rasa-{name}.log",
     )
+    if wait:
+        wait_for_rasa(server, port)
+    return server
 
+
+def wait_for_rasa(server: Managed, port: int = RASA_PORT) -> None:
     def ready() -> bool:
-        status, body = http("GET", f"http://127.0.0.1:{RASA_PORT}/status", timeout=2)
+        status, body = http("GET", f"http://127.0.0.1:{port}/status", timeout=2)
         return status == 200 and bool(body and body.get("model_file"))
 
     try:
@@ -152,4 +171,3 @@ def start_rasa(model: str, tmp: Path, telegram_env: Dict[str, str], name: str) -
         print(server.output()[-5000:])
         server.stop()
         raise
-    return server
