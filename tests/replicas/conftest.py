@@ -1,6 +1,7 @@
 """Two Rasa replicas as in production: PostgreSQL tracker store, Redis lock store, Redis channel state.
 
-Redis: TEST_REDIS_URL (CI: .ci/run starts Debian's redis-server), else a private redis-server on
+Redis: TEST_REDIS_URL (CI: .ci/run starts Debian's redis-server; its database holds the channel
+state, Rasa's lock store uses database 1), else a private redis-server on
 127.0.0.1:45379 started here. PostgreSQL: TEST_POSTGRES_URL as in tests/tracking (a fresh database
 per session). Missing servers skip with a reason; with REQUIRE_POSTGRES=1 / REQUIRE_REDIS=1 (CI) fail.
 """
@@ -71,7 +72,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     proc.kill()
                 _require("REQUIRE_REDIS", f"Redis at {urlsplit(url).hostname} is not reachable ({exc})")
             time.sleep(0.2)
-    client.flushdb()
+    # update_ids restart at 900000 in every test session: forget earlier sessions' Telegram keys
+    for key in client.scan_iter("tg:*"):
+        client.delete(key)
     yield url
     if proc:
         proc.terminate()
