@@ -31,6 +31,8 @@ from connectors.telegram_outbound import TelegramOutbound
 from connectors.telegram_settings import TelegramSettings
 
 logger = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 

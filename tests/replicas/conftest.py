@@ -27,7 +27,7 @@ from tests.telegram.servers import (
     wait_for_rasa,
 )
 
-REPLICA_PORTS = (45005, 45006)
+REPLICA_PORTS = (45205, 45206)  # 45005/45006: scripts/bench_parse.py
 ACTIONS_PORT = 45055
 FAKE_API_PORT = 45081
 OWN_REDIS_PORT = 45379

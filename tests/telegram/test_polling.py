@@ -52,6 +52,7 @@ def test_stops_cleanly_with_the_rasa_server(rasa_polling: Managed, fake_api: Fak
     assert "Telegram channel stopped" in log
     for bad in ("Traceback", "Task was destroyed", "Unclosed client"):
         assert bad not in log, log[-3000:]
+    assert fake_api.token not in log, "the bot token must never reach the logs"
     # the handled updates were confirmed to Telegram, so a restart does not repeat them
     offsets = [int(c.params.get("offset") or 0) for c in fake_api.find("getUpdates")]
     assert max(offsets) == last["update_id"] + 1
