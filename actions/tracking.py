@@ -1,8 +1,10 @@
 """Tracking dialogue: status lookup, subscribe, notifications, unsubscribe, reminders, delete my data."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import os
 import re
 import threading
 from typing import Any, Dict, List, Optional, Text
@@ -13,6 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dmsbot.clock import today as bot_today
+from tracking.config_secrets import require_production_secrets
+from tracking.log_redaction import install as install_log_redaction
 from tracking.reminders import last_day_at_any_office
 from tracking.stages import (
     DOC_TYPES,
@@ -28,6 +32,9 @@ from tracking.stages import (
 )
 
 log = logging.getLogger(__name__)
+install_log_redaction()  # the action server imports this module
+# The action server refuses to start in production without the required secrets (clear message, no traceback).
+require_production_secrets()
 
 _store = None
 _store_lock = threading.Lock()
@@ -42,6 +49,21 @@ def get_store():  # type: ignore[no-untyped-def]
 
             _store = TrackingStore()
         return _store
+
+
+async def _db(method: str, *args: Any, **kwargs: Any) -> Any:
+    """Run a store call in a worker thread: a slow or locked database must not stall other users' turns."""
+    def call() -> Any:
+        return getattr(get_store(), method)(*args, **kwargs)
+
+    return await asyncio.get_running_loop().run_in_executor(None, call)
+
+
+def _source_key(tracker: Tracker) -> Optional[str]:
+    """The keyed hash of the client's address that connectors/rest.py puts into the message metadata."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    value = metadata.get("source_key") if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and value.startswith("src:") and len(value) <= 40 else None
 
 
 def _entities(tracker: Tracker) -> Dict[str, Any]:
@@ -131,11 +153,10 @@ class ActionTrackingStatus(Action):
         if doc_type not in DOC_TYPES or base is None:
             dispatcher.utter_message(response="utter_ask_tracking_form_document_number")
             return [SlotSet("document_number", None)]
-        store = get_store()
         try:
-            result = store.lookup(tracker.sender_id, doc_type, base.normalized)
+            result = await _db("lookup", tracker.sender_id, doc_type, base.normalized, source=_source_key(tracker))
             subscribed = any(s.doc_type == doc_type and s.masked == base.masked
-                             for s in store.list_subscriptions(tracker.sender_id))
+                             for s in await _db("list_subscriptions", tracker.sender_id))
         except Exception:  # the user gets an answer even when the database is down
             log.exception("tracking lookup failed")
             dispatcher.utter_message(response="utter_tracking_error")
@@ -168,7 +189,7 @@ class ActionTrackingSubscribe(Action):
             dispatcher.utter_message(response="utter_tracking_nothing_to_confirm")
             return []
         try:
-            _, created = get_store().subscribe(tracker.sender_id, _channel(tracker), doc_type, base.normalized)
+            _, created = await _db("subscribe", tracker.sender_id, _channel(tracker), doc_type, base.normalized)
         except Exception:
             log.exception("subscribe failed")
             dispatcher.utter_message(response="utter_tracking_error")
@@ -241,9 +262,13 @@ class ActionTrackingList(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         lang = _lang(tracker)
         words = TRACKING_WORDS[lang]
-        store = get_store()
-        subs = store.list_subscriptions(tracker.sender_id)
-        reminders = store.list_reminders(tracker.sender_id)
+        try:
+            subs = await _db("list_subscriptions", tracker.sender_id)
+            reminders = await _db("list_reminders", tracker.sender_id)
+        except Exception:  # the user gets an answer even when the database is down
+            log.exception("listing subscriptions failed")
+            dispatcher.utter_message(response="utter_tracking_error")
+            return []
         if not subs and not reminders:
             dispatcher.utter_message(response="utter_tracking_no_subscriptions")
             return []
@@ -271,8 +296,12 @@ class ActionTrackingUnsubscribe(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         lang = _lang(tracker)
-        store = get_store()
-        subs = store.list_subscriptions(tracker.sender_id)
+        try:
+            subs = await _db("list_subscriptions", tracker.sender_id)
+        except Exception:
+            log.exception("listing subscriptions failed")
+            dispatcher.utter_message(response="utter_tracking_error")
+            return []
         if not subs:
             dispatcher.utter_message(response="utter_tracking_no_subscriptions")
             return []
@@ -298,8 +327,13 @@ class ActionTrackingUnsubscribe(Action):
         if not chosen:
             dispatcher.utter_message(response="utter_tracking_no_subscriptions")
             return []
-        for s in chosen:
-            store.unsubscribe(tracker.sender_id, subscription_id=s.id)
+        try:
+            for s in chosen:
+                await _db("unsubscribe", tracker.sender_id, subscription_id=s.id)
+        except Exception:
+            log.exception("unsubscribe failed")
+            dispatcher.utter_message(response="utter_tracking_error")
+            return []
         items = ", ".join(f"{doc_type_name(s.doc_type, lang, capital=False)} ({s.masked})" for s in chosen)
         dispatcher.utter_message(response="utter_tracking_unsubscribed", items=items)
         return []
@@ -314,19 +348,41 @@ class ActionTrackingDeleteAsk(Action):
         return []
 
 
+async def _forget_conversation(sender_id: str) -> bool:
+    """Ask Rasa (tracking/rasa_channel.py) to delete this conversation from its tracker store once the
+    current turn is saved; False when Rasa cannot be reached (the reply then does not claim it)."""
+    import aiohttp
+
+    from tracking.config_secrets import optional_secret
+
+    url = os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/") + "/webhooks/notifier/forget"
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+            async with session.post(url, params={"token": optional_secret("RASA_AUTH_TOKEN") or ""},
+                                    json={"sender_id": sender_id}) as resp:
+                return resp.status == 202
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        log.warning("could not ask Rasa to delete a conversation: %s", exc)
+        return False
+
+
 class ActionTrackingDeleteData(Action):
     def name(self) -> Text:
         return "action_tracking_delete_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         try:
-            counts = get_store().delete_user_data(tracker.sender_id)
+            counts = await _db("delete_user_data", tracker.sender_id)
         except Exception:
             log.exception("delete_user_data failed")
             dispatcher.utter_message(response="utter_tracking_error")
             return []
+        forgotten = await _forget_conversation(tracker.sender_id)
+        en = _lang(tracker) == "en"
+        conversation = ((" and the history of our conversation" if en else ", а також історію нашої розмови")
+                        if forgotten else "")
         dispatcher.utter_message(response="utter_tracking_deleted", subscriptions=counts["subscriptions"],
-                                 reminders=counts["reminders"])
+                                 reminders=counts["reminders"], conversation=conversation)
         return [SlotSet(name, None) for name in
                 ("tracking_doc_type", "document_number", "tracking_offer_open", "tracking_reminder_doc_type")]
 
@@ -378,7 +434,12 @@ class ActionTrackingSetReminder(Action):
         if expiry is None:
             dispatcher.utter_message(response="utter_tracking_reminder_ask_date")
             return [SlotSet("tracking_reminder_doc_type", doc_type)]
-        reminders = get_store().set_expiry_reminder(tracker.sender_id, _channel(tracker), doc_type, expiry, today)
+        try:
+            reminders = await _db("set_expiry_reminder", tracker.sender_id, _channel(tracker), doc_type, expiry, today)
+        except Exception:
+            log.exception("set_expiry_reminder failed")
+            dispatcher.utter_message(response="utter_tracking_error")
+            return [SlotSet("tracking_reminder_doc_type", doc_type)]
         lang = _lang(tracker)
         dates = TRACKING_WORDS[lang]["and"].join(
             f"{_fmt(r.remind_on)} ({REMINDER_WHEN[lang].get(r.kind, '')})" for r in reminders)

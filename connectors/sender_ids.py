@@ -4,7 +4,7 @@ An id is `<channel>.<random>.<signature>`: 128 random bits and an HMAC-SHA256 (t
 `<channel>.<random>`, both base64url, so it is safe in URLs and tracker stores. A caller can keep using an
 id it was given but cannot make up one (and so cannot read or act on another user's conversation).
 
-Key: `SENDER_ID_SECRET` from the environment (required in production, the same on every replica), else a
+Key: `SENDER_ID_SECRET` from the environment (several replicas must share it), else a
 random key kept in `var/sender_id_secret` (mode 0600) so issued ids stay valid across restarts.
 """
 from __future__ import annotations
@@ -19,7 +19,8 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tracking.config_secrets import read_or_create, var_dir
+
 KEY_FILE_ENV = "SENDER_ID_SECRET_FILE"
 _CHANNEL_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _PART_RE = re.compile(r"[A-Za-z0-9_-]{22}")
@@ -34,25 +35,7 @@ def _b64(data: bytes) -> str:
 
 
 def _key_file() -> Path:
-    return Path(os.environ.get(KEY_FILE_ENV) or REPO_ROOT / "var" / "sender_id_secret")
-
-
-def _load_or_create_key_file(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        # Another process may be writing it right now: wait for the content.
-        for _ in range(50):
-            data = path.read_bytes().strip()
-            if data:
-                return data
-            threading.Event().wait(0.05)
-        raise RuntimeError(f"{path} is empty; delete it or set SENDER_ID_SECRET")
-    value = secrets.token_urlsafe(32).encode("ascii")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(value + b"\n")
-    return value
+    return Path(os.environ.get(KEY_FILE_ENV) or var_dir() / "sender_id_secret")
 
 
 def secret_key() -> bytes:
@@ -60,7 +43,8 @@ def secret_key() -> bytes:
     with _key_lock:
         if _key is None:
             env = os.environ.get("SENDER_ID_SECRET", "")
-            _key = env.encode("utf-8") if env else _load_or_create_key_file(_key_file())
+            # In production too a var/ key works on one machine; several replicas must share SENDER_ID_SECRET.
+            _key = env.encode("utf-8") if env else read_or_create(_key_file()).encode("utf-8")
         return _key
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import uuid
 
 import requests
 
@@ -21,14 +20,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="http://127.0.0.1:5005")
     args = parser.parse_args()
-    sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    sender = ""  # the server issues one with its first reply (X-Sender-Id / recipient_id)
     buttons: list = []
     print("Паспортний помічник — пишіть повідомлення (номер — натиснути кнопку, /exit — вийти).")
     text = "/greet"
     while True:
         try:
             reply = requests.post(f"{args.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
-            show(reply.json(), buttons)
+            sender = reply.headers.get("X-Sender-Id", sender)
+            if reply.status_code >= 400:
+                print(f"(сервер відповів {reply.status_code}: {reply.text[:200]})")
+            else:
+                show(reply.json(), buttons)
         except requests.RequestException as exc:
             print(f"(немає зв'язку з сервером: {exc})")
         try:

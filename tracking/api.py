@@ -4,13 +4,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
-import json
 import logging
-import os
 from typing import Any, Dict, Optional, Tuple
 
 from aiohttp import web
 
+from connectors.input_limits import BadInput, header_value, is_valid_unicode, parse_json_object
+from tracking.config_secrets import optional_secret
 from tracking.stages import DOC_TYPES, STAGES, mask_number
 from tracking.store import TrackingStore
 
@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 
 STORE_KEY = web.AppKey("store", TrackingStore) if hasattr(web, "AppKey") else "store"
 TOKEN_KEY = web.AppKey("token", str) if hasattr(web, "AppKey") else "token"
+
+
+MIN_CHANGED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+MAX_FUTURE = dt.timedelta(days=1)
 
 
 def parse_changed_at(value: Any) -> dt.datetime:
@@ -29,9 +33,16 @@ def parse_changed_at(value: Any) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(s)
     except ValueError:
-        raise ValueError(f"changed_at {value!r} is not ISO 8601, e.g. 2026-11-25T10:00:00+02:00") from None
+        raise ValueError(f"changed_at {value[:40]!r} is not ISO 8601, e.g. 2026-11-25T10:00:00+02:00") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    try:
+        in_utc = parsed.astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError):
+        in_utc = None
+    # The registry reports real events: far-past or far-future dates are typos (and overflow in the store).
+    if in_utc is None or not (MIN_CHANGED_AT <= in_utc <= dt.datetime.now(dt.timezone.utc) + MAX_FUTURE):
+        raise ValueError(f"changed_at {value[:40]!r} is out of range (2000-01-01 .. one day from now)")
     return parsed
 
 
@@ -43,12 +54,12 @@ def validate_payload(data: Any) -> Tuple[str, str, str, dt.datetime]:
     if missing:
         raise ValueError(f"missing field(s): {', '.join(missing)}")
     doc_type, number, stage = data["doc_type"], data["document_number"], data["stage"]
-    if doc_type not in DOC_TYPES:
-        raise ValueError(f"unknown doc_type {doc_type!r}; expected one of {', '.join(DOC_TYPES)}")
-    if stage not in STAGES:
-        raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
-    if not isinstance(number, str):
-        raise ValueError("document_number must be a string")
+    if not isinstance(doc_type, str) or doc_type not in DOC_TYPES:
+        raise ValueError(f"unknown doc_type {str(doc_type)[:40]!r}; expected one of {', '.join(DOC_TYPES)}")
+    if not isinstance(stage, str) or stage not in STAGES:
+        raise ValueError(f"unknown stage {str(stage)[:40]!r}; expected one of {', '.join(STAGES)}")
+    if not isinstance(number, str) or len(number) > 64 or not is_valid_unicode(number):
+        raise ValueError("document_number must be a string of at most 64 characters")
     return doc_type, number, stage, parse_changed_at(data["changed_at"])
 
 
@@ -58,15 +69,15 @@ def _error(status: int, message: str) -> web.Response:
 
 async def post_status(request: web.Request) -> web.Response:
     token: str = request.app[TOKEN_KEY]
-    auth = request.headers.get("Authorization", "")
+    auth = header_value(request.headers, "Authorization") or ""
     given = auth[7:] if auth.lower().startswith("bearer ") else ""
     if not token or not given or not hmac.compare_digest(given.encode(), token.encode()):
         return web.json_response({"error": "missing or invalid bearer token"}, status=401,
                                  headers={"WWW-Authenticate": "Bearer"})
     try:
-        data = json.loads(await request.text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(400, "body is not valid JSON")
+        data = parse_json_object(await request.read())
+    except BadInput as exc:
+        return _error(400, str(exc))
     try:
         doc_type, number, stage, changed_at = validate_payload(data)
         store: TrackingStore = request.app[STORE_KEY]
@@ -87,7 +98,7 @@ async def health(_request: web.Request) -> web.Response:
 def make_app(store: TrackingStore, token: Optional[str] = None) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
     app[STORE_KEY] = store
-    app[TOKEN_KEY] = token if token is not None else os.environ.get("STATUS_API_TOKEN", "")
+    app[TOKEN_KEY] = token if token is not None else (optional_secret("STATUS_API_TOKEN") or "")
     if not app[TOKEN_KEY]:
         log.warning("STATUS_API_TOKEN is not set: every POST /api/v1/status is refused with 401")
     app.router.add_post("/api/v1/status", post_status)

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from tracking.config_secrets import optional_secret
 from tracking.ratelimit import TokenBucket, parse_retry_after
 from tracking.store import Claimed, TrackingStore, utcnow
 
@@ -32,7 +33,8 @@ def _env_float(name: str, default: float) -> float:
 @dataclass
 class NotifierConfig:
     rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
-    rasa_token: Optional[str] = field(default_factory=lambda: os.environ.get("RASA_TOKEN") or None)
+    # Rasa's API token (RASA_AUTH_TOKEN; a local random one from var/ outside production).
+    rasa_token: Optional[str] = field(default_factory=lambda: optional_secret("RASA_AUTH_TOKEN"))
     # REST cannot receive pushes, so its subscribers are reached through Rasa's callback channel.
     rest_output_channel: str = field(default_factory=lambda: os.environ.get("NOTIFIER_REST_CHANNEL", "callback"))
     rate_per_sec: float = field(default_factory=lambda: _env_float("NOTIFIER_RATE_PER_SEC", 25))
@@ -112,6 +114,9 @@ class RasaDelivery:
                     self.use_channel = False
                 else:
                     self._check(resp, text)
+                    if '"uncertain"' in text:
+                        # A timeout after sending: it may have arrived, so it is not sent again.
+                        log.warning("outbox %s: may have been delivered (%s); not sent again", row.id, text[:200])
                     return
         url = f"{self.cfg.rasa_url}/conversations/{quote(row.chat_id, safe='')}/trigger_intent"
         params = self._params({"output_channel": channel, "include_events": "NONE"})

@@ -10,6 +10,8 @@ from typing import List, Optional
 from aiohttp import web
 
 from tracking.api import make_app
+from tracking.config_secrets import require_production_secrets
+from tracking.log_redaction import install as install_log_redaction
 from tracking.notifier import Notifier, NotifierConfig
 from tracking.ratelimit import TokenBucket
 from tracking.simulator import run_simulator
@@ -60,6 +62,8 @@ def main_serve(host: Optional[str] = None, port: Optional[int] = None, api: bool
                notifiers: Optional[int] = None, simulator: Optional[bool] = None) -> int:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    require_production_secrets()
+    install_log_redaction()
     host = host or os.environ.get("TRACKING_API_HOST", "127.0.0.1")
     port = port or int(os.environ.get("TRACKING_API_PORT", "5080"))
     notifiers = notifiers if notifiers is not None else int(os.environ.get("NOTIFIER_WORKERS", "1"))

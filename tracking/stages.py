@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from typing import Dict, Optional, Tuple
 
 from textnorm import DocumentNumber, find_document_number, mask_document_number, parse_document_number
@@ -157,7 +156,10 @@ NUMBER_FORMAT_HELP_UK = (
 
 
 def _pepper() -> bytes:
-    return os.environ.get("TRACKING_HASH_KEY", "dmsbot-tracking-v1").encode()
+    # No public default: TRACKING_HASH_KEY, or a random local key in var/ (required in production).
+    from tracking.config_secrets import get_secret
+
+    return get_secret("TRACKING_HASH_KEY").encode()
 
 
 def number_hash(doc_type: str, normalized: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from tracking import db
+from dmsbot.clock import today as kyiv_today
 from tracking.models import Application, Lookup, OutboxMessage, Reminder, StageEvent, Subscription
 from tracking.stages import (
     MAIN_STAGES, PERMIT_TYPES, STAGE_RANK, STAGES, is_advance, mask_number, parse_application_key,
@@ -89,6 +90,17 @@ class Claimed:
 class RateLimits:
     lookups_per_hour: int = field(default_factory=lambda: int(os.environ.get("TRACKING_LOOKUPS_PER_HOUR", "10")))
     distinct_per_day: int = field(default_factory=lambda: int(os.environ.get("TRACKING_DISTINCT_PER_DAY", "3")))
+    # Per source (a keyed hash of the client's address, REST/web) so that new sender ids do not get around the
+    # limit; three times the per-chat limits, as several people may share one address.
+    source_factor: int = 3
+
+    @property
+    def source_lookups_per_hour(self) -> int:
+        return self.lookups_per_hour * self.source_factor
+
+    @property
+    def source_distinct_per_day(self) -> int:
+        return self.distinct_per_day * self.source_factor
 
 
 class TrackingStore:
@@ -190,12 +202,25 @@ class TrackingStore:
                 Application.doc_type == doc_type, Application.number_hash == nhash)).scalar_one_or_none()
             return _view(app) if app else None
 
-    def lookup(self, chat_id: str, doc_type: str, raw_number: str) -> LookupResult:
-        """A status lookup on behalf of one chat, rate-limited per chat."""
+    def lookup(self, chat_id: str, doc_type: str, raw_number: str, source: Optional[str] = None) -> LookupResult:
+        """A status lookup on behalf of one chat, rate-limited per chat and (when known) per source."""
         nhash, _ = parse_application_key(doc_type, raw_number)
         ckey = chat_key(chat_id)
         now = utcnow()
         with self.Session.begin() as s:
+            if source:
+                skey = "source|" + source
+                hour = s.execute(select(func.count()).select_from(Lookup).where(
+                    Lookup.chat_key == skey, Lookup.at > now - dt.timedelta(hours=1))).scalar_one()
+                day_hashes = set(s.execute(select(Lookup.number_hash).where(
+                    Lookup.chat_key == skey, Lookup.at > now - dt.timedelta(days=1))).scalars())
+                if nhash not in day_hashes and len(day_hashes) >= self.limits.source_distinct_per_day:
+                    log.warning("status lookup rate-limited for source %s", source[:12])
+                    return LookupResult(False, retry_after_minutes=24 * 60)
+                if hour >= self.limits.source_lookups_per_hour:
+                    log.warning("status lookup rate-limited for source %s", source[:12])
+                    return LookupResult(False, retry_after_minutes=60)
+                s.add(Lookup(chat_key=skey, number_hash=nhash, at=now))
             hour = s.execute(select(func.count()).select_from(Lookup).where(
                 Lookup.chat_key == ckey, Lookup.at > now - dt.timedelta(hours=1))).scalar_one()
             day_hashes = set(s.execute(select(Lookup.number_hash).where(
@@ -297,7 +322,7 @@ class TrackingStore:
                             today: Optional[dt.date] = None) -> List[Reminder]:
         from tracking.reminders import reminder_plan
 
-        today = today or utcnow().date()
+        today = today or kyiv_today()
         plan = reminder_plan(doc_type, expiry, today)
         with self.Session.begin() as s:
             out = []
@@ -317,7 +342,7 @@ class TrackingStore:
             return list(s.execute(q).scalars())
 
     def queue_due_reminders(self, today: Optional[dt.date] = None) -> int:
-        today = today or utcnow().date()
+        today = today or kyiv_today()
         with self.Session.begin() as s:
             q = select(Reminder).where(Reminder.queued.is_(False), Reminder.remind_on <= today)
             if self.is_pg:

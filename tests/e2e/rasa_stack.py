@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
+import sys
 import subprocess
 import time
 from pathlib import Path
@@ -32,8 +34,13 @@ class RasaStack:
     def __init__(self, model: Path, workdir: Path, rasa_port: int, action_port: int, env: Optional[Dict[str, str]] = None):
         self.model, self.workdir = model, workdir
         self.rasa_port, self.action_port = rasa_port, action_port
-        self.env = {**os.environ, "DMSBOT_TODAY": "2026-11-25", **(env or {})}
+        # Closed as in production: a per-run API token, server-issued REST senders, 127.0.0.1 only.
+        self.token = secrets.token_urlsafe(16)
+        self.env = {**os.environ, "DMSBOT_TODAY": "2026-11-25", "RASA_AUTH_TOKEN": self.token,
+                    "SENDER_ID_SECRET": secrets.token_urlsafe(16), "TRACKING_HASH_KEY": "e2e-hash-key",
+                    "SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(ROOT), **(env or {})}
         self.processes: List[subprocess.Popen] = []
+        self.senders: Dict[str, str] = {}  # the test's name for a user -> the id the server issued
 
     @property
     def url(self) -> str:
@@ -54,21 +61,22 @@ class RasaStack:
             encoding="utf-8",
         )
         credentials = self.workdir / "credentials.yml"
-        credentials.write_text("rest:\n", encoding="utf-8")
+        credentials.write_text("connectors.rest.RestInput:\n", encoding="utf-8")
         actions, actions_log = self._spawn(
             [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.action_port)], "actions.log"
         )
         rasa, rasa_log = self._spawn(
-            [str(VENV_BIN / "rasa"), "run", "--enable-api", "--model", str(self.model), "--port", str(self.rasa_port),
+            [sys.executable, str(ROOT / "scripts" / "rasa_run.py"), "--enable-api", "--model", str(self.model), "--port", str(self.rasa_port),
              "--endpoints", str(endpoints), "--credentials", str(credentials), "--interface", "127.0.0.1"],
             "rasa.log",
         )
         try:
             wait_for(f"http://127.0.0.1:{self.action_port}/health", 120, actions, actions_log)
-            wait_for(f"{self.url}/status", 300, rasa, rasa_log)
+            wait_for(f"{self.url}/", 300, rasa, rasa_log)
             # /status answers before the model is loaded; wait until it is.
             deadline = time.monotonic() + 300
-            while not requests.get(f"{self.url}/status", timeout=5).json().get("model_id"):
+            while not requests.get(f"{self.url}/status", params={"token": self.token},
+                                   timeout=5).json().get("model_id"):
                 if time.monotonic() > deadline:
                     raise TimeoutError("model not loaded")
                 time.sleep(0.5)
@@ -78,8 +86,12 @@ class RasaStack:
         return self
 
     def say(self, sender: str, text: str) -> List[dict]:
-        response = requests.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120)
+        """Send as the user the test calls `sender`; the first message gets a server-issued id, kept for the rest."""
+        body = {"sender": self.senders.get(sender, ""), "message": text}
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=120)
         response.raise_for_status()
+        issued = response.headers["X-Sender-Id"]
+        assert self.senders.setdefault(sender, issued) == issued, "the server changed a valid sender id"
         return response.json()
 
     def stop(self) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -28,7 +29,8 @@ def stage_markers() -> Dict[str, str]:
     out = {}
     for name, variants in domain["responses"].items():
         if name.startswith("utter_tracking_stage_"):
-            text = variants[0]["text"]
+            # The Ukrainian variant is the one without a condition (English has `language: en`).
+            text = next(v for v in variants if not v.get("condition"))["text"]
             out[name[len("utter_tracking_stage_"):]] = text.split("): ", 1)[-1][:30]
     return out
 
@@ -67,17 +69,40 @@ def kill(proc: Optional[subprocess.Popen], sig: int = signal.SIGTERM) -> None:
 
 
 class Stack:
-    def __init__(self, model: str, workdir: Path, db_url: str) -> None:
+    def __init__(self, model: str, workdir: Path, db_url: str, rasa_port: int = RASA_PORT,
+                 actions_port: int = ACTIONS_PORT, callback_port: int = CALLBACK_PORT) -> None:
         self.model = model
         self.workdir = workdir
         self.db_url = db_url
-        self.receiver = CallbackReceiver(CALLBACK_PORT)
+        self.rasa_port, self.actions_port = rasa_port, actions_port
+        self.rasa_url = f"http://127.0.0.1:{rasa_port}"
+        self.receiver = CallbackReceiver(callback_port)
         self.rasa: Optional[subprocess.Popen] = None
         self.actions: Optional[subprocess.Popen] = None
         self.notifiers: List[subprocess.Popen] = []
+        # Closed as in production: Rasa's API token, server-issued REST senders (the test process shares the
+        # key so that sid() can name users before they speak), a fixed hash key, 127.0.0.1 only.
+        self.token = secrets.token_urlsafe(16)
+        os.environ["SENDER_ID_SECRET"] = secrets.token_urlsafe(16)
+        os.environ.setdefault("TRACKING_HASH_KEY", "e2e-hash-key")
+        from connectors.sender_ids import reset_key_cache
+
+        reset_key_cache()
+        self._sids: Dict[str, str] = {}
+
+    def sid(self, name: str) -> str:
+        """The server-issued REST sender id of the user the test calls `name`."""
+        from connectors.sender_ids import issue_sender_id
+
+        return self._sids.setdefault(name, issue_sender_id("rest"))
+
+    @property
+    def auth(self) -> Dict[str, str]:
+        return {"token": self.token}
 
     def env(self, **extra: str) -> Dict[str, str]:
-        env = {**os.environ, "DATABASE_URL": self.db_url, "RASA_URL": RASA_URL,
+        env = {**os.environ, "DATABASE_URL": self.db_url, "RASA_URL": self.rasa_url,
+               "RASA_AUTH_TOKEN": self.token, "SANIC_HOST": "127.0.0.1", "PYTHONPATH": REPO,
                "NOTIFIER_POLL_SECONDS": "0.1", "NOTIFIER_LEASE_SECONDS": "4",
                "NOTIFIER_TIMEOUT_SECONDS": "3", "NOTIFIER_BACKOFF_SECONDS": "0.5",
                "STATUS_API_TOKEN": "e2e-token", "PYTHONUNBUFFERED": "1"}
@@ -87,29 +112,34 @@ class Stack:
     def start(self) -> "Stack":
         self.receiver.start()
         creds = self.workdir / "credentials.yml"
-        creds.write_text(f"rest:\ncallback:\n  url: \"{self.receiver.url}\"\n"
+        creds.write_text(f"connectors.rest.RestInput:\ncallback:\n  url: \"{self.receiver.url}\"\n"
                          "tracking.rasa_channel.NotifierInput:\n", encoding="utf-8")
         endpoints = self.workdir / "endpoints.yml"
-        endpoints.write_text(f"action_endpoint:\n  url: \"http://127.0.0.1:{ACTIONS_PORT}/webhook\"\n",
+        endpoints.write_text(f"action_endpoint:\n  url: \"http://127.0.0.1:{self.actions_port}/webhook\"\n"
+                             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{self.workdir / 'rasa.db'}\"\n",
                              encoding="utf-8")
-        self.actions = _popen([str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                               "-p", str(ACTIONS_PORT)], self.env(), self.workdir / "actions.log")
-        self.rasa = _popen([str(BIN / "rasa"), "run", "--enable-api", "-m", self.model,
-                            "-p", str(RASA_PORT), "-i", "127.0.0.1", "--credentials", str(creds),
+        self.start_actions()
+        self.rasa = _popen([sys.executable, os.path.join(REPO, "scripts", "rasa_run.py"), "--enable-api", "-m", self.model,
+                            "-p", str(self.rasa_port), "-i", "127.0.0.1", "--credentials", str(creds),
                             "--endpoints", str(endpoints)], self.env(), self.workdir / "rasa.log")
-        wait_port("127.0.0.1", ACTIONS_PORT, 120, self.actions)
+        wait_port("127.0.0.1", self.actions_port, 120, self.actions)
         deadline = time.time() + 300
         while time.time() < deadline:
             if self.rasa.poll() is not None:
                 raise RuntimeError(f"Rasa exited: {(self.workdir / 'rasa.log').read_text()[-3000:]}")
             try:
-                r = requests.get(f"{RASA_URL}/status", timeout=2)
+                r = requests.get(f"{self.rasa_url}/status", params=self.auth, timeout=2)
                 if r.status_code == 200 and r.json().get("model_file"):
                     return self
             except requests.RequestException:
                 pass
             time.sleep(1)
         raise TimeoutError("Rasa did not load the model in time")
+
+    def start_actions(self) -> subprocess.Popen:
+        self.actions = _popen([str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                               "-p", str(self.actions_port)], self.env(), self.workdir / "actions.log")
+        return self.actions
 
     def stop(self) -> None:
         for p in self.notifiers:
@@ -119,13 +149,14 @@ class Stack:
         self.receiver.stop()
 
     def say(self, sender: str, text: str) -> List[str]:
-        r = requests.post(f"{RASA_URL}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+        r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
                           timeout=60)
         r.raise_for_status()
+        assert r.headers["X-Sender-Id"] == sender, "use stack.sid(name): the server issues REST sender ids"
         return [m.get("text") or "" for m in r.json()]
 
     def tracker(self, sender: str) -> dict:
-        r = requests.get(f"{RASA_URL}/conversations/{sender}/tracker", timeout=10)
+        r = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", params=self.auth, timeout=10)
         r.raise_for_status()
         return r.json()
 

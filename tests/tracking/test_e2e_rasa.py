@@ -55,7 +55,7 @@ def wait_outbox_idle(store: TrackingStore, timeout: float = 30) -> None:
 
 
 def test_dialogue_subscribe_then_one_message_per_stage_in_order(stack, store):
-    user = "e2e-rest-user"
+    user = stack.sid("e2e-rest-user")
     assert any("Який документ" in t for t in stack.say(user, "/track_document"))
     assert any("серію та номер" in t for t in stack.say(user, '/inform{"doc_type":"id_card"}'))
     bad = " ".join(stack.say(user, "КВ12"))
@@ -86,7 +86,7 @@ def test_dialogue_subscribe_then_one_message_per_stage_in_order(stack, store):
 
 
 def test_free_text_number_is_kept_and_only_the_missing_part_is_asked(stack, store):
-    user = "e2e-free-text"
+    user = stack.sid("e2e-free-text")
     store.apply_status("id_card", "КВ654321", "sent_to_personalization")
     texts = " ".join(stack.say(user, "чи готовий мій паспорт, книжечка КВ654321"))
     if "Який документ" in texts:
@@ -98,7 +98,7 @@ def test_free_text_number_is_kept_and_only_the_missing_part_is_asked(stack, stor
 
 
 def test_notification_arrives_in_the_middle_of_a_form_and_the_form_goes_on(stack, store):
-    user = "e2e-mid-form"
+    user = stack.sid("e2e-mid-form")
     store.subscribe(user, "rest", "foreign_passport", "001234567")
     assert any("Який документ" in t for t in stack.say(user, "/track_document"))
     notifier = stack.start_notifier(log_name="notifier-midform.log")
@@ -117,7 +117,7 @@ def test_notification_arrives_in_the_middle_of_a_form_and_the_form_goes_on(stack
 
 
 def test_unsubscribe_reminder_and_delete_my_data(stack, store):
-    user = "e2e-account"
+    user = stack.sid("e2e-account")
     store.subscribe(user, "rest", "id_card", "КВ111111")
     store.subscribe(user, "rest", "foreign_passport", "КВ111111")
     which = stack.say(user, "/unsubscribe")
@@ -130,12 +130,12 @@ def test_unsubscribe_reminder_and_delete_my_data(stack, store):
     assert "12.02.2031" in text  # a week before the last day ЦНАП still accepts the exchange (19.02.2031)
     assert {r.kind for r in store.list_reminders(user)} == {"permit_exchange_deadline"}
     assert any("Видалити все" in t for t in stack.say(user, "/delete_my_data"))
-    assert any("видалено" in t for t in stack.say(user, "/affirm"))
+    assert any("Готово" in t for t in stack.say(user, "/affirm"))
     assert store.list_subscriptions(user) == [] and store.list_reminders(user) == []
 
 
 def test_sigkill_between_stages_and_mid_delivery_loses_and_duplicates_nothing(stack, store):
-    user = "e2e-kill"
+    user = stack.sid("e2e-kill")
     number = "КВ222222"
     store.subscribe(user, "rest", "id_card", number)
     kills_mid_delivery = 0
@@ -209,6 +209,8 @@ def test_notifier_channel_refuses_a_second_delivery_of_the_same_key(stack):
             "entities": {"stage": "arrived", "tracked_doc_type": "id_card", "number_masked": "КВ****99",
                          "notification_key": f"stage:999:arrived:{user}"}}
     url = f"{RASA_URL}/webhooks/notifier/deliver?output_channel=callback"
+    assert requests.post(url, json=body, timeout=30).status_code == 401  # no token
+    url += f"&token={stack.token}"
     assert requests.post(url, json=body, timeout=30).json() == {"status": "sent"}
     assert requests.post(url, json=body, timeout=30).json() == {"status": "duplicate"}
     time.sleep(1)

@@ -191,3 +191,16 @@ def test_expiry_reminders_are_planned_and_queued_once(store):
     rs = store.set_expiry_reminder("chat-b", "foreign_passport", "foreign_passport", dt.date(2026, 12, 1),
                                    today=today)
     assert [r.remind_on for r in rs] == [today]
+
+
+def test_lookup_rate_limited_per_source_across_new_senders(store):
+    """Fresh sender ids from one address do not get around the limit (the Migri scraping case)."""
+    store.limits.distinct_per_day, store.limits.lookups_per_hour, store.limits.source_factor = 2, 3, 2
+    numbers = ["КВ100001", "КВ100002", "КВ100003", "КВ100004", "КВ100005"]
+    results = [store.lookup(f"rest.sender-{i}", "id_card", n, source="src:abc") for i, n in enumerate(numbers)]
+    assert [r.allowed for r in results] == [True, True, True, True, False]
+    assert results[-1].retry_after_minutes == 24 * 60
+    # Another address is not affected; the same numbers again count per hour.
+    assert store.lookup("rest.sender-x", "id_card", numbers[4], source="src:other").allowed
+    again = [store.lookup(f"rest.sender-y{i}", "id_card", numbers[0], source="src:abc").allowed for i in range(3)]
+    assert again == [True, True, False]  # 6 lookups an hour from one source

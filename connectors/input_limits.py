@@ -1,0 +1,109 @@
+"""Limits and checks every input channel applies to what a user sends, and the polite replies they give.
+
+One place for: the longest text passed to the NLU (`MAX_TEXT_CHARS`, env `MAX_USER_TEXT_CHARS`), invalid
+Unicode (lone surrogates, NUL), parsing a JSON body that may be deep, huge or not an object, and the
+replies «too long» / «technical problem» in the user's language.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any, Optional
+
+MAX_TEXT_CHARS = int(os.environ.get("MAX_USER_TEXT_CHARS", "2000"))
+# A chat message body never needs more; bigger bodies are refused before parsing.
+MAX_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(64 * 1024)))
+
+_LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+
+TOO_LONG_UK = ("Вибачте, повідомлення задовге — я читаю до {n} символів. Напишіть, будь ласка, коротше, "
+               "кількома реченнями, і я відповім.")
+TOO_LONG_EN = ("Sorry, your message is too long — I read up to {n} characters. Please write it more briefly, "
+               "in a few sentences, and I will answer.")
+EMPTY_UK = "Я отримав порожнє повідомлення. Напишіть, будь ласка, ваше питання текстом або натисніть кнопку."
+EMPTY_EN = "I received an empty message. Please type your question or press a button."
+UNAVAILABLE_UK = ("Вибачте, зараз у мене технічні негаразди і я не можу відповісти. Спробуйте, будь ласка, "
+                  "за кілька хвилин — ваше повідомлення не загубиться, якщо надішлете його ще раз.")
+UNAVAILABLE_EN = ("Sorry, I am having technical trouble and cannot answer right now. Please try again in a few "
+                  "minutes by sending your message once more.")
+
+
+class BadInput(ValueError):
+    """Input that gets a 4xx answer; the message is safe to show to the caller."""
+
+
+def is_english(text: str) -> bool:
+    """Whether a reply should be in English: more Latin than Cyrillic letters in the text."""
+    sample = (text or "")[:500]
+    return len(_LATIN.findall(sample)) > len(_CYRILLIC.findall(sample))
+
+
+def too_long_reply(text: str) -> str:
+    n = f"{MAX_TEXT_CHARS:,}"
+    return TOO_LONG_EN.format(n=n) if is_english(text) else TOO_LONG_UK.format(n=n.replace(",", " "))
+
+
+def empty_reply(text: str) -> str:
+    return EMPTY_EN if is_english(text) else EMPTY_UK
+
+
+def unavailable_reply(text: str) -> str:
+    return UNAVAILABLE_EN if is_english(text) else UNAVAILABLE_UK
+
+
+def is_valid_unicode(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates
+        return False
+    return "\x00" not in value
+
+
+def clean_text(value: Any, field: str = "message") -> str:
+    """The user's text, or BadInput when it is not a string of valid Unicode."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadInput(f"{field} must be a string")
+    if not is_valid_unicode(value):
+        raise BadInput(f"{field} is not valid Unicode text")
+    return value
+
+
+def parse_json_object(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> dict:
+    """A JSON object from a request body, or BadInput (too big, not UTF-8, not JSON, too deep, not an object)."""
+    if len(body) > max_bytes:
+        raise BadInput(f"body is larger than {max_bytes} bytes")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadInput("body is not UTF-8") from None
+    except RecursionError:
+        raise BadInput("JSON is nested too deeply") from None
+    except ValueError:
+        raise BadInput("body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadInput("body must be a JSON object")
+    return data
+
+
+def header_value(headers: Any, name: str) -> Optional[str]:
+    """A header as text; None when absent or not ASCII (such a header can never match a token)."""
+    try:
+        value = headers.get(name)
+    except Exception:  # noqa: BLE001 - a broken header is an absent header
+        return None
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        try:
+            return value.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+    try:
+        value.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    return value
