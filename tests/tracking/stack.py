@@ -70,7 +70,10 @@ def kill(proc: Optional[subprocess.Popen], sig: int = signal.SIGTERM) -> None:
 
 class Stack:
     def __init__(self, model: str, workdir: Path, db_url: str, rasa_port: int = RASA_PORT,
-                 actions_port: int = ACTIONS_PORT, callback_port: int = CALLBACK_PORT) -> None:
+                 actions_port: int = ACTIONS_PORT, callback_port: int = CALLBACK_PORT,
+                 extra_credentials: str = "", extra_env: Optional[Dict[str, str]] = None) -> None:
+        self.extra_credentials = extra_credentials
+        self.extra_env = dict(extra_env or {})
         self.model = model
         self.workdir = workdir
         self.db_url = db_url
@@ -106,6 +109,7 @@ class Stack:
                "NOTIFIER_POLL_SECONDS": "0.1", "NOTIFIER_LEASE_SECONDS": "4",
                "NOTIFIER_TIMEOUT_SECONDS": "3", "NOTIFIER_BACKOFF_SECONDS": "0.5",
                "STATUS_API_TOKEN": "e2e-token", "PYTHONUNBUFFERED": "1"}
+        env.update(self.extra_env)
         env.update(extra)
         return env
 
@@ -113,7 +117,7 @@ class Stack:
         self.receiver.start()
         creds = self.workdir / "credentials.yml"
         creds.write_text(f"connectors.rest.RestInput:\ncallback:\n  url: \"{self.receiver.url}\"\n"
-                         "tracking.rasa_channel.NotifierInput:\n", encoding="utf-8")
+                         "tracking.rasa_channel.NotifierInput:\n" + self.extra_credentials, encoding="utf-8")
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(f"action_endpoint:\n  url: \"http://127.0.0.1:{self.actions_port}/webhook\"\n"
                              f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{self.workdir / 'rasa.db'}\"\n",
