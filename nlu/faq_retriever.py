@@ -84,7 +84,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         except ValueError:
             logger.warning("No FAQ index in the model; FAQ retrieval is off until the next training.")
             return cls(config, model_storage, resource)
-        # Weights and calibration come from config.yml, so a re-tune needs no retraining of the index.
+        # Weights and calibration are read from the config, so a re-tune leaves the stored index as it is.
         merged = {**cls.get_default_config(), **config}
         index.weight = merged["weight"]
         index.bm25_norm = merged["bm25_norm"]
