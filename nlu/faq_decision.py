@@ -36,6 +36,13 @@ def bare_passport(entities: List[Dict[str, Any]], text: str = "") -> bool:
                for e in entities)
 
 
+def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bool:
+    """A checklist question about «паспорт», or a message that is little more than the word: which passport?"""
+    if not bare_passport(entities, text):
+        return False
+    return intent in CHECKLIST_INTENTS or (intent == "inform" and len(text.split()) <= 2)
+
+
 def route(intent: str, intent_confidence: float, entities: List[Dict[str, Any]], faq_confidence: float,
           answer_threshold: float, suggest_threshold: float, text: str = "") -> str:
     """'faq' (answer or «did you mean»), or 'keep' (DIET's intent stands)."""
@@ -61,10 +68,12 @@ def outcome(parse: Dict[str, Any]) -> Dict[str, Optional[str]]:
         if faq.get("confident") and ranking:
             return {"kind": "faq", "value": ranking[0]["id"]}
         return {"kind": "suggest", "value": ranking[0]["id"] if ranking else None}
+    entities = parse.get("entities") or []
+    if passport_alone(intent, entities, parse.get("text") or "") or parse.get("doc_type_ambiguous"):
+        return {"kind": "ambiguous", "value": None}
     if intent in CHECKLIST_INTENTS:
-        entities = parse.get("entities") or []
         docs = [e.get("value") for e in entities if e.get("entity") == "doc_type"]
-        if not docs or bare_passport(entities, parse.get("text") or ""):
+        if not docs:
             return {"kind": "ambiguous", "value": None}
         return {"kind": "checklist", "value": docs[0]}
     return {"kind": "intent", "value": intent}

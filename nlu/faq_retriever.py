@@ -26,7 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.faq_decision import CHECKLIST_INTENTS, FAQ, bare_passport, route
+from nlu.faq_decision import FAQ, passport_alone, route
 
 logger = logging.getLogger(__name__)
 
@@ -151,8 +151,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             message.set(INTENT, new_intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             name = FAQ
-        if name in CHECKLIST_INTENTS and bare_passport(entities, text):
-            # «скільки коштує паспорт»: which one? The form asks instead of assuming the ID card.
+        if passport_alone(name, entities, text):
+            # «скільки коштує паспорт», «паспорт»: which one? The form asks instead of assuming the ID card.
             kept = [e for e in entities if e.get("entity") != "doc_type"]
             message.set(ENTITIES, kept, add_to_output=True)
             message.set("doc_type_ambiguous", True, add_to_output=True)

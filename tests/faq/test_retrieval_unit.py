@@ -84,3 +84,13 @@ def test_bare_passport_is_not_the_id_card():
     assert outcome(parse) == {"kind": "ambiguous", "value": None}
     assert outcome({"text": "x", "intent": {"name": "ask_fee"}, "entities": DOC}) == \
         {"kind": "checklist", "value": "foreign_passport"}
+
+
+def test_passport_alone():
+    from nlu.faq_decision import passport_alone
+
+    entity = [{"entity": "doc_type", "value": "id_card", "start": 0, "end": 7}]
+    assert passport_alone("inform", entity, "паспорт")
+    assert passport_alone("ask_documents", entity, "паспорт: що треба")
+    assert not passport_alone("track_document", entity, "паспорт КВ123456 готовий?")
+    assert outcome({"text": "паспорт", "intent": {"name": "inform"}, "entities": entity})["kind"] == "ambiguous"
