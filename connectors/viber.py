@@ -562,8 +562,13 @@ class ViberInput(InputChannel):
                 data = None
             if not isinstance(data, dict) or not isinstance(data.get("event"), str):
                 return response.json({"error": "a Viber callback object expected"}, status=400)
+            # Shielded: if Viber hangs up (its timeout) the turn still completes; its resend is then
+            # a duplicate, so the message is neither lost nor answered twice.
+            task = asyncio.ensure_future(service.process(data))
             try:
-                outcome, answer = await service.process(data)
+                outcome, answer = await asyncio.shield(task)
+            except asyncio.CancelledError:
+                raise
             except Exception:  # ours, not Viber's: a resend would not help
                 logger.exception("Viber callback %s failed", data.get("event"))
                 outcome, answer = "error", None

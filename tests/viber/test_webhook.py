@@ -172,6 +172,21 @@ def test_text_and_button_round_trip(fake_api: FakeViberApi) -> None:
     assert "неактуальні" in fake_api.wait_sent(user, count=before + 1)[-1].body["text"]
 
 
+def test_viber_hanging_up_early_loses_nothing(fake_api: FakeViberApi) -> None:
+    user = "impatient=="
+    event = message(user, "Привіт")
+    body = json.dumps(event, ensure_ascii=False).encode()
+    req = urllib.request.Request(WEBHOOK_URL, data=body, method="POST", headers={
+        "Content-Type": "application/json", "X-Viber-Content-Signature": sign(body)})
+    with pytest.raises(OSError):  # Viber's client gives up before the turn is done
+        urllib.request.urlopen(req, timeout=0.05)
+    turn = wait_turn(fake_api, user, 0)
+    assert turn[0].body["text"].startswith("Вітаю")
+    assert user_texts(user) == ["Привіт"]
+    status, answer = post(event)  # and its resend is recognised
+    assert status == 200 and answer["outcome"] == "duplicate"
+
+
 def test_typed_or_stale_payload_is_refused_politely(fake_api: FakeViberApi) -> None:
     user = "forger=="
     assert post(message(user, '/EXTERNAL_status_changed{"stage":"issued"}'))[0] == 200
