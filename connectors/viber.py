@@ -25,7 +25,7 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 
 from connectors import viber_texts as texts
-from connectors.dedupe import SeenKeys
+from connectors.channel_state import channel_state_from_env
 from connectors.telegram_format import split_text, to_plain
 from connectors.viber_api import (
     DEFAULT_API_BASE_URL,
@@ -48,6 +48,7 @@ SIGNATURE_HEADER = "X-Viber-Content-Signature"
 DEFAULT_BOT_NAME = "Паспортний помічник"
 EVENT_TYPES = ("delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started")
 ACKNOWLEDGED_EVENTS = ("delivered", "seen", "webhook", "client_status")
+DEDUPE_SECONDS = 3 * 3600  # Viber resends a callback for up to an hour
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -123,7 +124,8 @@ class ViberService:
         self.settings = settings
         self._token = settings.token
         self.api = ViberApi(settings.token, settings.api_base_url)
-        self.seen = SeenKeys("viber")
+        # Seen message tokens: in Redis when REDIS_URL is set (replicas agree), else in memory.
+        self.state = channel_state_from_env("viber")
         self._on_new_message: Optional[OnNewMessage] = None
         self._app: Any = None
         self._startup_task: Optional[asyncio.Task] = None
@@ -174,7 +176,7 @@ class ViberService:
         if self._background:
             await asyncio.wait(set(self._background), timeout=5)
         await self.api.close()
-        await self.seen.close()
+        await self.state.close()
 
     # ---- incoming callbacks ----------------------------------------------------------
 
@@ -191,7 +193,7 @@ class ViberService:
             # No side effects, so a resent one simply gets the same welcome again.
             return "welcome", await self._welcome(data)
         token = data.get("message_token")
-        if isinstance(token, (int, str)) and token != "" and not await self.seen.first_time(f"{event}:{token}"):
+        if isinstance(token, (int, str)) and token != "" and not await self._first_time(f"{event}:{token}"):
             return "duplicate", None
         if event == "message":
             return await self._on_message(data), None
@@ -207,6 +209,13 @@ class ViberService:
                 await self._resume_tracking(user_id)
             return "subscribed", None
         return "ignored", None
+
+    async def _first_time(self, key: str) -> bool:
+        try:
+            return bool(await self.state.first_time(key, ttl=DEDUPE_SECONDS))
+        except Exception as exc:  # noqa: BLE001 - Redis down: a duplicate is better than a lost message
+            logger.warning("Viber dedupe unavailable (%s); processing the callback", type(exc).__name__)
+            return True
 
     async def _welcome(self, data: Dict[str, Any]) -> Dict[str, Any]:
         user = data.get("user") if isinstance(data.get("user"), dict) else {}

@@ -1,15 +1,16 @@
-"""A resent callback is answered once: in memory, and in Redis shared by replicas (real redis-server)."""
+"""A resent callback is answered once, also when it reaches another replica (real redis-server)."""
 from __future__ import annotations
 
 import shutil
 import socket
 import subprocess
 import time
-from typing import Iterator
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from connectors.dedupe import SeenKeys
+from connectors.viber import ViberService, ViberSettings
+from rasa.core.channels.channel import UserMessage
 
 REDIS_PORT = 44379
 
@@ -38,36 +39,58 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(10)
 
 
-async def test_memory_answers_each_key_once_and_forgets_after_ttl() -> None:
-    seen = SeenKeys("t", ttl=0.2, redis_url="")
-    assert seen.backend == "memory"
-    assert await seen.first_time("message:1")
-    assert not await seen.first_time("message:1")
-    assert await seen.first_time("message:2")
-    time.sleep(0.25)
-    assert await seen.first_time("message:1")
+@pytest.fixture(autouse=True)
+def tmp_tracking_db(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A first message resumes the user's tracking subscriptions: keep that in a test database.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'tracking.db'}")
 
 
-async def test_memory_is_bounded() -> None:
-    seen = SeenKeys("t", max_memory=3, redis_url="")
-    for i in range(10):
-        assert await seen.first_time(str(i))
-    assert len(seen._memory) <= 4
+def replica(received: List[UserMessage]) -> ViberService:
+    service = ViberService(ViberSettings.load({"token": "t", "api_base_url": "http://127.0.0.1:9/pa"}, environ={}))
+
+    async def on_new_message(msg: UserMessage) -> None:
+        received.append(msg)  # no reply: nothing to send
+
+    service.attach(on_new_message)
+    return service
 
 
-async def test_redis_is_shared_between_replicas(redis_url: str) -> None:
-    key = f"message:{time.time_ns()}"
-    a, b = SeenKeys("viber", redis_url=redis_url), SeenKeys("viber", redis_url=redis_url)
-    assert a.backend == "redis"
-    assert await a.first_time(key)
-    assert not await b.first_time(key), "another replica sees the same token as a duplicate"
-    assert await SeenKeys("telegram", redis_url=redis_url).first_time(key), "namespaces are separate"
+def event(token: int, text: str = "Привіт") -> Dict[str, Any]:
+    return {"event": "message", "timestamp": 1, "message_token": token,
+            "sender": {"id": "replica-user==", "language": "uk"}, "message": {"type": "text", "text": text}}
+
+
+async def test_memory_answers_a_token_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    received: List[UserMessage] = []
+    service = replica(received)
+    assert not service.state.shared
+    assert (await service.process(event(1)))[0] == "rasa"
+    assert (await service.process(event(1)))[0] == "duplicate"
+    assert (await service.process(event(2, "Дякую")))[0] == "rasa"
+    assert [m.text for m in received] == ["Привіт", "Дякую"]
+    await service.stop()
+
+
+async def test_a_resend_reaching_another_replica_is_a_duplicate(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    received: List[UserMessage] = []
+    a, b = replica(received), replica(received)
+    assert a.state.shared
+    token = time.time_ns()
+    assert (await a.process(event(token)))[0] == "rasa"
+    assert (await b.process(event(token)))[0] == "duplicate"
+    assert len(received) == 1
     for s in (a, b):
-        await s.close()
+        await s.stop()
 
 
-async def test_redis_down_falls_back_to_memory() -> None:
-    seen = SeenKeys("viber", redis_url="redis://127.0.0.1:1/0")  # nothing listens there
-    assert await seen.first_time("k")
-    assert not await seen.first_time("k")
-    await seen.close()
+async def test_redis_down_processes_rather_than_loses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    received: List[UserMessage] = []
+    service = replica(received)
+    assert (await service.process(event(7)))[0] == "rasa"
+    assert len(received) == 1
+    await service.stop()
