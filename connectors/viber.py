@@ -10,7 +10,6 @@ api_base_url are the fallback. See docs/viber.md.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from collections import OrderedDict
@@ -25,6 +24,7 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 
 from connectors import viber_texts as texts
+from connectors import input_limits
 from connectors.channel_state import channel_state_from_env
 from connectors.telegram_format import split_text, to_plain
 from connectors.viber_api import (
@@ -133,7 +133,6 @@ class ViberService:
         self._checked_users: "OrderedDict[str, None]" = OrderedDict()
         self._background: set = set()
         self.webhook_set = False
-        self.max_text = int(_setting("max_user_text_chars", 2000))
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -239,16 +238,17 @@ class ViberService:
         self._remember_language(user_id, device)
         self._resume_once(user_id)
         kind = message.get("type")
-        raw_text = message.get("text")
-        text = raw_text.strip() if isinstance(raw_text, str) else ""
+        try:
+            text = input_limits.clean_text(message.get("text")).strip()
+        except input_limits.BadInput:  # not a string, lone surrogates, NUL: nothing we can read
+            text = ""
         # A picture or video with a caption is read as text, as in Telegram.
         if kind not in ("text", "picture", "video") or not text:
             key = texts.MEDIA_ANSWER_KEYS.get(str(kind), "not_text")
             await self.reply(user_id, texts.text(key, await self.language(user_id)))
             return f"media:{kind}"
-        if len(text) > self.max_text:
-            answer = texts.text("too_long", await self.language(user_id)).format(limit=self.max_text)
-            await self.reply(user_id, answer)
+        if len(text) > input_limits.MAX_TEXT_CHARS:
+            await self.reply(user_id, _too_long(await self.language(user_id)))
             return "too_long"
         chosen: Optional[str] = None
         if text.startswith("/"):
@@ -413,15 +413,11 @@ def _short(user_id: Any) -> str:
     return (str(user_id or "")[:6] + "…") if user_id else "?"
 
 
-def _setting(name: str, default: Any) -> Any:
-    """A value from dmsbot/settings.py (the one place that reads the environment), else `default`."""
-    try:
-        from dmsbot.settings import settings
-
-        value = getattr(settings(), name)
-    except Exception:  # noqa: BLE001 - an older checkout without the setting
-        return default
-    return default if value is None else value
+def _too_long(language: str) -> str:
+    n = f"{input_limits.MAX_TEXT_CHARS:,}"
+    if language == "en":
+        return input_limits.TOO_LONG_EN.format(n=n)
+    return input_limits.TOO_LONG_UK.format(n=n.replace(",", " "))
 
 
 _STORE: Any = None
@@ -546,7 +542,6 @@ class ViberInput(InputChannel):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         bp = Blueprint("viber_webhook", __name__)
         service = self.service
-        max_body = int(_setting("max_request_body_bytes", 64 * 1024))  # Viber callbacks are small
         if service is not None:
             service.attach(on_new_message)
 
@@ -560,16 +555,17 @@ class ViberInput(InputChannel):
             if service is None:
                 return response.json({"status": "off", "error": "viber channel is off"}, status=404)
             body = request.body or b""
-            if len(body) > max_body:
+            if len(body) > input_limits.MAX_BODY_BYTES:  # Viber callbacks are small
                 return response.json({"error": "body too large"}, status=413)
-            if not signature_ok(service._token, body, request.headers.get(SIGNATURE_HEADER)):
+            given = input_limits.header_value(request.headers, SIGNATURE_HEADER)
+            if not signature_ok(service._token, body, given):
                 logger.warning("Viber callback with a wrong or missing signature rejected")
                 return response.json({"error": "forbidden"}, status=403)
             try:
-                data = json.loads(body)
-            except ValueError:
-                data = None
-            if not isinstance(data, dict) or not isinstance(data.get("event"), str):
+                data = input_limits.parse_json_object(body)
+            except input_limits.BadInput as exc:
+                return response.json({"error": str(exc)}, status=400)
+            if not isinstance(data.get("event"), str):
                 return response.json({"error": "a Viber callback object expected"}, status=400)
             # Shielded: if Viber hangs up (its timeout) the turn still completes; its resend is then
             # a duplicate, so the message is neither lost nor answered twice.

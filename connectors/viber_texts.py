@@ -96,16 +96,6 @@ _TEXTS: Final[Dict[str, Dict[str, str]]] = {
         "uk": "Ці кнопки вже неактуальні. Оберіть пункт меню внизу екрана або напишіть запитання.",
         "en": "These buttons are out of date. Choose an item in the menu below or type your question.",
     },
-    "too_long": {
-        "uk": (
-            "Повідомлення задовге: я читаю до {limit} символів. Напишіть, будь ласка, головне "
-            "запитання коротше, одним-двома реченнями."
-        ),
-        "en": (
-            "Your message is too long: I read up to {limit} characters. Please ask the main "
-            "question in one or two sentences."
-        ),
-    },
     "technical_error": {
         "uk": "Вибачте, сталася технічна помилка. Спробуйте, будь ласка, ще раз трохи згодом.",
         "en": "Sorry, something went wrong on our side. Please try again a little later.",

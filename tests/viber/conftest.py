@@ -19,6 +19,7 @@ RASA_PORT = 44005
 ACTIONS_PORT = 44055
 FAKE_API_PORT = 44081
 WEBHOOK_URL = f"http://127.0.0.1:{RASA_PORT}/webhooks/viber/webhook"
+RASA_AUTH_TOKEN = "viber-test-rasa-token"  # the notifier channel's token (tracking/rasa_channel.py)
 
 
 def base_env() -> Dict[str, str]:
@@ -53,6 +54,7 @@ def rasa_viber(fake_api: FakeViberApi, viber_model: str, tracking_db: str,
     tmp = tmp_path_factory.mktemp("viber-rasa")
     env = base_env()
     env["DATABASE_URL"] = tracking_db
+    env["RASA_AUTH_TOKEN"] = RASA_AUTH_TOKEN
     actions = Managed([RASA, "run", "actions", "--actions", "actions", "--port", str(ACTIONS_PORT)],
                       env, tmp / "actions.log")
     try:

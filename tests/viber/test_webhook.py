@@ -12,7 +12,7 @@ import pytest
 
 from connectors.viber_texts import MAIN_MENU
 from tests.telegram.servers import http
-from tests.viber.conftest import RASA_PORT, WEBHOOK_URL
+from tests.viber.conftest import RASA_AUTH_TOKEN, RASA_PORT, WEBHOOK_URL
 from tests.viber.fake_viber_api import FakeViberApi, sign
 
 pytestmark = pytest.mark.usefixtures("rasa_viber")
@@ -110,6 +110,10 @@ def test_hostile_input_gets_4xx_never_5xx() -> None:
         assert 200 <= status < 500, (body, status)
     for body in bodies[:7]:
         assert post_raw(body, sign(body))[0] == 400, body
+    deep = b"[" * 60_000  # deeper than Python's JSON parser goes
+    assert post_raw(deep, sign(deep))[0] == 400
+    broken = json.dumps(message("surrogate==", "")).replace('"type": "text"', '"type": "text", "text": "\\ud800\\u0000"').encode()
+    assert post_raw(broken, sign(broken))[0] == 200  # signed, so answered politely, never 500
     huge = json.dumps(message("huge==", "а" * 200_000)).encode()
     assert post_raw(huge, sign(huge))[0] == 413
     weird = json.dumps(message("hdr==", "Привіт")).encode()
@@ -199,7 +203,7 @@ def test_too_long_message_gets_a_polite_answer(fake_api: FakeViberApi) -> None:
     user = "long-writer=="
     assert post(message(user, "Допоможіть " * 500))[0] == 200  # 5,500 characters
     answer = fake_api.wait_sent(user)[0].body
-    assert "задовге" in answer["text"] and "2000" in answer["text"]
+    assert "задовге" in answer["text"] and "2 000" in answer["text"]
     assert user_texts(user) == []
 
 
@@ -319,7 +323,7 @@ def test_rate_answer_postpones_the_notification_for_that_user_only(
     store.subscribe(limited, "viber", "id_card", "007654321")
     store.subscribe(fine, "viber", "id_card", "007654321")
     assert store.apply_status("id_card", "007654321", "submitted").queued == 2
-    notifier = Notifier(store, NotifierConfig(rasa_url=f"http://127.0.0.1:{RASA_PORT}", rasa_token=None,
+    notifier = Notifier(store, NotifierConfig(rasa_url=f"http://127.0.0.1:{RASA_PORT}", rasa_token=RASA_AUTH_TOKEN,
                                               max_attempts=3, endpoint="channel", viber_notify=True))
 
     async def one_round() -> None:
@@ -347,7 +351,7 @@ def test_viber_notify_0_sends_no_viber_notifications(fake_api: FakeViberApi, tra
     store = TrackingStore(make_engine(tracking_db))
     store.subscribe(user, "viber", "id_card", "001112223")
     store.apply_status("id_card", "001112223", "submitted")
-    notifier = Notifier(store, NotifierConfig(rasa_url=f"http://127.0.0.1:{RASA_PORT}", rasa_token=None,
+    notifier = Notifier(store, NotifierConfig(rasa_url=f"http://127.0.0.1:{RASA_PORT}", rasa_token=RASA_AUTH_TOKEN,
                                               endpoint="channel", viber_notify=False))
 
     async def one_round() -> None:
