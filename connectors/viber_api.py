@@ -103,7 +103,7 @@ class ViberApi:
             await self._session.close()
 
     async def call(self, method: str, body: Dict[str, Any], retry: bool = True) -> Dict[str, Any]:
-        """One API call; connection errors and HTTP 5xx are retried with backoff."""
+        """One API call; refused connections and HTTP 5xx/429 answers are retried with backoff."""
         url = f"{self.base_url}/{method}"
         attempts = self.max_attempts if retry else 1
         last = ""
@@ -121,8 +121,15 @@ class ViberApi:
                         raise ViberApiError(method, None, f"HTTP {resp.status}")
                     else:
                         return self._check(method, raw)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except asyncio.TimeoutError as exc:
+                # The request went out and no answer came: Viber may have delivered it, so a resend could
+                # duplicate it. Raised with the timeout as its cause, which the notifier channel reads as
+                # "may have been delivered" (tracking/rasa_channel.is_ambiguous).
+                raise ViberApiError(method, None, "no answer in time; it may have been delivered") from exc
+            except aiohttp.ClientConnectorError as exc:  # never reached Viber: safe to try again
                 last = type(exc).__name__
+            except aiohttp.ClientError as exc:  # e.g. disconnected mid-request: may have arrived
+                raise ViberApiError(method, None, type(exc).__name__) from exc
             if attempt < attempts:
                 logger.warning("Viber %s failed (%s), attempt %d", method, last, attempt)
                 await asyncio.sleep(min(2 ** (attempt - 1), 10))
@@ -152,8 +159,6 @@ class ViberApi:
         return await self.call("set_webhook", body, retry=False)
 
     async def send_message(self, body: Dict[str, Any]) -> Dict[str, Any]:
-        # No retry after a read timeout could help: Viber may already have delivered it; the
-        # retries here cover refused connections and 5xx answers.
         return await self.call("send_message", body)
 
 

@@ -132,3 +132,43 @@ def test_settings() -> None:
     assert len(s.bot_name) == 28
     assert s.webhook_url == "https://bot.example.org/webhooks/viber/webhook"
     assert s.api_base_url == "https://chatapi.viber.com/pa"
+
+
+async def test_timeout_is_not_resent_and_says_it_may_have_arrived(fake_api: FakeViberApi) -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    from tracking.rasa_channel import is_ambiguous
+
+    hits = []
+
+    async def slow(request: web.Request) -> web.Response:
+        hits.append(await request.read())
+        await asyncio.sleep(2)
+        return web.json_response({"status": 0})
+
+    app = web.Application()
+    app.router.add_post("/pa/send_message", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 44082)
+    await site.start()
+    try:
+        settings = ViberSettings.load({"token": "t", "api_base_url": "http://127.0.0.1:44082/pa"}, environ={})
+        service = ViberService(settings)
+        service.api.timeout = 0.3
+        with pytest.raises(ViberApiError) as err:
+            await ViberOutput(service).send_text_message("slow==", "Статус змінився")
+        assert len(hits) == 1, "a timed-out message is not sent again"
+        assert is_ambiguous(err.value), "the notifier channel must treat it as possibly delivered"
+        await service.api.close()
+        # a refused connection never reached Viber: retried, then a clear error that is not ambiguous
+        down = ViberService(ViberSettings.load({"token": "t", "api_base_url": "http://127.0.0.1:9/pa"}, environ={}))
+        down.api.max_attempts = 2
+        with pytest.raises(ViberApiError) as err:
+            await ViberOutput(down).send_text_message("x==", "Привіт")
+        assert not is_ambiguous(err.value)
+        await down.api.close()
+    finally:
+        await runner.cleanup()
