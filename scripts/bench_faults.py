@@ -671,6 +671,9 @@ def print_result(r: Dict[str, Any]) -> None:
 
 
 def main() -> None:
+    import faulthandler
+
+    faulthandler.enable()  # a crash of this process would otherwise leave no trace in the log
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="8 users, shorter phases (CI-like)")
     ap.add_argument("--users", type=int)
