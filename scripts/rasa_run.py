@@ -22,7 +22,8 @@ def main() -> None:
         args += ["--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1")]
     # Sanic refuses bigger bodies with 413 before anything parses them (PUT /model needs more: raise it then).
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
-    sys.argv = ["rasa", "run", *args, "--auth-token", get_secret("RASA_AUTH_TOKEN")]
+    # One argument with "=": a generated token may start with "-", which argparse would take for an option.
+    sys.argv = ["rasa", "run", *args, f"--auth-token={get_secret('RASA_AUTH_TOKEN')}"]
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
