@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
 from urllib.parse import urlsplit
 
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-
-from connectors import viber_texts as texts
 from connectors import input_limits
+from connectors import viber_texts as texts
 from connectors.channel_state import channel_state_from_env
 from connectors.telegram_format import split_text, to_plain
 from connectors.viber_api import (

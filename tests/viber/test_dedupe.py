@@ -8,9 +8,9 @@ import time
 from typing import Any, Dict, Iterator, List
 
 import pytest
+from rasa.core.channels.channel import UserMessage
 
 from connectors.viber import ViberService, ViberSettings
-from rasa.core.channels.channel import UserMessage
 
 REDIS_PORT = 44379
 

@@ -8,7 +8,12 @@ import pytest
 
 from connectors.viber import DisabledViberOutput, ViberInput, ViberOutput, ViberService, ViberSettings
 from connectors.viber_api import (
-    MAX_TEXT, ViberApiError, ViberNotSubscribed, ViberRateLimited, offered_buttons, sign_buttons,
+    MAX_TEXT,
+    ViberApiError,
+    ViberNotSubscribed,
+    ViberRateLimited,
+    offered_buttons,
+    sign_buttons,
 )
 from connectors.viber_texts import MAIN_MENU
 from tests.viber.fake_viber_api import FakeViberApi
