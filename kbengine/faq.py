@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from kbengine.model import Fact, KnowledgeBase, KnowledgeBaseError, Source
+from kbengine.render import fee_inline
 
 LANGUAGES = ("uk", "en")
 MAX_ANSWER_CHARS = 700
@@ -297,14 +298,6 @@ def cached_faq(kb_dir: Optional[str] = None) -> FaqBase:
 # --- rendering -----------------------------------------------------------------------------------------------
 
 
-def format_amount(amount_uah: Optional[int], amount_usd: Optional[int], lang: str) -> str:
-    if amount_uah == 0:
-        return "безкоштовно" if lang == "uk" else "free of charge"
-    if amount_uah is not None:
-        return f"{amount_uah:,} грн".replace(",", " ") if lang == "uk" else f"UAH {amount_uah:,}"
-    return f"близько {amount_usd} $" if lang == "uk" else f"about USD {amount_usd}"
-
-
 def expand(text: str, kb: KnowledgeBase, lang: str, today: dt.date) -> Tuple[str, List[Source]]:
     """Fills {fee:...} with the amount in force on `today` and {term:...} with the processing-time text."""
     sources: List[Source] = []
@@ -316,7 +309,8 @@ def expand(text: str, kb: KnowledgeBase, lang: str, today: dt.date) -> Tuple[str
             fee = next(f for f in doc.fees if f.id == item)
             entry = fee.in_force(today) or fee.schedule[0]
             sources.append(entry.source)
-            return format_amount(entry.amount_uah, entry.amount_usd, lang)
+            # The day the price is quoted from, and «за нашими даними» when unconfirmed (issue 10).
+            return fee_inline(fee, entry, lang)
         fact: Fact = next(f for f in doc.processing_times if f.id == item)
         sources.append(fact.source)
         return fact.text_in(lang).rstrip(".")

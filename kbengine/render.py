@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Dict, Iterable, Optional, Sequence
 
-from kbengine.model import Answer, DocumentSpec, Fact, FeeLine, KnowledgeBase, Source, language
+from kbengine.model import Answer, DocumentSpec, Fact, Fee, FeeEntry, FeeLine, KnowledgeBase, Source, language
 
 # The words around the facts, per language.
 UI: Dict[str, Dict[str, str]] = {
@@ -42,6 +42,7 @@ UI: Dict[str, Dict[str, str]] = {
         "part_blank": "бланк {amount}",
         "part_state_duty": "державне мито {amount}",
         "part_admin_fee": "адміністративний збір {amount}",
+        "inline_unconfirmed": "за нашими даними {amount} ({since}; уточніть у ДМС)",
     },
     "en": {
         "unconfirmed": "As far as we know (check with the DMS): ",
@@ -73,6 +74,7 @@ UI: Dict[str, Dict[str, str]] = {
         "part_blank": "blank {amount}",
         "part_state_duty": "state duty {amount}",
         "part_admin_fee": "administrative fee {amount}",
+        "inline_unconfirmed": "as far as we know {amount} ({since}; check with the DMS)",
     },
 }
 
@@ -154,6 +156,19 @@ def _fee_text(line: FeeLine, sources: _Sources) -> str:
     if note:
         text += f" ({note})"
     return f"{text} {sources.ref(line.source)}"
+
+
+def fee_inline(fee: Fee, entry: FeeEntry, lang: str = "uk") -> str:
+    """A price inside a sentence (FAQ answers): the amount, the day it is quoted from, and the unconfirmed marker."""
+    line = FeeLine(
+        fee_id=fee.id, label=fee.label, urgency=fee.urgency, amount_uah=entry.amount_uah,
+        amount_usd=entry.amount_usd, term=None, term_unconfirmed=False, unconfirmed=fee.unconfirmed or entry.unconfirmed,
+        note=None, effective_from=entry.effective_from, source=entry.source, reported=entry.reported,
+    )
+    since = _ui(lang, "reported_on" if line.reported else "in_force_since", date=format_date(line.effective_from, lang))
+    if line.unconfirmed:
+        return _ui(lang, "inline_unconfirmed", amount=format_amount(line, lang), since=since)
+    return f"{format_amount(line, lang)} ({since})"
 
 
 def _section(title: str, items: Iterable[str], numbered: bool = False) -> Optional[str]:

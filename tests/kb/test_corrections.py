@@ -218,3 +218,13 @@ def test_fees_terms_places_and_contacts_in_english(kb):
 def test_unknown_language_falls_back_to_ukrainian(kb):
     doc = kb.document("id_card")
     assert render_fees(kb, doc, {"reason": "expired"}, TODAY, lang="de") == render_fees(kb, doc, {"reason": "expired"}, TODAY)
+
+
+def test_a_price_inside_a_sentence_says_its_day_and_doubt(kb):
+    from kbengine.render import fee_inline
+
+    fees = {f.id: f for f in kb.document("id_card").fees}
+    assert fee_inline(fees["standard"], fees["standard"].in_force(TODAY)) == "618 грн (діє з 01.01.2026)"
+    assert fee_inline(fees["standard"], fees["standard"].in_force(TODAY), "en") == "UAH 618 (in force since 1 January 2026)"
+    permit = kb.document("temporary_residence_permit").fees[0]
+    assert fee_inline(permit, permit.in_force(TODAY)) == "за нашими даними 1 258 грн (діє з 01.11.2022; уточніть у ДМС)"
