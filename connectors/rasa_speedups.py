@@ -10,6 +10,7 @@ credentials.yml).
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any, Dict, Text
 
 _applied = False
@@ -45,8 +46,9 @@ def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
 
 
 def apply() -> None:
+    """Idempotent; DMSBOT_RASA_SPEEDUPS=0 leaves Rasa as it is (for before/after benchmarks)."""
     global _applied
-    if _applied:
+    if _applied or os.environ.get("DMSBOT_RASA_SPEEDUPS") == "0":
         return
     from rasa.core.actions.action import RemoteAction
 

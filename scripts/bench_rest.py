@@ -62,6 +62,8 @@ OUR_SCRIPT = [
     "дайте номер гарячої лінії",
 ]
 STOCK_SCRIPT = ["hello", "I am sad", "yes", "great", "bye"]
+# The channels of credentials.yml that make run uses (Telegram stays off without a token).
+OUR_CHANNELS = "rest:\nconnectors.telegram.TelegramInput:\n"
 
 
 def newest_model() -> Path:
@@ -98,9 +100,9 @@ def rss_mb(pid: int) -> float:
 
 
 def start_rasa_server(model: Path, port: int, tmp: Path, name: str, endpoints: str,
-                      env: Optional[Dict[str, str]] = None) -> Managed:
+                      env: Optional[Dict[str, str]] = None, channels: str = "rest:\n") -> Managed:
     creds = tmp / f"credentials-{name}.yml"
-    creds.write_text("rest:\n")
+    creds.write_text(channels)
     server_env = base_env()
     server_env.update(env or {})
     server = Managed(
@@ -246,8 +248,8 @@ def run_replicas(model: Path, tmp: Path, levels: List[int], duration: float) -> 
         procs.append(start_proxy(tmp, [OUR_PORT, OUR_PORT_2], [ACTIONS_PORT, ACTIONS_PORT_2]))
         endpoints = str(ROOT / "endpoints.production.yml")
         for name, port in (("replica1", OUR_PORT), ("replica2", OUR_PORT_2)):
-            procs.append(start_rasa_server(model, port, tmp, name, endpoints, env))
-            wait_for_rasa(procs[-1], port)  # one at a time: the first creates the tables
+            procs.append(start_rasa_server(model, port, tmp, name, endpoints, env, OUR_CHANNELS))
+            wait_for_rasa(procs[-1], port, 1200)  # one at a time: the first creates the tables
         url = f"http://127.0.0.1:{PROXY_INTERNAL}/webhooks/rest/webhook"
         pids = {"rasa replica 1": procs[3].proc.pid, "rasa replica 2": procs[4].proc.pid}
         result = measure("2 replicas", url, OUR_SCRIPT, levels, duration, pids)
@@ -267,7 +269,7 @@ def run_replicas(model: Path, tmp: Path, levels: List[int], duration: float) -> 
 
 def markdown(report: Dict[str, Any]) -> str:
     lines = ["| bot | users | msg/s | median ms | p95 ms | errors |", "|---|---|---|---|---|---|"]
-    for name in ("stock", "assistant", "replicas"):
+    for name in ("stock", "assistant", "unpatched", "replicas"):
         for row in (report.get(name) or {}).get("levels", []):
             lines.append(f"| {name} | {row['users']} | {row['rate_per_s']} | {row['median_ms']} | "
                          f"{row['p95_ms']} | {row['errors']} |")
@@ -281,6 +283,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--replicas", action="store_true", help="also two replicas behind HAProxy")
     parser.add_argument("--replica-users", default="10,50")
+    parser.add_argument("--unpatched", action="store_true",
+                        help="also the assistant without connectors/rasa_speedups.py (before/after)")
     args = parser.parse_args()
     levels = [int(x) for x in args.users.split(",")]
     model = Path(args.model) if args.model else newest_model()
@@ -294,7 +298,7 @@ def main() -> int:
     empty.write_text("# stock bot: in-memory tracker store\n")
     server = start_rasa_server(stock, STOCK_PORT, tmp, "stock", str(empty))
     try:
-        wait_for_rasa(server, STOCK_PORT)
+        wait_for_rasa(server, STOCK_PORT, 1200)
         report["stock"] = measure("stock", f"http://127.0.0.1:{STOCK_PORT}/webhooks/rest/webhook",
                                   STOCK_SCRIPT, levels, args.duration, {"rasa": server.proc.pid})
     finally:
@@ -306,15 +310,21 @@ def main() -> int:
         f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n')
     actions = start_action_server(tmp, ACTIONS_PORT)
-    server = start_rasa_server(model, OUR_PORT, tmp, "assistant", str(endpoints),
-                               {"DMSBOT_TODAY": "2026-11-25"})
+    variants = [("assistant", {})]
+    if args.unpatched:
+        variants.append(("unpatched", {"DMSBOT_RASA_SPEEDUPS": "0"}))
     try:
-        wait_for_rasa(server, OUR_PORT)
-        report["assistant"] = measure(
-            "assistant", f"http://127.0.0.1:{OUR_PORT}/webhooks/rest/webhook", OUR_SCRIPT, levels,
-            args.duration, {"rasa": server.proc.pid, "action server": actions.proc.pid})
+        for name, extra in variants:
+            server = start_rasa_server(model, OUR_PORT, tmp, name, str(endpoints),
+                                       {"DMSBOT_TODAY": "2026-11-25", **extra}, OUR_CHANNELS)
+            try:
+                wait_for_rasa(server, OUR_PORT, 1200)
+                report[name] = measure(
+                    name, f"http://127.0.0.1:{OUR_PORT}/webhooks/rest/webhook", OUR_SCRIPT, levels,
+                    args.duration, {"rasa": server.proc.pid, "action server": actions.proc.pid})
+            finally:
+                server.stop()
     finally:
-        server.stop()
         actions.stop()
 
     if args.replicas:

@@ -160,13 +160,13 @@ def start_rasa(
     return server
 
 
-def wait_for_rasa(server: Managed, port: int = RASA_PORT) -> None:
+def wait_for_rasa(server: Managed, port: int = RASA_PORT, timeout: float = 300) -> None:
     def ready() -> bool:
         status, body = http("GET", f"http://127.0.0.1:{port}/status", timeout=2)
         return status == 200 and bool(body and body.get("model_file"))
 
     try:
-        wait_until(ready, 300, "rasa server", server.proc)
+        wait_until(ready, timeout, "rasa server", server.proc)
     except Exception:
         print(server.output()[-5000:])
         server.stop()
