@@ -106,7 +106,7 @@ def start_rasa_server(model: Path, port: int, tmp: Path, name: str, endpoints: s
     server_env = base_env()
     server_env.update(env or {})
     server = Managed(
-        [RASA, "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
+        [RASA, "run", "--enable-api", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
          "--credentials", str(creds), "--endpoints", endpoints],
         server_env, tmp / f"{name}.log",
     )
