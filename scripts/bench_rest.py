@@ -211,7 +211,7 @@ def start_proxy(tmp: Path, rasa_ports: List[int], action_ports: List[int]) -> Ma
         WEBCHAT_ADDR="127.0.0.1:9",
     )
     proxy = Managed([binary, "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")], env, tmp / "haproxy.log")
-    wait_until(lambda: http("GET", f"http://127.0.0.1:{PROXY_INTERNAL}/", timeout=2)[0] == 200,
+    wait_until(lambda: http("GET", f"http://127.0.0.1:{PROXY_PUBLIC}/healthz", timeout=2)[0] == 200,
                30, "haproxy", proxy.proc)
     return proxy
 
@@ -283,6 +283,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--replicas", action="store_true", help="also two replicas behind HAProxy")
     parser.add_argument("--replica-users", default="10,50")
+    parser.add_argument("--replicas-only", action="store_true",
+                        help="only the two-replica figure (its own one-replica baseline, same stack)")
     parser.add_argument("--unpatched", action="store_true",
                         help="also the assistant without connectors/rasa_speedups.py (before/after)")
     args = parser.parse_args()
@@ -292,6 +294,16 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-rest-"))
     report: Dict[str, Any] = {"model": model.name, "duration_s": args.duration,
                               "machine": f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at start"}
+
+    out = ROOT / "results"
+    out.mkdir(exist_ok=True)
+    if args.replicas_only:
+        print("== two assistant replicas behind HAProxy (PostgreSQL, Redis)", flush=True)
+        report["replicas"] = run_replicas(model, tmp, [int(x) for x in args.replica_users.split(",")],
+                                          args.duration)
+        (out / "bench_rest_replicas.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        print(json.dumps(report["replicas"], indent=1, ensure_ascii=False))
+        return 0
 
     print("== stock `rasa init` bot (in-memory tracker store, no action server)", flush=True)
     empty = tmp / "endpoints-stock.yml"
@@ -327,6 +339,7 @@ def main() -> int:
     finally:
         actions.stop()
 
+    (out / "bench_rest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     if args.replicas:
         print("== two assistant replicas behind HAProxy (PostgreSQL, Redis)", flush=True)
         report["replicas"] = run_replicas(model, tmp, [int(x) for x in args.replica_users.split(",")],
@@ -343,8 +356,6 @@ def main() -> int:
         verdict["pass"] = (verdict["rate_ratio"] >= 0.75 and verdict["p95_ratio"] <= 1.5
                            and verdict["errors"] == 0)
         report["target_10_users"] = verdict
-    out = ROOT / "results"
-    out.mkdir(exist_ok=True)
     (out / "bench_rest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     (out / "bench_rest.md").write_text(markdown(report))
     print(markdown(report))
