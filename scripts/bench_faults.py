@@ -202,7 +202,14 @@ class Router:
         app.router.add_route("*", "/{tail:.*}", self.handle)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        for attempt in range(10):
+            try:
+                await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+                break
+            except OSError:  # our ports lie in the ephemeral range: an outgoing connection may hold one briefly
+                if attempt == 9:
+                    raise
+                await asyncio.sleep(1)
         self.task = asyncio.ensure_future(self.check())
         return self
 
@@ -552,11 +559,13 @@ async def run(args: argparse.Namespace, stack: Stack) -> Dict[str, Any]:
     started = time.monotonic()
     log(f"starting PostgreSQL :{PG_PORT}, Redis :{REDIS_PORT}, tracking API and 2 notifiers")
     await asyncio.to_thread(stack.start_infra)
-    routers = [await Router("rasa-router", ROUTER_PORT, [f"http://127.0.0.1:{p}" for p in RASA_PORTS],
-                            f"/status?token={stack.token}", conversation_key).start(),
-               await Router("actions-router", ACTIONS_ROUTER_PORT, [f"http://127.0.0.1:{p}" for p in ACTION_PORTS],
-                            "/health", lambda _p, _b: None).start()]
+    routers = [Router("rasa-router", ROUTER_PORT, [f"http://127.0.0.1:{p}" for p in RASA_PORTS],
+                      f"/status?token={stack.token}", conversation_key),
+               Router("actions-router", ACTIONS_ROUTER_PORT, [f"http://127.0.0.1:{p}" for p in ACTION_PORTS],
+                      "/health", lambda _p, _b: None)]
     try:
+        for router in routers:
+            await router.start()
         stack.start_api()
         for i in (0, 1):
             stack.start_notifier(i)
