@@ -22,6 +22,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from connectors.input_limits import BadInput, has_invalid_text, header_value, parse_json_object
 from connectors.channel_state import ChannelState, channel_state_from_env
 from connectors.telegram_buttons import ButtonRegistry
 from connectors.telegram_delivery import DeliveryError, RateLimiter, Sender
@@ -209,15 +210,16 @@ class TelegramInput(InputChannel):
         async def webhook(request: Request) -> HTTPResponse:
             if service is None:
                 return response.json({"ok": False, "error": "telegram channel is off"}, status=404)
-            given = request.headers.get(SECRET_HEADER, "")
+            # A non-ASCII header can never match (and must not reach .encode() as surrogates: 500).
+            given = header_value(request.headers, SECRET_HEADER) or ""
             if not hmac.compare_digest(given.encode(), settings.webhook_secret.encode()):
                 logger.warning("Telegram webhook call with a wrong secret token rejected")
                 return response.json({"ok": False, "error": "forbidden"}, status=403)
             try:
-                data = request.json
-            except Exception:
+                data = parse_json_object(request.body or b"")
+            except BadInput:
                 data = None
-            if not isinstance(data, dict):
+            if not isinstance(data, dict) or has_invalid_text(data):
                 return response.json({"ok": False, "error": "an Update object expected"}, status=400)
             outcome = await service.process(data)
             # Always 200 after the secret check: any error is ours, a resend would not help.
