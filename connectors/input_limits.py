@@ -62,14 +62,28 @@ def is_valid_unicode(value: str) -> bool:
 
 
 def clean_text(value: Any, field: str = "message") -> str:
-    """The user's text, or BadInput when it is not a string of valid Unicode."""
+    """The user's text (NUL characters dropped), or BadInput when it is not a string of valid Unicode."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise BadInput(f"{field} must be a string")
+    value = value.replace("\x00", "")
     if not is_valid_unicode(value):
         raise BadInput(f"{field} is not valid Unicode text")
     return value
+
+
+def has_invalid_text(data: Any, depth: int = 0) -> bool:
+    """Whether any string (key or value) in parsed JSON holds lone surrogates or NUL; deep nesting counts."""
+    if depth > 50:
+        return True
+    if isinstance(data, str):
+        return not is_valid_unicode(data)
+    if isinstance(data, dict):
+        return any(has_invalid_text(k, depth + 1) or has_invalid_text(v, depth + 1) for k, v in data.items())
+    if isinstance(data, list):
+        return any(has_invalid_text(v, depth + 1) for v in data)
+    return False
 
 
 def parse_json_object(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> dict:

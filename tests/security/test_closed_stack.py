@@ -122,7 +122,7 @@ DEEP_SMALL = b"[" * 30000 + b"]" * 30000  # under the body cap: the parser itsel
 @pytest.mark.parametrize("body, expected", [
     (b"[1, 2, 3]", 400), (b'"just a string"', 400), (b"null", 400), (b"42", 400), (b"{not json", 400),
     (b"\xff\xfe\x00garbage", 400), (DEEP, (400, 413)), (DEEP_SMALL, 400), (b'{"message": 5}', 400),
-    (b'{"message": ["a"]}', 400), (b'{"sender": 7, "message": "hi"}', 400), (b'{"message": "a\\u0000b"}', 400),
+    (b'{"message": ["a"]}', 400), (b'{"sender": 7, "message": "hi"}', 400),
     (json.dumps({"message": "x" * 200_000}).encode(), 413), (b"x" * 2_000_000, 413),
 ])
 def test_hostile_rest_bodies_get_4xx(stack, body, expected):
