@@ -174,3 +174,81 @@ def test_action_server_down_gives_a_clear_answer_not_silence(stack):
         wait_port("127.0.0.1", ACTIONS_PORT, 120, stack.actions)
     time.sleep(1)
     assert any(t for t in stack.say(user, "привіт"))
+
+
+def rest_turn(stack, sender: str, text: str) -> list:  # type: ignore[no-untyped-def]
+    r = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                      timeout=120)
+    r.raise_for_status()
+    assert r.headers["X-Sender-Id"] == sender
+    return r.json()
+
+
+def test_notification_with_action_server_down_mid_consultation_arrives_once_and_the_form_goes_on(stack, store):
+    from tests.tracking.helpers import wait_port
+    from tests.tracking.stack import kill, stage_markers
+
+    marker = stage_markers()["arrived"]
+    user = stack.sid("mid-consultation")
+    store.subscribe(user, "rest", "id_card", "КВ765432")
+    asked = rest_turn(stack, user, "/start_consultation")
+    assert any('/inform{"doc_type":"id_card"}' in b["payload"] for m in asked for b in m.get("buttons") or [])
+    kill(stack.actions)
+    notifier = stack.start_notifier(log_name="notifier-security.log")
+    try:
+        store.apply_status("id_card", "КВ765432", "arrived")
+        deadline = time.time() + 20
+        while time.time() < deadline and not any(r.attempts >= 2 for r in store.outbox_rows()
+                                                 if r.chat_id == user):
+            time.sleep(0.2)
+        assert stack.receiver.texts_for(user) == []  # nothing sent (and nothing marked sent) while it is down
+        assert {r.status for r in store.outbox_rows() if r.chat_id == user} <= {"pending", "sending"}
+        stack.start_actions()
+        wait_port("127.0.0.1", ACTIONS_PORT, 120, stack.actions)
+        stack.receiver.wait_for(user, 1, 60)
+        time.sleep(3)
+    finally:
+        kill(notifier)
+    texts = stack.receiver.texts_for(user)
+    assert sum(marker in t for t in texts) == 1, texts  # exactly once
+    assert {r.status for r in store.outbox_rows() if r.chat_id == user} == {"sent"}
+    # The form's question came again after the stage message, and the user's answer goes on with it.
+    assert len(texts) == 2 and marker not in texts[1], texts
+    reply = rest_turn(stack, user, '/inform{"doc_type":"id_card"}')
+    payloads = [b["payload"] for m in reply for b in m.get("buttons") or []]
+    assert any(p.startswith('/inform{"reason"') for p in payloads), reply
+
+
+def test_delete_my_data_leaves_no_event_of_the_chat_in_the_tracker_store(stack, store):
+    import sqlite3
+
+    user = stack.sid("forget-me")
+    store.subscribe(user, "rest", "id_card", "КВ246810")
+    stack.say(user, "чи готовий мій паспорт, книжечка КВ246810")
+    db = stack.workdir / "rasa.db"
+
+    def events() -> int:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM events WHERE sender_id = ?", (user,)).fetchone()[0]
+
+    assert events() > 0
+    stack.say(user, "/delete_my_data")
+    done = " ".join(stack.say(user, "/affirm"))
+    assert "Готово" in done, done
+    deadline = time.time() + 15
+    while time.time() < deadline and events():
+        time.sleep(0.3)
+    assert events() == 0
+    assert store.list_subscriptions(user) == []
+    tracker = stack.tracker(user)
+    assert not [e for e in tracker["events"] if e.get("event") == "user"]
+
+
+def test_no_token_or_full_document_number_in_the_logs(stack):
+    """Runs last in this module: everything above went through the logs of Rasa, actions and the notifier."""
+    logs = {p.name: p.read_text(errors="replace") for p in stack.workdir.glob("*.log")}
+    assert logs and any("rasa" in name for name in logs)
+    for name, text in logs.items():
+        assert stack.token not in text, name
+        for number in ("КВ765432", "КВ246810"):
+            assert number not in text, (name, number)
