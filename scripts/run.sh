@@ -11,6 +11,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 RASA_PORT=${RASA_PORT:-5005}
 ACTION_PORT=${ACTION_PORT:-5055}
+WEBCHAT_PORT=${WEBCHAT_PORT:-8080}
 export RASA_URL=${RASA_URL:-http://127.0.0.1:$RASA_PORT}
 export DEMO_SIMULATOR=${DEMO_SIMULATOR:-1}
 # rasa-sdk listens on SANIC_HOST (0.0.0.0 by default).
@@ -61,6 +62,9 @@ if .venv/bin/dmsbot serve --help >/dev/null 2>&1; then
   supervise tracking var/tracking.log .venv/bin/dmsbot serve &
   pids+=($!)
 fi
+# Web chat page (docs/webchat.md); it answers «temporarily unavailable» until Rasa is up.
+supervise webchat var/webchat.log .venv/bin/python -m web.server --port "$WEBCHAT_PORT" &
+pids+=($!)
 
 echo "run: waiting for the Rasa server (logs in var/*.log) ..."
 ready=0
@@ -76,6 +80,7 @@ fi
 echo "run: ready — REST webhook http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook (sender ids are issued by the"
 echo "     server: send back the recipient_id of the reply). Rasa API token: var/rasa_auth_token (or RASA_AUTH_TOKEN);"
 echo "     status API token: var/status_api_token (or STATUS_API_TOKEN)."
+echo "run: web chat — open http://127.0.0.1:$WEBCHAT_PORT/ in a browser"
 
 if [ -t 0 ] || [ "${1:-}" = "--shell" ]; then
   .venv/bin/python scripts/chat.py --url "http://127.0.0.1:$RASA_PORT"
