@@ -18,10 +18,11 @@ from typing import Optional
 import aiohttp
 from aiohttp import web
 
+from connectors.webchat_texts import MAX_BODY_BYTES, error_body
+
 STATIC = Path(__file__).resolve().parent / "static"
 CHANNEL_PATH = "/webhooks/webchat/"
 API_ROUTES = {("POST", "session"), ("GET", "history"), ("POST", "message"), ("POST", "language"), ("GET", "events")}
-MAX_BODY_BYTES = 16 * 1024
 # Request headers passed to the channel; everything else (e.g. Authorization) stays behind.
 FORWARD_REQUEST = ("Cookie", "Content-Type", "Accept", "Last-Event-ID")
 FORWARD_RESPONSE = ("Content-Type", "Set-Cookie", "Cache-Control", "Retry-After")
@@ -34,15 +35,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-UNAVAILABLE = {
-    "error": "unavailable",
-    "message": "Помічник тимчасово недоступний. Спробуйте, будь ласка, за хвилину.",
-    "texts": {
-        "uk": "Помічник тимчасово недоступний. Спробуйте, будь ласка, за хвилину.",
-        "en": "The assistant is temporarily unavailable. Please try again in a minute.",
-    },
-}
-
 log = logging.getLogger("webchat")
 
 
@@ -63,11 +55,11 @@ async def proxy(request: web.Request) -> web.StreamResponse:
     if (request.method, tail) not in API_ROUTES:
         return web.json_response({"error": "not_found"}, status=404)
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return web.json_response({"error": "too_long"}, status=413)
+        return web.json_response(error_body("too_long"), status=413)
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        return web.json_response({"error": "too_long"}, status=413)
+        return web.json_response(error_body("too_long"), status=413)
     headers = {name: request.headers[name] for name in FORWARD_REQUEST if name in request.headers}
     headers["X-Forwarded-Proto"] = request.headers.get("X-Forwarded-Proto", request.scheme)
     url = request.app["rasa_url"] + CHANNEL_PATH + tail
@@ -81,10 +73,10 @@ async def proxy(request: web.Request) -> web.StreamResponse:
         )
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         log.warning("Rasa channel unreachable: %s", exc.__class__.__name__)
-        return web.json_response(UNAVAILABLE, status=503, headers={"Retry-After": "10"})
+        return web.json_response(error_body("unavailable"), status=503, headers={"Retry-After": "10"})
     async with upstream:
         if upstream.status == 404:  # the channel is not registered in credentials.yml
-            return web.json_response(UNAVAILABLE, status=503)
+            return web.json_response(error_body("unavailable"), status=503)
         resp = web.StreamResponse(status=upstream.status)
         for name in FORWARD_RESPONSE:
             for value in upstream.headers.getall(name, []):

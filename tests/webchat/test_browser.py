@@ -91,7 +91,8 @@ def test_conversation_in_the_browser(webchat, profile):
         before = bot_count(driver)
         field.send_keys(Keys.ENTER)
         wait_for_answer(driver, before)
-        checklist = driver.find_elements(By.CSS_SELECTOR, "#log li.msg.bot")[-1]
+        answer = driver.find_elements(By.CSS_SELECTOR, "#log li.msg.bot")[before:]
+        checklist = next(li for li in answer if li.find_elements(By.CSS_SELECTOR, "details.sources"))
         assert "свідоцтво про народження" in checklist.text.lower()
         assert checklist.find_elements(By.CSS_SELECTOR, "ol li"), "the checklist is a numbered list"
         sources = checklist.find_element(By.CSS_SELECTOR, "details.sources")

@@ -178,7 +178,8 @@ def test_direct_channel_on_rasa_refuses_without_cookie_too(webchat):
 
 def _read_events(resp, out: "queue.Queue"):
     event = None
-    for line in resp.iter_lines(decode_unicode=True):
+    for raw in resp.iter_lines():
+        line = raw.decode("utf-8")
         if line.startswith("event: "):
             event = line[len("event: "):]
         elif line.startswith("data: ") and event == "message":
@@ -204,7 +205,7 @@ def test_notification_reaches_the_open_page_and_waits_in_the_history(webchat, pe
     sender_id = person.cookies[COOKIE_NAME]
     cursor = history(webchat, person)["cursor"]
     stream = person.get(f"{webchat.web_url}/api/events", stream=True, timeout=(10, 120))
-    assert stream.status_code == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
+    assert stream.status_code == 200 and stream.headers["Content-Type"] == "text/event-stream; charset=utf-8"
     received: "queue.Queue" = queue.Queue()
     threading.Thread(target=_read_events, args=(stream, received), daemon=True).start()
     try:
