@@ -103,7 +103,10 @@ def test_conversation_in_the_browser(webchat, profile):
         assert links[0].is_displayed()
         assert checklist.get_attribute("lang") == "uk"
 
-        # Buttons: «Консультація» → «ID-картка», then an answer button.
+        # Buttons: the header's «Меню» brings the main menu back; «Консультація» → «ID-картка», then an answer.
+        before = bot_count(driver)
+        driver.find_element(By.ID, "menu").click()
+        wait_for_answer(driver, before)
         press(driver, "Консультація")
         press(driver, "ID-картка")
         last = driver.find_elements(By.CSS_SELECTOR, "#log li.msg.bot")[-1]
@@ -118,7 +121,7 @@ def test_conversation_in_the_browser(webchat, profile):
         driver.switch_to.active_element.send_keys(Keys.ENTER)
         wait_for_answer(driver, before)
         # Old buttons cannot be pressed any more.
-        assert not driver.find_element(By.XPATH, "//button[normalize-space()='Консультація']").is_enabled()
+        assert not any(b.is_enabled() for b in driver.find_elements(By.XPATH, "//button[normalize-space()='Консультація']"))
         driver.save_screenshot(str(results_dir() / "webchat-desktop.png"))
 
         # Reload: the same conversation comes back from the tracker store.

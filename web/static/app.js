@@ -306,7 +306,7 @@
 
   // ---- talking to the server ----------------------------------------------------------------------------------
 
-  async function api(path, body) {
+  async function api(path, body, retried) {
     const opts = body === undefined
       ? { method: "GET", credentials: "same-origin", headers: { Accept: "application/json" } }
       : { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(body) };
@@ -318,9 +318,10 @@
     }
     let data = {};
     try { data = await resp.json(); } catch (e) { /* keep {} */ }
-    if (resp.status === 401 && path !== "session") {
+    if (resp.status === 401 && path !== "session" && !retried) {
+      // The cookie expired or was deleted: get a new one once (cookies blocked: the 401's text is shown).
       await api("session", {});
-      return api(path, body);
+      return api(path, body, true);
     }
     return { ok: resp.ok, status: resp.status, data };
   }
