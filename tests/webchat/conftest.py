@@ -1,7 +1,6 @@
 """The real Rasa + action server with the web chat channel, and the page server in front of them (ports 43xxx)."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,11 +45,8 @@ class WebChatStack(RasaStack):
 @pytest.fixture(scope="session")
 def webchat(trained_model, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("webchat")
-    env = {
-        "PYTHONPATH": str(ROOT),
-        # Its own key, so the test is independent of var/ (and of other suites' keys).
-        "SENDER_ID_SECRET": "webchat-test-" + os.urandom(8).hex(),
-    }
+    # RasaStack sets a per-run API token and SENDER_ID_SECRET; the page server imports the project's code.
+    env = {"PYTHONPATH": str(ROOT)}
     stack = WebChatStack(trained_model, workdir, RASA_PORT, ACTION_PORT, env=env).start()
     yield stack
     stack.stop()

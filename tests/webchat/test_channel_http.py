@@ -194,7 +194,7 @@ def notify(webchat, sender_id, key):
         "entities": {"stage": "arrived", "tracked_doc_type": "id_card", "number_masked": "КВ****56",
                      "notification_key": key},
     }
-    resp = requests.post(f"{webchat.url}/webhooks/notifier/deliver", params={"output_channel": "webchat"},
+    resp = requests.post(f"{webchat.url}/webhooks/notifier/deliver", params={"output_channel": "webchat", "token": webchat.token},
                          json=body, timeout=120)
     assert resp.status_code == 200, resp.text
     return resp.json()
