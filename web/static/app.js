@@ -344,6 +344,8 @@
       refreshButtons();
       return false;
     }
+    // The bot's own «English / Українська» button switches the page too.
+    if (body.payload && body.payload.startsWith("/set_language") && UI[res.data.language]) setLanguage(res.data.language);
     for (const m of res.data.messages || []) append(m);
     refreshButtons();
     scrollDown();
@@ -358,6 +360,7 @@
     const res = await api(`history?after=${state.cursor}`);
     if (!res.ok) return false;
     if (res.data.cursor !== undefined) state.cursor = Math.max(state.cursor, res.data.cursor);
+    if (res.data.language) state.historyLanguage = res.data.language;
     const before = log.children.length;
     for (const m of res.data.messages || []) append(m, { live: false });
     if (log.children.length !== before) { refreshButtons(); scrollDown(); }
@@ -412,12 +415,15 @@
   input.addEventListener("input", () => { autosize(); updateCounter(); });
 
   $("menu").addEventListener("click", () => exchange({ payload: "/help", title: t("menu") }, t("menu")));
-  document.querySelectorAll(".lang").forEach((b) => b.addEventListener("click", async () => {
-    const lang = b.dataset.lang;
-    if (lang === state.lang || state.busy) return;
+  function setLanguage(lang) {
     state.lang = lang;
     localStorage.setItem("dmsbot.lang", lang);
     applyLanguage();
+  }
+  document.querySelectorAll(".lang").forEach((b) => b.addEventListener("click", async () => {
+    const lang = b.dataset.lang;
+    if (lang === state.lang || state.busy) return;
+    setLanguage(lang);
     await exchange({ language: lang });
   }));
   document.addEventListener("visibilitychange", () => { if (!document.hidden) loadHistory(); });
@@ -426,7 +432,9 @@
     applyLanguage();
     const session = await api("session", {});
     if (!session.ok) { showNotice(errorText(session)); return; }
+    const hadChoice = localStorage.getItem("dmsbot.lang");
     await loadHistory();
+    if (!hadChoice && state.lang !== state.historyLanguage && UI[state.historyLanguage]) setLanguage(state.historyLanguage);
     if (!log.children.length) await exchange({ payload: "/greet" });
     listen();
     setInterval(() => { if (!document.hidden && !state.busy) loadHistory(); }, POLL_MS);
