@@ -103,7 +103,14 @@ def test_conversation_in_the_browser(webchat, profile):
             if not answers:
                 break
             answered.append(answers[0].text)
-            driver.execute_script("arguments[0].focus()", answers[0])
+            # Keyboard only: from the message field, Shift+Tab back to the first answer.
+            driver.find_element(By.ID, "input").click()
+            for _ in range(30):
+                driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+                if driver.switch_to.active_element == answers[0]:
+                    break
+            assert driver.switch_to.active_element == answers[0]
+            assert driver.execute_script("return document.activeElement.matches(':focus-visible')")
             assert driver.execute_script("return getComputedStyle(document.activeElement).outlineStyle") != "none"
             before = bot_count(driver)
             driver.switch_to.active_element.send_keys(Keys.ENTER)
@@ -116,7 +123,7 @@ def test_conversation_in_the_browser(webchat, profile):
 
         # The checklist: a numbered list, sources collapsed until opened.
         checklist = driver.find_elements(By.CSS_SELECTOR, "#log li.msg.bot details.sources")[-1].find_element(By.XPATH, "./ancestor::li")
-        assert checklist.find_elements(By.CSS_SELECTOR, ".bubble > ol li"), "the checklist is a numbered list"
+        assert checklist.find_elements(By.CSS_SELECTOR, ".bubble > ol > li, .bubble > ul > li"), checklist.text
         assert checklist.get_attribute("lang") == "uk"
         sources = checklist.find_element(By.CSS_SELECTOR, "details.sources")
         assert sources.get_attribute("open") is None, "sources start collapsed"
@@ -161,6 +168,7 @@ def test_free_text_on_a_phone_without_sideways_scroll(webchat, profile):
         answer = driver.find_elements(By.CSS_SELECTOR, "#log li.msg.bot")[before:]
         checklist = next(li for li in answer if li.find_elements(By.CSS_SELECTOR, "details.sources"))
         assert "свідоцтво про народження" in checklist.text.lower()
+        assert checklist.find_elements(By.CSS_SELECTOR, ".bubble > ol > li"), "the checklist is a numbered list"
         assert no_sideways_scroll(driver)
         for element in driver.find_elements(By.CSS_SELECTOR, "#log .bubble, .composer, .topbar"):
             right = driver.execute_script("return arguments[0].getBoundingClientRect().right", element)
