@@ -18,8 +18,11 @@ CHECKLIST_INTENTS = frozenset({"ask_documents", "ask_fee", "ask_processing_time"
                                "start_consultation"})
 # DIET intents the retriever may overrule when it is confident.
 OVERRULABLE = frozenset({"nlu_fallback", "out_of_scope", FAQ}) | CHECKLIST_INTENTS
-# A DIET intent at least this sure of itself is not overruled (greetings, tracking, form answers, ...).
+# A DIET intent at least this sure of itself is not overruled (greetings, tracking, ...); below it a sure FAQ
+# answer wins, except over form answers and buttons-like replies.
 DIET_SURE = 0.9
+NEVER_OVERRULED = frozenset({"inform", "affirm", "deny", "go_back", "start_over", "change_answer", "set_language",
+                             "EXTERNAL_status_changed"})
 BARE_PASSPORT = re.compile(r"^(паспорт[а-яіїє]{0,3}|пасспорт[а-яіїє]{0,3}|passports?)$", re.IGNORECASE)
 
 
@@ -38,6 +41,8 @@ def bare_passport(entities: List[Dict[str, Any]], text: str = "") -> bool:
 
 def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bool:
     """A checklist question about «паспорт», or a message that is little more than the word: which passport?"""
+    if intent == "inform" and BARE_PASSPORT.match(re.sub(r"[^\w]", "", text.lower())):
+        return True  # the word alone, whatever the tagger made of it
     if not bare_passport(entities, text):
         return False
     return intent in CHECKLIST_INTENTS or (intent == "inform" and len(text.split()) <= 2)
@@ -51,7 +56,8 @@ def route(intent: str, intent_confidence: float, entities: List[Dict[str, Any]],
         return FAQ
     if intent in CHECKLIST_INTENTS and has_doc and intent_confidence >= DIET_SURE:
         return "keep"
-    if intent in OVERRULABLE and faq_confidence >= answer_threshold:
+    unsure = intent not in NEVER_OVERRULED and intent_confidence < DIET_SURE
+    if (intent in OVERRULABLE or unsure) and faq_confidence >= answer_threshold:
         return FAQ
     if intent in ("nlu_fallback", "out_of_scope") and faq_confidence >= suggest_threshold:
         return FAQ
@@ -60,8 +66,13 @@ def route(intent: str, intent_confidence: float, entities: List[Dict[str, Any]],
 
 def outcome(parse: Dict[str, Any]) -> Dict[str, Optional[str]]:
     """What the bot does with a parsed message, for the evaluation:
-    {"kind": "faq"|"suggest"|"checklist"|"ambiguous"|"intent", "value": entry id / doc_type / intent name}."""
+    {"kind": "faq"|"suggest"|"checklist"|"ambiguous"|"intent", "value": entry id / doc_type / intent name,
+     "intent": the final intent}."""
     intent = (parse.get("intent") or {}).get("name")
+    return {**_outcome(parse, intent), "intent": intent}
+
+
+def _outcome(parse: Dict[str, Any], intent: Optional[str]) -> Dict[str, Optional[str]]:
     faq = parse.get(FAQ) or {}
     if intent == FAQ:
         ranking = faq.get("ranking") or []

@@ -236,6 +236,9 @@ def faq_verdict(item: Dict[str, Any], parse: Dict[str, Any]) -> Dict[str, Any]:
         routed = got["kind"] in ("faq", "suggest")
         top1 = routed and ranking[:1] == [wanted]
         top3 = routed and wanted in ranking[:3]
+    elif expect.startswith("intent:"):
+        # e.g. intent:ask_fee — the fee answer of the checklist engine, whatever document it names.
+        top1 = top3 = got["intent"] == expect[7:] and got["kind"] in ("intent", "checklist")
     else:
         kind, _, value = expect.partition(":")
         top1 = top3 = (got["kind"] == kind and (got["value"] == value or kind == "ambiguous"))

@@ -14,11 +14,11 @@ DAY = "2026-12-03"
 
 # (message, language of the reply, FAQ entry expected) — phrasings of our own, not in kb/faq nor the eval set.
 FAQ_QUESTIONS = [
-    ("чи можна забрати готовий паспорт дитини без неї самої", "uk", None),
-    ("у меня украли паспорт в автобусе, что делать в первую очередь", "uk", None),
-    ("is my green booklet passport from 1998 still valid", "en", None),
-    ("как проверить статус готовности загранпаспорта", "uk", None),
-    ("what does the status sent for personalization mean", "en", None),
+    ("що таке унзр і де його знайти", "uk", "unzr_what_and_where"),
+    ("чи треба приносити фото на паспорт чи фотографують на місці", "uk", "photo_needed_for_passport"),
+    ("можно ли оплатить госпошлину через приват24", "uk", "payment_privat24_internet_banking"),
+    ("что такое УНЗР", "uk", "unzr_what_and_where"),
+    ("what does the status sent for personalization mean", "en", "status_sent_to_personalization"),
 ]
 
 

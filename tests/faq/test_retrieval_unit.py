@@ -71,6 +71,9 @@ def test_route():
     # Greetings, tracking, form answers are never overruled.
     assert route("greet", 0.99, [], 0.99, 0.5, 0.15) == "keep"
     assert route("inform", 0.6, [], 0.99, 0.5, 0.15) == "keep"
+    # Another intent DIET is unsure of gives way to a sure FAQ answer.
+    assert route("unsubscribe", 0.76, [], 0.6, 0.5, 0.15) == "faq"
+    assert route("unsubscribe", 0.95, [], 0.6, 0.5, 0.15) == "keep"
     # A checklist topic without a known document: the sure FAQ answer comes first.
     assert route("ask_documents", 0.8, [], 0.8, 0.5, 0.15) == "faq"
 
@@ -81,9 +84,9 @@ def test_bare_passport_is_not_the_id_card():
     assert not bare_passport(DOC, "скільки коштує закордонний")
     assert not bare_passport([{"entity": "doc_type", "value": "id_card", "start": 0, "end": 15}], "паспорт-картка")
     parse = {"text": text, "intent": {"name": "ask_fee"}, "entities": BARE}
-    assert outcome(parse) == {"kind": "ambiguous", "value": None}
+    assert outcome(parse) == {"kind": "ambiguous", "value": None, "intent": "ask_fee"}
     assert outcome({"text": "x", "intent": {"name": "ask_fee"}, "entities": DOC}) == \
-        {"kind": "checklist", "value": "foreign_passport"}
+        {"kind": "checklist", "value": "foreign_passport", "intent": "ask_fee"}
 
 
 def test_passport_alone():
