@@ -84,6 +84,12 @@ def test_english_message_gets_english_and_ukrainian_gets_ukrainian(stack):
 def test_bare_passport_is_ambiguous(stack, message):
     reply = stack.say(new_user(), message)
     payloads = button_payloads(reply)
-    # The bot asks which document instead of quoting the ID card's fee.
-    assert '/inform{"doc_type":"id_card"}' in payloads and '/inform{"doc_type":"foreign_passport"}' in payloads, reply
+    # The bot asks which document (or which of the FAQ entries about both) instead of quoting the ID card's fee.
+    asks_document = '/inform{"doc_type":"id_card"}' in payloads and '/inform{"doc_type":"foreign_passport"}' in payloads
+    faq = load_faq()
+    offered = [p.split('"faq_id":"')[1].rstrip('"}') for p in payloads if p.startswith("/faq")]
+    documents = {d for entry_id in offered for d in faq.entry(entry_id).documents}
+    asks_which_entry = reply_text(reply) in ("Можливо, ви питаєте про:", "Did you mean:") and \
+        {"id_card", "foreign_passport"} <= documents
+    assert asks_document or asks_which_entry, reply
     assert "грн" not in reply_text(reply) and "UAH" not in reply_text(reply)
