@@ -55,8 +55,14 @@ trap cleanup EXIT INT TERM
 
 supervise actions var/actions.log .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
+# endpoints.yml names the action server on :5055; another ACTION_PORT gets its own copy under var/.
+endpoints=endpoints.yml
+if [ "$ACTION_PORT" != 5055 ]; then
+  sed "s#127.0.0.1:5055/#127.0.0.1:$ACTION_PORT/#" endpoints.yml >var/endpoints.run.yml
+  endpoints=var/endpoints.run.yml
+fi
 supervise rasa var/rasa.log .venv/bin/python scripts/rasa_run.py --enable-api --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints endpoints.yml --model models &
+  --credentials credentials.yml --endpoints "$endpoints" --model models &
 pids+=($!)
 if .venv/bin/dmsbot serve --help >/dev/null 2>&1; then
   supervise tracking var/tracking.log .venv/bin/dmsbot serve &
