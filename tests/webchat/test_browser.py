@@ -102,14 +102,17 @@ def test_conversation_in_the_browser(webchat, profile):
             answers = last_answers(driver)
             if not answers:
                 break
-            answered.append(answers[0].text)
-            # Keyboard only: from the message field, Shift+Tab back to the first answer.
+            # An adult's answers lead to the full checklist (a child under 14 gets a notice instead).
+            answers.sort(key=lambda b: "18" not in b.text)
+            target = answers[0]
+            answered.append(target.text)
+            # Keyboard only: from the message field, Shift+Tab back to the chosen answer.
             driver.find_element(By.ID, "input").click()
             for _ in range(30):
                 driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
-                if driver.switch_to.active_element == answers[0]:
+                if driver.switch_to.active_element == target:
                     break
-            assert driver.switch_to.active_element == answers[0]
+            assert driver.switch_to.active_element == target
             assert driver.execute_script("return document.activeElement.matches(':focus-visible')")
             assert driver.execute_script("return getComputedStyle(document.activeElement).outlineStyle") != "none"
             before = bot_count(driver)
@@ -131,6 +134,9 @@ def test_conversation_in_the_browser(webchat, profile):
         assert links and not links[0].is_displayed()
         sources.find_element(By.TAG_NAME, "summary").click()
         assert links[0].is_displayed()
+        driver.execute_script(
+            "const chat = document.getElementById('main'); chat.scrollTop = arguments[0].offsetTop - chat.offsetTop;",
+            checklist)
         driver.save_screenshot(str(results_dir() / "webchat-desktop.png"))
 
         # Reload: the same conversation comes back from the tracker store, with the buttons' titles.
