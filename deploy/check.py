@@ -98,9 +98,12 @@ def main() -> int:
         if "image" not in svc and "build" not in svc:
             problems.append(f"{name}: neither image nor build")
     for name in ("rasa-1", "rasa-2"):
-        command = " ".join(services[name]["command"])
-        if "endpoints.production.yml" not in command or "--auth-token" not in command:
-            problems.append(f"{name}: not started with endpoints.production.yml and an auth token")
+        command = services[name]["command"]
+        command = command if isinstance(command, str) else " ".join(command)
+        if "endpoints.production.yml" not in command or "scripts/rasa_run.py" not in command:
+            problems.append(f"{name}: not started by scripts/rasa_run.py with endpoints.production.yml")
+        if services[name]["environment"].get("DMSBOT_ENV") != "production":
+            problems.append(f"{name}: DMSBOT_ENV is not production (secrets would not be required)")
     listed = set(env_example())
     for name, op in sorted(used):
         if op not in (":-", "-") and name not in listed:
