@@ -111,8 +111,6 @@ def production_env(postgres: str, redis_url: str) -> Dict[str, str]:
         "REDIS_PASSWORD": rd.password or "",
         "REDIS_URL": redis_url,
         "DMSBOT_TODAY": "2026-11-25",
-        # as deploy/ sets it: a ticket must outlive the queue of one user's burst on a busy machine
-        "TICKET_LOCK_LIFETIME": "300",
     }
 
 
