@@ -1,4 +1,5 @@
 """Shared helpers for the actions: the knowledge base, today's date, buttons, answers from the tracker."""
+
 from __future__ import annotations
 
 import json
@@ -32,13 +33,12 @@ def navigation_buttons(lang: str = "uk") -> List[Dict[str, str]]:
     return list(NAVIGATION_BUTTONS_EN if lang == "en" else NAVIGATION_BUTTONS)
 
 
-
 def knowledge_base() -> KnowledgeBase:
     return cached_knowledge_base(settings().dmsbot_kb_dir)
 
 
 def conversation_language(tracker: Tracker) -> str:
-    """"uk" or "en": the `language` slot the conversation keeps (actions/language.py)."""
+    """ "uk" or "en": the `language` slot the conversation keeps (actions/language.py)."""
     return "en" if tracker.get_slot("language") == "en" else "uk"
 
 

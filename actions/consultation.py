@@ -1,4 +1,5 @@
 """The consultation form: asks only the questions the knowledge base marks as relevant, then sends the checklist."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -11,7 +12,6 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import (
     ALL_CONSULTATION_SLOTS,
-    CONSULTATION_SLOTS,
     consultation_answers,
     knowledge_base,
     navigation_buttons,
@@ -27,9 +27,24 @@ from kbengine.text import parse_answer
 
 # Intents that mean "not an answer": the form steps aside and the rules handle them.
 NOT_AN_ANSWER = {
-    "go_back", "start_over", "change_answer", "help", "greet", "goodbye", "thank", "contact_human",
-    "track_document", "unsubscribe", "my_subscriptions", "delete_my_data", "set_expiry_reminder",
-    "ask_fee", "ask_processing_time", "ask_where_to_apply", "start_consultation", "out_of_scope",
+    "go_back",
+    "start_over",
+    "change_answer",
+    "help",
+    "greet",
+    "goodbye",
+    "thank",
+    "contact_human",
+    "track_document",
+    "unsubscribe",
+    "my_subscriptions",
+    "delete_my_data",
+    "set_expiry_reminder",
+    "ask_fee",
+    "ask_processing_time",
+    "ask_where_to_apply",
+    "start_consultation",
+    "out_of_scope",
 }
 
 MAX_AGE = 120
@@ -44,7 +59,7 @@ def _latest_entities(tracker: Tracker) -> set:
 
 
 def conversation_language(tracker: Tracker) -> str:
-    """"uk" or "en", from the `language` slot the conversation keeps."""
+    """ "uk" or "en", from the `language` slot the conversation keeps."""
     return language(tracker.get_slot("language"))
 
 
@@ -178,8 +193,7 @@ class AskQuestion(Action, ABC):
 
     @property
     @abstractmethod
-    def slot(self) -> str:
-        ...
+    def slot(self) -> str: ...
 
     def name(self) -> Text:
         return f"action_ask_{self.slot}"
@@ -250,7 +264,8 @@ class ActionStartConsultation(Action):
         if "sex" not in said_now and not text.startswith("/"):
             sex = parse_answer(kb.question_for("sex"), text[:1000])
         events = [
-            SlotSet(slot, None) for slot in ALL_CONSULTATION_SLOTS
+            SlotSet(slot, None)
+            for slot in ALL_CONSULTATION_SLOTS
             if slot not in said_now and tracker.get_slot(slot) is not None and not (slot == "sex" and sex)
         ]
         if sex and tracker.get_slot("sex") != sex:

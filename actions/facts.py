@@ -1,4 +1,5 @@
 """Direct questions about fees, processing times, places and contacts, answered from the knowledge base."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -101,8 +102,10 @@ class ActionAnswerTopic(Action):
         if note:
             text = f"{text}\n\n{note}"
         intents = ["ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply"]
-        buttons = [{"title": title, "payload": payload(intent, doc_type=doc_type)}
-                   for title, intent in zip(TOPIC_BUTTONS[lang], intents)]
+        buttons = [
+            {"title": title, "payload": payload(intent, doc_type=doc_type)}
+            for title, intent in zip(TOPIC_BUTTONS[lang], intents)
+        ]
         dispatcher.utter_message(text=text, buttons=buttons)
         return [SlotSet("topic", None), SlotSet("urgency", None)]
 

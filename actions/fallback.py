@@ -1,4 +1,5 @@
 """Low NLU confidence: ask which of the two or three likeliest topics was meant, instead of guessing."""
+
 from __future__ import annotations
 
 from typing import List, Text

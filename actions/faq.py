@@ -1,5 +1,6 @@
 """FAQ answers: the best entry with its source and date when the retriever is sure, «Можливо, ви питаєте про…» with
 the likeliest entries as buttons when it is not (never a confident wrong answer). Texts come from kb/faq."""
+
 from __future__ import annotations
 
 import logging
@@ -37,10 +38,14 @@ def answer_buttons(entry_id: str, faq: FaqBase, lang: str) -> List[Dict[str, str
     entry = faq.entry(entry_id)
     buttons = followup_buttons(entry, faq, lang)
     # Answer first, then refine: the precise checklist is one press away when the entry is about a document.
-    if entry.documents and len(buttons) < 3 and not any(f.startswith(("consultation:", "documents:"))
-                                                         for f in entry.followups):
-        buttons.append({"title": CONSULTATION_OFFER[lang],
-                        "payload": f'/start_consultation{{"doc_type":"{entry.documents[0]}"}}'})
+    if (
+        entry.documents
+        and len(buttons) < 3
+        and not any(f.startswith(("consultation:", "documents:")) for f in entry.followups)
+    ):
+        buttons.append(
+            {"title": CONSULTATION_OFFER[lang], "payload": f'/start_consultation{{"doc_type":"{entry.documents[0]}"}}'}
+        )
     return buttons
 
 

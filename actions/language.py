@@ -4,6 +4,7 @@ English messages switch the conversation to English, Ukrainian/Russian/surzhyk t
 number, a button) keeps it. The «English / Українська» button (`/set_language{"language": "en"}`) fixes the choice:
 after it, only another press of the switch changes the language.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -31,8 +32,9 @@ class ValidateSlotMappings(ValidationAction):
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
         return ["language", "language_chosen"]
 
-    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         current = tracker.get_slot("language")
         chosen = chosen_language(tracker)
         if chosen:

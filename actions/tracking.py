@@ -1,10 +1,10 @@
 """Tracking dialogue: status lookup, subscribe, notifications, unsubscribe, reminders, delete my data."""
+
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
-import os
 import re
 import threading
 from typing import Any, Dict, List, Optional, Text
@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dmsbot.clock import today as bot_today
+from dmsbot.settings import settings
 from tracking.config_secrets import require_production_secrets
 from tracking.log_redaction import install as install_log_redaction
 from tracking.reminders import last_day_at_any_office
@@ -53,6 +54,7 @@ def get_store():  # type: ignore[no-untyped-def]
 
 async def _db(method: str, *args: Any, **kwargs: Any) -> Any:
     """Run a store call in a worker thread: a slow or locked database must not stall other users' turns."""
+
     def call() -> Any:
         return getattr(get_store(), method)(*args, **kwargs)
 
@@ -95,10 +97,17 @@ def _fmt(day: dt.date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def _stage_message(dispatcher: CollectingDispatcher, stage: str, doc_type: str, masked: str, lang: str = "uk",
-                   extra: Optional[Dict[str, str]] = None) -> None:
-    dispatcher.utter_message(response=f"utter_tracking_stage_{stage}", doc_name=_doc_name(doc_type, lang),
-                             number=masked, **(extra or {}))
+def _stage_message(
+    dispatcher: CollectingDispatcher,
+    stage: str,
+    doc_type: str,
+    masked: str,
+    lang: str = "uk",
+    extra: Optional[Dict[str, str]] = None,
+) -> None:
+    dispatcher.utter_message(
+        response=f"utter_tracking_stage_{stage}", doc_name=_doc_name(doc_type, lang), number=masked, **(extra or {})
+    )
 
 
 class ActionTrackingStart(Action):
@@ -114,24 +123,28 @@ class ActionTrackingStart(Action):
         base = normalize_number(str(raw)) if raw else None
         if base is None:
             base = find_number_in_text(tracker.latest_message.get("text") or "")
-        return [SlotSet("tracking_doc_type", doc_type),
-                SlotSet("document_number", base.normalized if base else None),
-                SlotSet("tracking_offer_open", False)]
+        return [
+            SlotSet("tracking_doc_type", doc_type),
+            SlotSet("document_number", base.normalized if base else None),
+            SlotSet("tracking_offer_open", False),
+        ]
 
 
 class ValidateTrackingForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_tracking_form"
 
-    def validate_tracking_doc_type(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> Dict[Text, Any]:
+    def validate_tracking_doc_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if value in DOC_TYPES:
             return {"tracking_doc_type": value}
         dispatcher.utter_message(response="utter_tracking_bad_doc_type")
         return {"tracking_doc_type": None}
 
-    def validate_document_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> Dict[Text, Any]:
+    def validate_document_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         text = str(value or "")
         base = normalize_number(text) or find_number_in_text(text)
         if base is not None:
@@ -155,15 +168,18 @@ class ActionTrackingStatus(Action):
             return [SlotSet("document_number", None)]
         try:
             result = await _db("lookup", tracker.sender_id, doc_type, base.normalized, source=_source_key(tracker))
-            subscribed = any(s.doc_type == doc_type and s.masked == base.masked
-                             for s in await _db("list_subscriptions", tracker.sender_id))
+            subscribed = any(
+                s.doc_type == doc_type and s.masked == base.masked
+                for s in await _db("list_subscriptions", tracker.sender_id)
+            )
         except Exception:  # the user gets an answer even when the database is down
             log.exception("tracking lookup failed")
             dispatcher.utter_message(response="utter_tracking_error")
             return [SlotSet("document_number", None)]
         if not result.allowed:
-            dispatcher.utter_message(response="utter_tracking_rate_limited",
-                                     wait=_wait_text(result.retry_after_minutes, _lang(tracker)))
+            dispatcher.utter_message(
+                response="utter_tracking_rate_limited", wait=_wait_text(result.retry_after_minutes, _lang(tracker))
+            )
             return [SlotSet("document_number", None)]
         app = result.application
         stage = app.stage if app and app.stage else "not_found"
@@ -194,8 +210,9 @@ class ActionTrackingSubscribe(Action):
             log.exception("subscribe failed")
             dispatcher.utter_message(response="utter_tracking_error")
             return []
-        dispatcher.utter_message(response="utter_tracking_subscribed" if created
-                                 else "utter_tracking_already_subscribed")
+        dispatcher.utter_message(
+            response="utter_tracking_subscribed" if created else "utter_tracking_already_subscribed"
+        )
         # The number is not needed in the conversation any more.
         return [SlotSet("document_number", None), SlotSet("tracking_offer_open", False)]
 
@@ -235,8 +252,11 @@ class ActionTrackingNotify(Action):
             except ValueError:
                 extra["deadline"] = "—"
             # Lower case: the name follows «Нагадування:» / "Reminder: your".
-            dispatcher.utter_message(response=f"utter_tracking_stage_{stage}",
-                                     doc_name=doc_type_name(doc_type, _lang(tracker), capital=False), **extra)
+            dispatcher.utter_message(
+                response=f"utter_tracking_stage_{stage}",
+                doc_name=doc_type_name(doc_type, _lang(tracker), capital=False),
+                **extra,
+            )
         elif stage in STAGES:
             _stage_message(dispatcher, stage, doc_type, str(ents.get("number_masked") or ""), _lang(tracker))
         else:
@@ -275,7 +295,9 @@ class ActionTrackingList(Action):
         if subs:
             items = "\n".join(
                 f"• {_doc_name(s.doc_type, lang)} ({words['by_document'].format(masked=s.masked)}) — "
-                f"{STAGE_SHORT[lang].get(s.stage or 'not_found', s.stage)}" for s in subs)
+                f"{STAGE_SHORT[lang].get(s.stage or 'not_found', s.stage)}"
+                for s in subs
+            )
             buttons = [{"title": words["unsubscribe"], "payload": "/unsubscribe"}]
             dispatcher.utter_message(response="utter_tracking_subscriptions", items=items, buttons=buttons)
         else:
@@ -284,7 +306,6 @@ class ActionTrackingList(Action):
             items = "\n".join(f"• {_doc_name(r.doc_type, lang)}: {_fmt(r.remind_on)}" for r in reminders)
             dispatcher.utter_message(response="utter_tracking_reminders", items=items)
         return []
-
 
 
 _ALL_WORDS = re.compile(r"\b(усі|усіх|всі|всіх|все|усе|all|everything|всех|от всего)\b", re.I)
@@ -314,14 +335,20 @@ class ActionTrackingUnsubscribe(Action):
         elif target or doc_type:
             base = normalize_number(target) if target else None
             masked = base.masked if base else target
-            chosen = [s for s in subs if (not doc_type or s.doc_type == doc_type)
-                      and (not masked or s.masked == masked)]
+            chosen = [
+                s for s in subs if (not doc_type or s.doc_type == doc_type) and (not masked or s.masked == masked)
+            ]
         elif len(subs) > 1:
-            buttons = [{"title": f"{_doc_name(s.doc_type, lang)} ({s.masked})",
-                        "payload": f'/unsubscribe{{"doc_type":"{s.doc_type}","document_number":"{s.masked}"}}'}
-                       for s in subs]
-            buttons.append({"title": TRACKING_WORDS[lang]["from_all"],
-                            "payload": '/unsubscribe{"document_number":"all"}'})
+            buttons = [
+                {
+                    "title": f"{_doc_name(s.doc_type, lang)} ({s.masked})",
+                    "payload": f'/unsubscribe{{"doc_type":"{s.doc_type}","document_number":"{s.masked}"}}',
+                }
+                for s in subs
+            ]
+            buttons.append(
+                {"title": TRACKING_WORDS[lang]["from_all"], "payload": '/unsubscribe{"document_number":"all"}'}
+            )
             dispatcher.utter_message(response="utter_tracking_unsubscribe_which", buttons=buttons)
             return []
         if not chosen:
@@ -355,11 +382,12 @@ async def _forget_conversation(sender_id: str) -> bool:
 
     from tracking.config_secrets import optional_secret
 
-    url = os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/") + "/webhooks/notifier/forget"
+    url = settings().rasa_url.rstrip("/") + "/webhooks/notifier/forget"
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-            async with session.post(url, params={"token": optional_secret("RASA_AUTH_TOKEN") or ""},
-                                    json={"sender_id": sender_id}) as resp:
+            async with session.post(
+                url, params={"token": optional_secret("RASA_AUTH_TOKEN") or ""}, json={"sender_id": sender_id}
+            ) as resp:
                 return resp.status == 202
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
         log.warning("could not ask Rasa to delete a conversation: %s", exc)
@@ -379,12 +407,19 @@ class ActionTrackingDeleteData(Action):
             return []
         forgotten = await _forget_conversation(tracker.sender_id)
         en = _lang(tracker) == "en"
-        conversation = ((" and the history of our conversation" if en else ", а також історію нашої розмови")
-                        if forgotten else "")
-        dispatcher.utter_message(response="utter_tracking_deleted", subscriptions=counts["subscriptions"],
-                                 reminders=counts["reminders"], conversation=conversation)
-        return [SlotSet(name, None) for name in
-                ("tracking_doc_type", "document_number", "tracking_offer_open", "tracking_reminder_doc_type")]
+        conversation = (
+            (" and the history of our conversation" if en else ", а також історію нашої розмови") if forgotten else ""
+        )
+        dispatcher.utter_message(
+            response="utter_tracking_deleted",
+            subscriptions=counts["subscriptions"],
+            reminders=counts["reminders"],
+            conversation=conversation,
+        )
+        return [
+            SlotSet(name, None)
+            for name in ("tracking_doc_type", "document_number", "tracking_offer_open", "tracking_reminder_doc_type")
+        ]
 
 
 _DATE_RE = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -411,8 +446,11 @@ class ActionTrackingSetReminder(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         ents = _entities(tracker)
         text = tracker.latest_message.get("text") or ""
-        doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else \
-            tracker.get_slot("tracking_reminder_doc_type")
+        doc_type = (
+            ents.get("doc_type")
+            if ents.get("doc_type") in DOC_TYPES
+            else tracker.get_slot("tracking_reminder_doc_type")
+        )
         expiry = parse_expiry(ents.get("expiry_date"), text)
         has_date_like = bool(ents.get("expiry_date")) or bool(re.search(r"\d{1,4}[./-]\d{1,2}", text))
         today = bot_today()
@@ -422,13 +460,19 @@ class ActionTrackingSetReminder(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         if has_date_like and (expiry is None or expiry <= today or expiry.year > today.year + 30):
-            dispatcher.utter_message(response="utter_tracking_reminder_bad_date",
-                                     value=str(ents.get("expiry_date") or text)[:30])
+            dispatcher.utter_message(
+                response="utter_tracking_reminder_bad_date", value=str(ents.get("expiry_date") or text)[:30]
+            )
             return [SlotSet("tracking_reminder_doc_type", doc_type)]
         if doc_type not in DOC_TYPES:
             date_part = f',"expiry_date":"{_fmt(expiry)}"' if expiry else ""
-            buttons = [{"title": doc_type_name(d, _lang(tracker)),
-                        "payload": f'/set_expiry_reminder{{"doc_type":"{d}"{date_part}}}'} for d in DOC_TYPES]
+            buttons = [
+                {
+                    "title": doc_type_name(d, _lang(tracker)),
+                    "payload": f'/set_expiry_reminder{{"doc_type":"{d}"{date_part}}}',
+                }
+                for d in DOC_TYPES
+            ]
             dispatcher.utter_message(response="utter_tracking_reminder_which_doc", buttons=buttons)
             return []
         if expiry is None:
@@ -442,7 +486,9 @@ class ActionTrackingSetReminder(Action):
             return [SlotSet("tracking_reminder_doc_type", doc_type)]
         lang = _lang(tracker)
         dates = TRACKING_WORDS[lang]["and"].join(
-            f"{_fmt(r.remind_on)} ({REMINDER_WHEN[lang].get(r.kind, '')})" for r in reminders)
-        dispatcher.utter_message(response="utter_tracking_reminder_set", doc_name=_doc_name(doc_type, lang),
-                                 date=_fmt(expiry), dates=dates)
+            f"{_fmt(r.remind_on)} ({REMINDER_WHEN[lang].get(r.kind, '')})" for r in reminders
+        )
+        dispatcher.utter_message(
+            response="utter_tracking_reminder_set", doc_name=_doc_name(doc_type, lang), date=_fmt(expiry), dates=dates
+        )
         return [SlotSet("tracking_reminder_doc_type", None)]

@@ -9,6 +9,7 @@ bounded in-memory map does the same job. Any channel (Telegram, Viber, web) can 
 
 Keys are namespaced by the prefix, so channels never collide in one Redis database.
 """
+
 from __future__ import annotations
 
 import logging

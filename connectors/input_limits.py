@@ -4,30 +4,40 @@ One place for: the longest text passed to the NLU (`MAX_TEXT_CHARS`, env `MAX_US
 Unicode (lone surrogates, NUL), parsing a JSON body that may be deep, huge or not an object, and the
 replies «too long» / «technical problem» in the user's language.
 """
+
 from __future__ import annotations
 
 import json
-import os
 import re
 from typing import Any, Optional
 
-MAX_TEXT_CHARS = int(os.environ.get("MAX_USER_TEXT_CHARS", "2000"))
+from dmsbot.settings import settings
+
+MAX_TEXT_CHARS = settings().max_user_text_chars
 # A chat message body never needs more; bigger bodies are refused before parsing.
-MAX_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(64 * 1024)))
+MAX_BODY_BYTES = settings().max_request_body_bytes
 
 _LATIN = re.compile(r"[A-Za-z]")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
-TOO_LONG_UK = ("Вибачте, повідомлення задовге — я читаю до {n} символів. Напишіть, будь ласка, коротше, "
-               "кількома реченнями, і я відповім.")
-TOO_LONG_EN = ("Sorry, your message is too long — I read up to {n} characters. Please write it more briefly, "
-               "in a few sentences, and I will answer.")
+TOO_LONG_UK = (
+    "Вибачте, повідомлення задовге — я читаю до {n} символів. Напишіть, будь ласка, коротше, "
+    "кількома реченнями, і я відповім."
+)
+TOO_LONG_EN = (
+    "Sorry, your message is too long — I read up to {n} characters. Please write it more briefly, "
+    "in a few sentences, and I will answer."
+)
 EMPTY_UK = "Я отримав порожнє повідомлення. Напишіть, будь ласка, ваше питання текстом або натисніть кнопку."
 EMPTY_EN = "I received an empty message. Please type your question or press a button."
-UNAVAILABLE_UK = ("Вибачте, зараз у мене технічні негаразди і я не можу відповісти. Спробуйте, будь ласка, "
-                  "за кілька хвилин — ваше повідомлення не загубиться, якщо надішлете його ще раз.")
-UNAVAILABLE_EN = ("Sorry, I am having technical trouble and cannot answer right now. Please try again in a few "
-                  "minutes by sending your message once more.")
+UNAVAILABLE_UK = (
+    "Вибачте, зараз у мене технічні негаразди і я не можу відповісти. Спробуйте, будь ласка, "
+    "за кілька хвилин — ваше повідомлення не загубиться, якщо надішлете його ще раз."
+)
+UNAVAILABLE_EN = (
+    "Sorry, I am having technical trouble and cannot answer right now. Please try again in a few "
+    "minutes by sending your message once more."
+)
 
 
 class BadInput(ValueError):

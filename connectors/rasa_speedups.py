@@ -9,11 +9,13 @@ turn (the cost grows with the conversation); a lookup table answers the same.
 Applied when the `connectors` package is imported (Rasa imports it for the channels of
 credentials.yml).
 """
+
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any, Dict, Text
+
+from dmsbot.settings import settings
 
 _applied = False
 
@@ -71,10 +73,9 @@ def _cached_resolve_by_type(original: Any) -> Any:
 def apply() -> None:
     """Idempotent; DMSBOT_RASA_SPEEDUPS=0 leaves Rasa as it is (for before/after benchmarks)."""
     global _applied
-    if _applied or os.environ.get("DMSBOT_RASA_SPEEDUPS") == "0":
+    if _applied or not settings().dmsbot_rasa_speedups:
         return
     from rasa.core.actions.action import RemoteAction
-
     from rasa.shared.core.events import Event
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]

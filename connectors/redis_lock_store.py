@@ -10,6 +10,7 @@ runs as an optimistic Redis transaction (WATCH/MULTI), retried when another repl
       type: connectors.redis_lock_store.AtomicRedisLockStore
       url: ...   # as for type: redis
 """
+
 from __future__ import annotations
 
 import json
@@ -56,7 +57,7 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             return self._atomic(conversation_id, change)
         except Exception as exc:
-            raise LockError(f"Error while acquiring lock. Error:\n{exc}")
+            raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
 
     def update_lock(self, conversation_id: Text) -> None:
         def change(lock: Optional[TicketLock]) -> Any:

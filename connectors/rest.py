@@ -13,6 +13,7 @@ channel: a JSON list of `{"recipient_id", "text", "buttons"...}`. Differences:
   address so tracking lookups are limited per source as well as per sender.
 - the reply is never empty: when processing fails (action server down...), it says so politely.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,15 +22,14 @@ import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-
 from connectors import input_limits
-from tracking.log_redaction import install as install_log_redaction
 from connectors.sender_ids import issue_sender_id, secret_key, verify_sender_id
+from tracking.log_redaction import install as install_log_redaction
 
 log = logging.getLogger(__name__)
 install_log_redaction()  # this module is loaded into Rasa: no token or number in its logs
@@ -94,17 +94,18 @@ class RestInput(InputChannel):
             sender = given if given and verify_sender_id(given, CHANNEL) else issue_sender_id(CHANNEL)
             headers = {"X-Sender-Id": sender}
             if len(text) > input_limits.MAX_TEXT_CHARS:
-                return response.json([{"recipient_id": sender, "text": input_limits.too_long_reply(text)}],
-                                     headers=headers)
+                return response.json(
+                    [{"recipient_id": sender, "text": input_limits.too_long_reply(text)}], headers=headers
+                )
             if not text.strip():
-                return response.json([{"recipient_id": sender, "text": input_limits.empty_reply(text)}],
-                                     headers=headers)
+                return response.json(
+                    [{"recipient_id": sender, "text": input_limits.empty_reply(text)}], headers=headers
+                )
 
             metadata = {SOURCE_METADATA_KEY: source_key(client_address(request))}
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL,
-                                                 metadata=metadata))
+                await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL, metadata=metadata))
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the user still gets an answer

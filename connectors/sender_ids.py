@@ -7,18 +7,19 @@ id it was given but cannot make up one (and so cannot read or act on another use
 Key: `SENDER_ID_SECRET` from the environment (several replicas must share it), else a
 random key kept in `var/sender_id_secret` (mode 0600) so issued ids stay valid across restarts.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import threading
 from pathlib import Path
 from typing import Optional
 
+from dmsbot.settings import settings
 from tracking.config_secrets import read_or_create, var_dir
 
 KEY_FILE_ENV = "SENDER_ID_SECRET_FILE"
@@ -35,14 +36,14 @@ def _b64(data: bytes) -> str:
 
 
 def _key_file() -> Path:
-    return Path(os.environ.get(KEY_FILE_ENV) or var_dir() / "sender_id_secret")
+    return Path(settings().sender_id_secret_file or var_dir() / "sender_id_secret")
 
 
 def secret_key() -> bytes:
     global _key
     with _key_lock:
         if _key is None:
-            env = os.environ.get("SENDER_ID_SECRET", "")
+            env = settings().sender_id_secret or ""
             # In production too a var/ key works on one machine; several replicas must share SENDER_ID_SECRET.
             _key = env.encode("utf-8") if env else read_or_create(_key_file()).encode("utf-8")
         return _key

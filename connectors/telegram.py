@@ -8,22 +8,22 @@ webhook_secret, api_base_url are the fallback). Without a token the channel stay
 With REDIS_URL set, button tokens, update de-duplication and pacing live in Redis, so several
 Rasa replicas (webhook mode) can serve one bot.
 """
+
 from __future__ import annotations
 
 import hmac
 import logging
 from typing import Any, Dict, List, Optional, Text
 
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-
-from rasa.core.channels.channel import InputChannel, OutputChannel
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from connectors.input_limits import BadInput, has_invalid_text, header_value, parse_json_object
 from connectors.channel_state import ChannelState, channel_state_from_env
+from connectors.input_limits import BadInput, has_invalid_text, header_value, parse_json_object
 from connectors.telegram_buttons import ButtonRegistry
 from connectors.telegram_delivery import DeliveryError, RateLimiter, Sender
 from connectors.telegram_inbound import CHANNEL_NAME, OnNewMessage, TelegramInbound
@@ -62,12 +62,8 @@ class TelegramService:
         self.buttons = ButtonRegistry(self.state)
         self.sender = Sender(RateLimiter(state=self.state))
         self.outbound = TelegramOutbound(self.bot, self.buttons, self.sender)
-        self.inbound = TelegramInbound(
-            self.bot, self.state, self.buttons, self.outbound, lambda: TelegramOutput(self)
-        )
-        self.lifecycle = TelegramLifecycle(
-            self.bot, settings, self.sender, self.state, self.inbound
-        )
+        self.inbound = TelegramInbound(self.bot, self.state, self.buttons, self.outbound, lambda: TelegramOutput(self))
+        self.lifecycle = TelegramLifecycle(self.bot, settings, self.sender, self.state, self.inbound)
 
     @property
     def username(self) -> Optional[str]:
@@ -86,9 +82,7 @@ class TelegramService:
     async def process(self, data: Dict[str, Any]) -> str:
         return await self.inbound.process(data)
 
-    async def send_text(
-        self, chat_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None
-    ) -> None:
+    async def send_text(self, chat_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None) -> None:
         await self.outbound.send_text(chat_id, text, buttons)
 
     async def send_media(self, chat_id: str, kind: str, source: str, caption: str = "") -> None:
@@ -132,9 +126,7 @@ class TelegramOutput(OutputChannel):
             return
         await self.service.send_media(str(recipient_id), "document", str(source), caption)
 
-    async def send_custom_json(
-        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
-    ) -> None:
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         """Custom payloads: {"photo"|"document": url, "caption": ..., "text": ..., "buttons": [...]}."""
         chat_id = str(recipient_id)
         data = json_message.get("telegram", json_message)
@@ -176,9 +168,7 @@ class TelegramInput(InputChannel):
 
     def __init__(self, settings: TelegramSettings) -> None:
         self.settings = settings
-        self.service: Optional[TelegramService] = (
-            service_for(settings) if settings.enabled else None
-        )
+        self.service: Optional[TelegramService] = service_for(settings) if settings.enabled else None
         if self.service is None:
             logger.info("TELEGRAM_TOKEN is not set: the Telegram channel is off")
 

@@ -11,6 +11,7 @@ A keyboard is valid only in the generation it was sent in, so an old keyboard ca
 later step of a form into a wrong state. In memory, a restart makes old keyboards stale (the
 user gets a polite answer); in Redis they live until the chat moves on or TOKEN_TTL passes.
 """
+
 from __future__ import annotations
 
 import json
@@ -75,9 +76,7 @@ class ButtonRegistry:
             return None
         return ref
 
-    async def inline_keyboard(
-        self, chat_id: str, buttons: Sequence[Dict[str, Any]]
-    ) -> Optional[InlineKeyboardMarkup]:
+    async def inline_keyboard(self, chat_id: str, buttons: Sequence[Dict[str, Any]]) -> Optional[InlineKeyboardMarkup]:
         made: List[InlineKeyboardButton] = []
         for button in buttons:
             title = str(button.get("title") or button.get("payload") or "").strip()[:64]

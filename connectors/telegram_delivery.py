@@ -3,6 +3,7 @@
 A message is either delivered or an exception reaches the caller (Rasa then answers
 trigger_intent with an error, so the notifier retries): never dropped silently.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -83,9 +84,7 @@ class RateLimiter:
     ) -> None:
         self._state = state if state is not None and getattr(state, "shared", False) else None
         self._global: Any = (
-            SharedWindow(self._state, "pace:bot", per_bot, 1.0)
-            if self._state
-            else SlidingWindow(per_bot, 1.0)
+            SharedWindow(self._state, "pace:bot", per_bot, 1.0) if self._state else SlidingWindow(per_bot, 1.0)
         )
         self._per_chat_burst = per_chat_burst
         self._per_group_minute = per_group_minute

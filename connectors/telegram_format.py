@@ -4,6 +4,7 @@ Everything in a text is HTML-escaped (slot values carry user data); formatting c
 from a small Markdown subset converted here: **bold**, _italic_, `code`, [title](https://url).
 The output is always well-formed, so Telegram never rejects it as unparsable.
 """
+
 from __future__ import annotations
 
 import html
@@ -47,6 +48,7 @@ def to_html(text: str) -> str:
 
 def to_plain(text: str) -> str:
     """The same text without markup, for the fallback when Telegram rejects HTML."""
+
     def repl(m: re.Match) -> str:
         if m.group("url"):
             return f"{m.group('ltext')} ({m.group('url')})"

@@ -1,4 +1,5 @@
 """Incoming Telegram updates: de-duplication, commands, messages, button presses -> Rasa."""
+
 from __future__ import annotations
 
 import logging
@@ -139,9 +140,7 @@ class TelegramInbound:
         await self.outbound.answer_query(query.id, None)
         if msg:
             await self.outbound.mark_chosen(chat_id, msg, ref.title)
-        await self._to_rasa(
-            chat_id, ref.payload, msg.message_id if msg else None, query.from_user, on_new_message
-        )
+        await self._to_rasa(chat_id, ref.payload, msg.message_id if msg else None, query.from_user, on_new_message)
         return "rasa"
 
     async def _to_rasa(

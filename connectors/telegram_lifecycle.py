@@ -5,6 +5,7 @@ Telegram and the two steal updates from each other. With a shared channel state 
 polling replicas therefore take a lease in Redis and only its holder polls; the others wait
 and take over when it stops renewing. Several replicas should use webhook mode anyway.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -64,9 +65,7 @@ class TelegramLifecycle:
             await self._with_retries(self.bot.initialize, "getMe")
             self.inbound.username = self.bot.username
             await self._with_retries(
-                lambda: self.bot.set_my_commands(
-                    [BotCommand(c, d) for c, d in texts.COMMANDS]
-                ),
+                lambda: self.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS]),
                 "setMyCommands",
             )
             if self.settings.webhook_url:

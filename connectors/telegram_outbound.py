@@ -1,4 +1,5 @@
 """Outgoing Telegram messages: texts split and formatted, keyboards, media, button feedback."""
+
 from __future__ import annotations
 
 import html
@@ -43,9 +44,7 @@ class TelegramOutbound:
     async def reply(self, chat_id: str, text: str) -> None:
         await self.send_message(chat_id, text, main_menu())
 
-    async def send_text(
-        self, chat_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None
-    ) -> None:
+    async def send_text(self, chat_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None) -> None:
         chunks = split_text(text or "")
         keyboard = await self.buttons.inline_keyboard(chat_id, buttons) if buttons else None
         if not chunks:

@@ -1,4 +1,5 @@
 """Configuration of the Telegram channel from the environment and credentials.yml."""
+
 from __future__ import annotations
 
 import hashlib

@@ -7,6 +7,7 @@ characters), VIBER_WEBHOOK_URL (when set, `set_webhook` is called at start-up), 
 (default https://chatapi.viber.com/pa); credentials.yml keys token, bot_name, webhook_url and
 api_base_url are the fallback. See docs/viber.md.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -184,8 +185,11 @@ class ViberService:
         if event in ACKNOWLEDGED_EVENTS:
             return event, None
         if event == "failed":
-            logger.warning("Viber could not deliver a message to %s: %s",
-                           _short(data.get("user_id")), str(data.get("desc") or "")[:200])
+            logger.warning(
+                "Viber could not deliver a message to %s: %s",
+                _short(data.get("user_id")),
+                str(data.get("desc") or "")[:200],
+            )
             return "failed", None
         if event == "conversation_started":
             # No side effects, so a resent one simply gets the same welcome again.
@@ -480,9 +484,7 @@ class ViberOutput(OutputChannel):
         if url:
             await self._add(recipient_id, _Item(text=f"{caption}\n{url}".strip()))
 
-    async def send_custom_json(
-        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
-    ) -> None:
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         data = json_message.get("viber", json_message)
         if data.get("text"):
             await self._add(recipient_id, _Item(text=str(data["text"]), buttons=data.get("buttons")))

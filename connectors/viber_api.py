@@ -5,6 +5,7 @@ with `{"status": 0, ...}` on success and another status number on failure
 (https://creators.viber.com/docs/bots-api/errors). A failed call raises: nothing is dropped silently.
 The token never appears in a log line or an exception message.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,10 +30,20 @@ RATE_RETRY_SECONDS = 900
 _SHORT_TITLE = 14  # titles up to this length are laid out two per row
 
 STATUS_NAMES = {
-    0: "ok", 1: "invalidUrl", 2: "invalidAuthToken", 3: "badData", 4: "missingData",
-    5: "receiverNotRegistered", 6: "receiverNotSubscribed", 7: "publicAccountBlocked",
-    8: "publicAccountNotFound", 9: "publicAccountSuspended", 10: "webhookNotSet",
-    11: "receiverNoSuitableDevice", 12: "tooManyRequests", 13: "apiVersionNotSupported",
+    0: "ok",
+    1: "invalidUrl",
+    2: "invalidAuthToken",
+    3: "badData",
+    4: "missingData",
+    5: "receiverNotRegistered",
+    6: "receiverNotSubscribed",
+    7: "publicAccountBlocked",
+    8: "publicAccountNotFound",
+    9: "publicAccountSuspended",
+    10: "webhookNotSet",
+    11: "receiverNoSuitableDevice",
+    12: "tooManyRequests",
+    13: "apiVersionNotSupported",
     14: "incompatibleWithVersion",
 }
 RATE_LIMITED = 12
@@ -56,8 +67,7 @@ class ViberRateLimited(ViberApiError):
     def __init__(self, method: str, detail: str) -> None:
         super().__init__(method, RATE_LIMITED, detail)
         self.args = (
-            f"Viber rate limit (status 12 tooManyRequests) for this user: "
-            f"retry after {RATE_RETRY_SECONDS} seconds",
+            f"Viber rate limit (status 12 tooManyRequests) for this user: retry after {RATE_RETRY_SECONDS} seconds",
         )
 
 
@@ -174,18 +184,31 @@ def keyboard(buttons: Sequence[Tuple[str, str]], url_buttons: Sequence[Tuple[str
     titles = [t for _, t in buttons] + [t for _, t in url_buttons]
     columns = 3 if titles and all(len(t) <= _SHORT_TITLE for t in titles) else 6
     for payload, title in buttons:
-        made.append({
-            "Columns": columns, "Rows": 1, "ActionType": "reply", "ActionBody": payload,
-            "Text": title[:MAX_BUTTON_TEXT], "Silent": True, "TextSize": "regular",
-            "BgColor": "#E6ECF5",
-        })
+        made.append(
+            {
+                "Columns": columns,
+                "Rows": 1,
+                "ActionType": "reply",
+                "ActionBody": payload,
+                "Text": title[:MAX_BUTTON_TEXT],
+                "Silent": True,
+                "TextSize": "regular",
+                "BgColor": "#E6ECF5",
+            }
+        )
     for url, title in url_buttons:
-        made.append({
-            "Columns": columns, "Rows": 1, "ActionType": "open-url", "ActionBody": url,
-            "Text": title[:MAX_BUTTON_TEXT], "TextSize": "regular", "BgColor": "#E6ECF5",
-        })
-    return {"Type": "keyboard", "DefaultHeight": False, "InputFieldState": "regular",
-            "Buttons": made[:MAX_BUTTONS]}
+        made.append(
+            {
+                "Columns": columns,
+                "Rows": 1,
+                "ActionType": "open-url",
+                "ActionBody": url,
+                "Text": title[:MAX_BUTTON_TEXT],
+                "TextSize": "regular",
+                "BgColor": "#E6ECF5",
+            }
+        )
+    return {"Type": "keyboard", "DefaultHeight": False, "InputFieldState": "regular", "Buttons": made[:MAX_BUTTONS]}
 
 
 def _buttons_mac(token: str, receiver: str, buttons: Sequence[Tuple[str, str]]) -> str:
@@ -200,8 +223,11 @@ def sign_buttons(token: str, receiver: str, buttons: Sequence[Tuple[str, str]]) 
     its title, echoed in the answer) is recognised without keeping state (restarts and replicas
     agree), and a typed `/payload` that no keyboard offered is refused.
     """
-    data = json.dumps({"b": [[p, t] for p, t in buttons], "s": _buttons_mac(token, receiver, buttons)},
-                      ensure_ascii=False, separators=(",", ":"))
+    data = json.dumps(
+        {"b": [[p, t] for p, t in buttons], "s": _buttons_mac(token, receiver, buttons)},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return data if len(data) <= MAX_TRACKING_DATA else None
 
 

@@ -1,4 +1,5 @@
 """User-facing texts of the Viber channel (not produced by Rasa), in Ukrainian and English."""
+
 from __future__ import annotations
 
 from typing import Dict, Final, Optional, Tuple
@@ -74,23 +75,15 @@ _TEXTS: Final[Dict[str, Dict[str, str]]] = {
     },
     "location": {
         "uk": (
-            "Дякую! Шукати за геолокацією я поки що не вмію. "
-            "Напишіть, будь ласка, назву міста чи населеного пункту."
+            "Дякую! Шукати за геолокацією я поки що не вмію. Напишіть, будь ласка, назву міста чи населеного пункту."
         ),
-        "en": (
-            "Thank you! I cannot search by location yet. "
-            "Please type the name of your town or city."
-        ),
+        "en": ("Thank you! I cannot search by location yet. Please type the name of your town or city."),
     },
     "contact": {
         "uk": (
-            "Дякую, але номер телефону мені не потрібен, я його не зберігаю. "
-            "Напишіть, будь ласка, запитання текстом."
+            "Дякую, але номер телефону мені не потрібен, я його не зберігаю. Напишіть, будь ласка, запитання текстом."
         ),
-        "en": (
-            "Thank you, but I do not need a phone number and I do not keep it. "
-            "Please type your question instead."
-        ),
+        "en": ("Thank you, but I do not need a phone number and I do not keep it. Please type your question instead."),
     },
     "stale_button": {
         "uk": "Ці кнопки вже неактуальні. Оберіть пункт меню внизу екрана або напишіть запитання.",

@@ -14,6 +14,7 @@ The sender id comes only from the cookie, never from the body or the URL, so nob
 person's conversation. Pushed messages reach pages open in this process; they are in the tracker store as well,
 so a page that was closed (or connected to another replica) finds them in `history`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,12 +24,11 @@ import logging
 from collections import defaultdict
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Set, Text
 
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.constants import EXTERNAL_MESSAGE_PREFIX
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.shared.core.constants import EXTERNAL_MESSAGE_PREFIX
 
 from connectors.sender_ids import issue_sender_id, verify_sender_id
 from connectors.webchat_texts import MAX_BODY_BYTES, MAX_TEXT_CHARS, error_body
@@ -315,16 +315,12 @@ class WebChatInput(InputChannel):
         self, on_new_message: OnNewMessage, agent: Any, sender_id: str, text: str, metadata: Dict[str, Any]
     ) -> HTTPResponse:
         collector = CollectingWebChatOutput()
-        await on_new_message(
-            UserMessage(text, collector, sender_id, input_channel=CHANNEL_NAME, metadata=metadata)
-        )
+        await on_new_message(UserMessage(text, collector, sender_id, input_channel=CHANNEL_NAME, metadata=metadata))
         tracker = await self._tracker(agent, sender_id)
         language = _language_of(tracker)
         for message in collector.messages:
             message["lang"] = language
-        return _json(
-            {"messages": collector.messages, "language": language}, headers={"Cache-Control": "no-store"}
-        )
+        return _json({"messages": collector.messages, "language": language}, headers={"Cache-Control": "no-store"})
 
     # ---- routes ------------------------------------------------------------------------
 

@@ -18,7 +18,10 @@ ERRORS = {
         "en": "These buttons are out of date. Please use the buttons under the latest message or type your question.",
     },
     "bad_request": {"uk": "Не вдалося прочитати запит.", "en": "The request could not be read."},
-    "no_session": {"uk": "Сесія завершилася: оновіть сторінку.", "en": "The session has ended: please reload the page."},
+    "no_session": {
+        "uk": "Сесія завершилася: оновіть сторінку.",
+        "en": "The session has ended: please reload the page.",
+    },
     "not_ready": {
         "uk": "Помічник запускається, спробуйте за хвилину.",
         "en": "The assistant is starting up, please try again in a minute.",

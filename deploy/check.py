@@ -11,6 +11,7 @@
    without a default is listed in .env.example, the Rasa replicas use endpoints.production.yml;
 4. haproxy.cfg is checked with `haproxy -c` (Debian's haproxy) under the proxy service's environment.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,7 +87,7 @@ def main() -> int:
 
     services: Dict[str, Any] = compose["services"]
     for name, svc in services.items():
-        for dep in (svc.get("depends_on") or {}):
+        for dep in svc.get("depends_on") or {}:
             if dep not in services:
                 problems.append(f"{name}: depends_on unknown service {dep}")
         one_shot = svc.get("restart") == "no"
@@ -114,8 +115,9 @@ def main() -> int:
     if haproxy:
         proxy_env = {**os.environ, **services["proxy"]["environment"]}
         # the check binds nothing; the public port must not clash with anything on this machine
-        result = subprocess.run([haproxy, "-c", "-f", str(HERE / "haproxy.cfg")], env=proxy_env,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [haproxy, "-c", "-f", str(HERE / "haproxy.cfg")], env=proxy_env, capture_output=True, text=True
+        )
         print(f"haproxy -c: {'valid' if result.returncode == 0 else 'INVALID'}")
         if result.returncode != 0:
             problems.append("haproxy.cfg: " + result.stderr.strip()[-1000:])

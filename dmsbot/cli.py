@@ -1,4 +1,5 @@
 """Entry point of the `dmsbot` command."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """The bot's day: today in Kyiv (fees, deadlines and reminders are Ukrainian dates), or DMSBOT_TODAY when pinned."""
+
 from __future__ import annotations
 
 import datetime as dt

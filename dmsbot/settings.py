@@ -4,6 +4,7 @@ Each process (Rasa server with our channels, action server, tracking service, CL
 their own mapping. The README's configuration table lists every entry of SETTINGS (a test checks it), and
 `dmsbot config` prints the values in effect with secrets hidden.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,22 +51,43 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("DMSBOT_TODAY", None, "pins the bot's day (YYYY-MM-DD) for demos and tests; default: today in Europe/Kyiv"),
     Setting("DMSBOT_KB_DIR", None, "knowledge base folder; default `kb/` of the project"),
     Setting("LOG_LEVEL", "INFO", "log level of the tracking service"),
+    Setting("DMSBOT_VAR_DIR", None, "folder for generated secrets, logs and the SQLite files; default `var/`"),
+    Setting("DMSBOT_FAQ_RETRIEVAL", "on", "`off` switches FAQ retrieval off in the NLU (for the retrieval benchmark)"),
+    Setting(
+        "DMSBOT_RASA_SPEEDUPS", "1", "`0` turns off the project's patch that checks Rasa's action schema once", "bool"
+    ),
     # Rasa and the action server
     Setting("RASA_PORT", "5005", "port of the Rasa server (`make run`)", "int"),
     Setting("ACTION_PORT", "5055", "port of the action server (`make run`)", "int"),
     Setting("RASA_INTERFACE", "127.0.0.1", "address the Rasa server listens on"),
     Setting("RASA_URL", "http://127.0.0.1:5005", "where the tracking service and the web chat reach Rasa"),
-    Setting("RASA_AUTH_TOKEN", None, "token of Rasa's HTTP API; `make run` generates one into var/ when unset",
-            secret=True, production_required=True),
+    Setting("RASA_TOKEN", None, "older name of RASA_AUTH_TOKEN, still read by the notifier", secret=True),
+    Setting(
+        "RASA_AUTH_TOKEN",
+        None,
+        "token of Rasa's HTTP API; `make run` generates one into var/ when unset",
+        secret=True,
+        production_required=True,
+    ),
     # channels and hostile input
-    Setting("SENDER_ID_SECRET", None, "HMAC key of server-issued sender ids; default a random key kept in var/",
-            secret=True),
-    Setting("MAX_USER_TEXT_CHARS", "2000", "longest user message the bot reads; longer ones get a polite answer", "int"),
+    Setting(
+        "SENDER_ID_SECRET", None, "HMAC key of server-issued sender ids; default a random key kept in var/", secret=True
+    ),
+    Setting(
+        "SENDER_ID_SECRET_FILE", None, "file that keeps the generated sender-id key; default `var/sender_id_secret`"
+    ),
+    Setting(
+        "MAX_USER_TEXT_CHARS", "2000", "longest user message the bot reads; longer ones get a polite answer", "int"
+    ),
     Setting("MAX_REQUEST_BODY_BYTES", "65536", "largest request body a webhook accepts", "int"),
     Setting("TELEGRAM_TOKEN", None, "Telegram bot token; without it the Telegram channel stays off", secret=True),
     Setting("TELEGRAM_WEBHOOK_URL", None, "public webhook URL; without it Telegram uses long polling"),
-    Setting("TELEGRAM_WEBHOOK_SECRET", None, "checked against `X-Telegram-Bot-Api-Secret-Token`; default derived "
-            "from the token", secret=True),
+    Setting(
+        "TELEGRAM_WEBHOOK_SECRET",
+        None,
+        "checked against `X-Telegram-Bot-Api-Secret-Token`; default derived from the token",
+        secret=True,
+    ),
     Setting("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot", "Bot API base URL (a local Bot API server)"),
     Setting("TELEGRAM_POLL_TIMEOUT", "25", "long-polling timeout, seconds", "int"),
     Setting("VIBER_TOKEN", None, "Viber bot token; without it the Viber channel stays off", secret=True),
@@ -78,18 +100,43 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("REDIS_URL", None, "Redis for several replicas: channel state (button tokens, de-duplication, pacing)"),
     # tracking
     Setting("DATABASE_URL", None, "tracking store (SQLAlchemy URL); default `sqlite:///var/tracking.db`"),
-    Setting("STATUS_API_TOKEN", None, "bearer token of `POST /api/v1/status`; `make run` generates one into var/ when unset",
-            secret=True, production_required=True),
-    Setting("TRACKING_HASH_KEY", None, "key of the document-number hash in the tracking store", secret=True,
-            production_required=True),
+    Setting(
+        "STATUS_API_TOKEN",
+        None,
+        "bearer token of `POST /api/v1/status`; `make run` generates one into var/ when unset",
+        secret=True,
+        production_required=True,
+    ),
+    Setting(
+        "TRACKING_HASH_KEY",
+        None,
+        "key of the document-number hash in the tracking store",
+        secret=True,
+        production_required=True,
+    ),
     Setting("TRACKING_API_HOST", "127.0.0.1", "address of the status API"),
     Setting("TRACKING_API_PORT", "5080", "port of the status API", "int"),
-    Setting("TRACKING_LOOKUPS_PER_HOUR", "10", "status lookups per chat per hour (per source: three times as many)", "int"),
-    Setting("TRACKING_DISTINCT_PER_DAY", "3", "different documents one chat may look up per day (per source: three times as many)", "int"),
+    Setting(
+        "TRACKING_LOOKUPS_PER_HOUR", "10", "status lookups per chat per hour (per source: three times as many)", "int"
+    ),
+    Setting(
+        "TRACKING_DISTINCT_PER_DAY",
+        "3",
+        "different documents one chat may look up per day (per source: three times as many)",
+        "int",
+    ),
     Setting("NOTIFIER_WORKERS", "1", "notifier loops in `dmsbot serve`", "int"),
     Setting("NOTIFIER_BATCH", "50", "outbox rows a notifier claims at once", "int"),
     Setting("NOTIFIER_CONCURRENCY", "8", "deliveries in flight per notifier", "int"),
     Setting("NOTIFIER_MAX_ATTEMPTS", "8", "attempts before a notification is dead-lettered", "int"),
+    Setting("NOTIFIER_RATE_PER_SEC", "25", "notifications per second a notifier sends at most", "float"),
+    Setting("NOTIFIER_POLL_SECONDS", "0.5", "how often an idle notifier looks at the outbox", "float"),
+    Setting(
+        "NOTIFIER_TIMEOUT_SECONDS", "20", "how long one delivery may take before it counts as maybe delivered", "float"
+    ),
+    Setting("NOTIFIER_LEASE_SECONDS", "60", "how long a claimed outbox row stays with one notifier", "float"),
+    Setting("NOTIFIER_BACKOFF_SECONDS", "2", "first retry delay; it doubles with each attempt", "float"),
+    Setting("NOTIFIER_REMINDER_CHECK_SECONDS", "60", "how often due expiry reminders are queued", "float"),
     Setting("NOTIFIER_REST_CHANNEL", "callback", "output channel for subscribers who came over REST"),
     Setting("NOTIFIER_RASA_ENDPOINT", "auto", "`auto`, `notifier` (our delivery channel) or `trigger_intent`"),
     Setting("DEMO_SIMULATOR", "0", "`1` moves demo applications through the stages (`make run` sets it)", "bool"),

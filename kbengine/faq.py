@@ -3,6 +3,7 @@
 The format is fixed in FAQ_SCHEMA (docs/faq.md). Errors name the file, the entry id and the field, like the rest of
 `dmsbot kb check`: «kb/faq/children.yml: entry child_x: field answer.en: ...».
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,10 +26,38 @@ MIN_QUESTIONS = 5
 MAX_FOLLOWUPS = 3
 DOC_TYPES = ("id_card", "foreign_passport", "temporary_residence_permit", "permanent_residence_permit")
 TOPICS = (
-    "children", "first_passport", "tax_number", "unzr", "registration", "name_change", "data_error", "lost_stolen",
-    "damaged", "booklet", "diia", "e_queue", "where_to_apply", "fees", "payment", "photo", "refusals", "abroad",
-    "military", "martial_law", "idp", "occupied", "statuses", "collection", "foreigners", "work", "study", "family",
-    "immigration", "stateless", "referral", "general",
+    "children",
+    "first_passport",
+    "tax_number",
+    "unzr",
+    "registration",
+    "name_change",
+    "data_error",
+    "lost_stolen",
+    "damaged",
+    "booklet",
+    "diia",
+    "e_queue",
+    "where_to_apply",
+    "fees",
+    "payment",
+    "photo",
+    "refusals",
+    "abroad",
+    "military",
+    "martial_law",
+    "idp",
+    "occupied",
+    "statuses",
+    "collection",
+    "foreigners",
+    "work",
+    "study",
+    "family",
+    "immigration",
+    "stateless",
+    "referral",
+    "general",
 )
 FOLLOWUP_KINDS = ("faq", "documents", "fee", "term", "place", "consultation")
 PLACEHOLDER = re.compile(r"\{(fee|term):([a-z0-9_]+)\.([a-z0-9_]+)\}")
@@ -46,16 +75,25 @@ FOLLOWUP_LABELS = {
     "consultation": {"uk": "🧭 Консультація: {doc}", "en": "🧭 Step-by-step checklist: {doc}"},
 }
 FOLLOWUP_INTENTS = {
-    "documents": "ask_documents", "fee": "ask_fee", "term": "ask_processing_time",
-    "place": "ask_where_to_apply", "consultation": "start_consultation",
+    "documents": "ask_documents",
+    "fee": "ask_fee",
+    "term": "ask_processing_time",
+    "place": "ask_where_to_apply",
+    "consultation": "start_consultation",
 }
 DOC_NAMES = {
-    "uk": {"id_card": "ID-картка", "foreign_passport": "закордонний паспорт",
-           "temporary_residence_permit": "посвідка на тимчасове проживання",
-           "permanent_residence_permit": "посвідка на постійне проживання"},
-    "en": {"id_card": "ID card", "foreign_passport": "passport for travel abroad",
-           "temporary_residence_permit": "temporary residence permit",
-           "permanent_residence_permit": "permanent residence permit"},
+    "uk": {
+        "id_card": "ID-картка",
+        "foreign_passport": "закордонний паспорт",
+        "temporary_residence_permit": "посвідка на тимчасове проживання",
+        "permanent_residence_permit": "посвідка на постійне проживання",
+    },
+    "en": {
+        "id_card": "ID card",
+        "foreign_passport": "passport for travel abroad",
+        "temporary_residence_permit": "temporary residence permit",
+        "permanent_residence_permit": "permanent residence permit",
+    },
 }
 FAQ_INTENT = "faq"
 FAQ_ENTITY = "faq_id"
@@ -121,8 +159,11 @@ class FaqEntry:
 
     def title(self, lang: str) -> str:
         """A button label: the first example question written in that language's script."""
-        wanted = [q for q in self.questions if _is_english(q)] if lang == "en" else \
-            [q for q in self.questions if not _is_english(q)]
+        wanted = (
+            [q for q in self.questions if _is_english(q)]
+            if lang == "en"
+            else [q for q in self.questions if not _is_english(q)]
+        )
         text = (wanted or list(self.questions))[0].strip()
         text = text[0].upper() + text[1:]
         return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
@@ -192,8 +233,11 @@ class _EntryChecker:
                 self.fail(field, f"{{{kind}:{doc_type}.{item}}}: unknown document {doc_type!r}")
             ids = [f.id for f in doc.fees] if kind == "fee" else [f.id for f in doc.processing_times]
             if item not in ids:
-                self.fail(field, f"{{{kind}:{doc_type}.{item}}}: no {kind} {item!r} in kb/documents/{doc_type}.yml "
-                                 f"(known: {', '.join(ids)})")
+                self.fail(
+                    field,
+                    f"{{{kind}:{doc_type}.{item}}}: no {kind} {item!r} in kb/documents/{doc_type}.yml "
+                    f"(known: {', '.join(ids)})",
+                )
 
 
 def _read_file(path: Path) -> List[Dict[str, Any]]:
@@ -252,7 +296,9 @@ def faq_dir(kb_dir: Optional[Path] = None) -> Path:
     return Path(kb_dir or DEFAULT_KB_DIR) / "faq"
 
 
-def load_faq(kb_dir: Optional[Path] = None, kb: Optional[KnowledgeBase] = None, today: Optional[dt.date] = None) -> FaqBase:
+def load_faq(
+    kb_dir: Optional[Path] = None, kb: Optional[KnowledgeBase] = None, today: Optional[dt.date] = None
+) -> FaqBase:
     """Load and validate kb/faq/*.yml; raises KnowledgeBaseError naming the file, the entry and the field.
 
     With `kb` the placeholders and document references are checked against kb/documents, and every answer is
@@ -266,25 +312,31 @@ def load_faq(kb_dir: Optional[Path] = None, kb: Optional[KnowledgeBase] = None, 
             entry = _entry(raw, index, path, kb)
             if entry.id in entries:
                 raise KnowledgeBaseError(
-                    f"{path}: entry {entry.id}: field id: duplicate id, also in {entries[entry.id].file}")
+                    f"{path}: entry {entry.id}: field id: duplicate id, also in {entries[entry.id].file}"
+                )
             for question in entry.questions:
                 other = seen_questions.setdefault(question_key(question), entry.id)
                 if other != entry.id:
-                    notes.append(f"{path}: entry {entry.id}: field questions: {question!r} is also a question of "
-                                 f"entry {other}; the retriever cannot tell them apart by it")
+                    notes.append(
+                        f"{path}: entry {entry.id}: field questions: {question!r} is also a question of "
+                        f"entry {other}; the retriever cannot tell them apart by it"
+                    )
             entries[entry.id] = entry
     for entry in entries.values():
         for i, item in enumerate(entry.followups):
             kind, target = item.split(":", 1)
             if kind == "faq" and target not in entries:
-                raise KnowledgeBaseError(f"{entry.file}: entry {entry.id}: field followups[{i}]: no FAQ entry {target!r}")
+                raise KnowledgeBaseError(
+                    f"{entry.file}: entry {entry.id}: field followups[{i}]: no FAQ entry {target!r}"
+                )
         if kb is not None:
             for lang in LANGUAGES:
                 text = expand(entry.answer[lang], kb, lang, today or dt.date.today())[0]
                 if len(text) > MAX_ANSWER_CHARS:
                     raise KnowledgeBaseError(
                         f"{entry.file}: entry {entry.id}: field answer.{lang}: {len(text)} characters after the "
-                        f"placeholders are filled in (at most {MAX_ANSWER_CHARS})")
+                        f"placeholders are filled in (at most {MAX_ANSWER_CHARS})"
+                    )
     return FaqBase(entries, tuple(notes))
 
 

@@ -1,4 +1,5 @@
 """Loads kb/*.yml, validates it against kbengine.schema and cross-checks references."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,9 +32,7 @@ class _DateLoader(yaml.SafeLoader):
     """Keeps dates as ISO strings so the JSON schema can check them."""
 
 
-_DateLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+_DateLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 def _path_of(error: jsonschema.ValidationError) -> str:
@@ -141,11 +140,21 @@ def _questions(path: Path) -> Dict[str, Question]:
         if raw["type"] in ("choice", "boolean") and not raw.get("options"):
             raise KnowledgeBaseError(f"{path}: field questions.{slot}.options: a {raw['type']} question needs options")
         options = tuple(
-            Option(value=o["value"], label=o["label"], keywords=tuple(o.get("keywords", ())), label_en=o.get("label_en", ""))
+            Option(
+                value=o["value"],
+                label=o["label"],
+                keywords=tuple(o.get("keywords", ())),
+                label_en=o.get("label_en", ""),
+            )
             for o in raw.get("options", ())
         )
         questions[slot] = Question(
-            slot, raw["type"], raw["prompt"].strip(), options, raw.get("min"), raw.get("max"),
+            slot,
+            raw["type"],
+            raw["prompt"].strip(),
+            options,
+            raw.get("min"),
+            raw.get("max"),
             prompt_en=raw.get("prompt_en", "").strip(),
         )
     if "doc_type" not in questions:
@@ -172,7 +181,9 @@ def _document(path: Path, questions: Dict[str, Question]) -> DocumentSpec:
                 if value not in valid:
                     check.fail(f"questions[{i}].options", f"{value!r} is not an answer option of {slot!r}")
         doc_questions.append(
-            DocQuestion(slot, tuple(raw["options"]) if raw.get("options") else None, check.condition(raw, f"questions[{i}]"))
+            DocQuestion(
+                slot, tuple(raw["options"]) if raw.get("options") else None, check.condition(raw, f"questions[{i}]")
+            )
         )
     fees = []
     for i, raw in enumerate(data["fees"]):
@@ -187,7 +198,10 @@ def _document(path: Path, questions: Dict[str, Question]) -> DocumentSpec:
             dates.add(effective)
             parts = tuple((p["part"], p["amount_uah"]) for p in e.get("parts", ()))
             if parts and sum(a for _, a in parts) != e.get("amount_uah"):
-                check.fail(f"{where}.schedule[{j}].parts", f"the parts add up to {sum(a for _, a in parts)}, not {e.get('amount_uah')}")
+                check.fail(
+                    f"{where}.schedule[{j}].parts",
+                    f"the parts add up to {sum(a for _, a in parts)}, not {e.get('amount_uah')}",
+                )
             entries.append(
                 FeeEntry(
                     effective_from=effective,

@@ -1,4 +1,5 @@
 """Knowledge-base objects and the checklist engine (pure functions of the answers and the date)."""
+
 from __future__ import annotations
 
 import dataclasses

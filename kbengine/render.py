@@ -3,6 +3,7 @@
 Every public function takes `lang` ("uk" by default, or "en"); texts come from the knowledge base's `*_en` fields and
 the interface words below.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -83,7 +84,17 @@ UNCONFIRMED_PREFIX = UI["uk"]["unconfirmed"]
 UNCONFIRMED_PREFIX_EN = UI["en"]["unconfirmed"]
 
 _MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 )
 
@@ -127,7 +138,9 @@ class _Sources:
             return ""
         lines = [_ui(self.lang, "sources")]
         for source, number in self._numbers.items():
-            lines.append(_ui(self.lang, "source_line", n=number, url=source.url, date=format_date(source.as_of, self.lang)))
+            lines.append(
+                _ui(self.lang, "source_line", n=number, url=source.url, date=format_date(source.as_of, self.lang))
+            )
         return "\n".join(lines)
 
 
@@ -161,9 +174,18 @@ def _fee_text(line: FeeLine, sources: _Sources) -> str:
 def fee_inline(fee: Fee, entry: FeeEntry, lang: str = "uk") -> str:
     """A price inside a sentence (FAQ answers): the amount, the day it is quoted from, and the unconfirmed marker."""
     line = FeeLine(
-        fee_id=fee.id, label=fee.label, urgency=fee.urgency, amount_uah=entry.amount_uah,
-        amount_usd=entry.amount_usd, term=None, term_unconfirmed=False, unconfirmed=fee.unconfirmed or entry.unconfirmed,
-        note=None, effective_from=entry.effective_from, source=entry.source, reported=entry.reported,
+        fee_id=fee.id,
+        label=fee.label,
+        urgency=fee.urgency,
+        amount_uah=entry.amount_uah,
+        amount_usd=entry.amount_usd,
+        term=None,
+        term_unconfirmed=False,
+        unconfirmed=fee.unconfirmed or entry.unconfirmed,
+        note=None,
+        effective_from=entry.effective_from,
+        source=entry.source,
+        reported=entry.reported,
     )
     since = _ui(lang, "reported_on" if line.reported else "in_force_since", date=format_date(line.effective_from, lang))
     if line.unconfirmed:
@@ -187,7 +209,9 @@ def render_checklist(answer: Answer, kb: KnowledgeBase, lang: str = "uk") -> str
     doc = answer.doc
     sources = _Sources(lang)
     if answer.stopped:
-        return _join([_section(_ui(lang, "notice"), (_fact_text(n, sources) for n in answer.notices)), sources.footer()])
+        return _join(
+            [_section(_ui(lang, "notice"), (_fact_text(n, sources) for n in answer.notices)), sources.footer()]
+        )
     header = _ui(lang, "checklist", title=doc.title_in(lang), summary=_answers_summary(answer, kb, lang))
     # Sections are built in display order so that source numbers rise down the message.
     parts = [_section(header, [_fact_text(f, sources) for f in answer.checklist], numbered=True)]
@@ -245,7 +269,9 @@ def render_places(kb: KnowledgeBase, doc: DocumentSpec, answers, lang: str = "uk
 
 def render_contacts(kb: KnowledgeBase, lang: str = "uk") -> str:
     sources = _Sources(lang)
-    return _join([_section(_ui(lang, "contacts_title"), (_fact_text(f, sources) for f in kb.contacts)), sources.footer()])
+    return _join(
+        [_section(_ui(lang, "contacts_title"), (_fact_text(f, sources) for f in kb.contacts)), sources.footer()]
+    )
 
 
 def render_facts(facts: Sequence[Fact], title: Optional[str] = None, lang: str = "uk") -> str:
@@ -264,8 +290,10 @@ def render_preliminary(kb: KnowledgeBase, doc: DocumentSpec, answers, lang: str 
     if not facts and not notices:
         return None
     title = _ui(lang, "preliminary", doc=doc.short_title_in(lang))
-    return _join([
-        _section(title, [_fact_text(f, sources) for f in facts], numbered=True),
-        _section(_ui(lang, "notice"), [_fact_text(n, sources) for n in notices]),
-        sources.footer(),
-    ])
+    return _join(
+        [
+            _section(title, [_fact_text(f, sources) for f in facts], numbered=True),
+            _section(_ui(lang, "notice"), [_fact_text(n, sources) for n in notices]),
+            sources.footer(),
+        ]
+    )

@@ -1,4 +1,5 @@
 """JSON schemas of the knowledge-base files (structure only; cross-references are checked in loader.py)."""
+
 from typing import Any, Dict
 
 from kbengine.model import FEE_PARTS
@@ -103,8 +104,16 @@ FEE: Dict[str, Any] = {
 DOCUMENT: Dict[str, Any] = {
     "type": "object",
     "required": [
-        "doc_type", "title", "title_en", "short_title", "short_title_en", "questions", "checklist", "fees",
-        "processing_times", "places",
+        "doc_type",
+        "title",
+        "title_en",
+        "short_title",
+        "short_title_en",
+        "questions",
+        "checklist",
+        "fees",
+        "processing_times",
+        "places",
     ],
     "additionalProperties": False,
     "properties": {

@@ -3,6 +3,7 @@
 Lists every fact whose source is older than 12 months, every fee with no schedule entry reported in the current
 calendar year (prices usually change on 1 January), and every fact marked unconfirmed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,16 +46,24 @@ def stale_items(kb: KnowledgeBase, today: dt.date, kb_dir: Path, faq=None) -> Li
             field = f"fees.{fee.id}"
             newest = max(e.source.as_of for e in fee.schedule)
             if not any(e.source.as_of.year == today.year for e in fee.schedule):
-                items.append(StaleItem(file, field, "no_fee_this_year",
-                                       f"no entry reported in {today.year}; newest source from {newest}"))
+                items.append(
+                    StaleItem(
+                        file,
+                        field,
+                        "no_fee_this_year",
+                        f"no entry reported in {today.year}; newest source from {newest}",
+                    )
+                )
             entry = fee.in_force(today)
             if fee.unconfirmed or (entry is not None and (entry.unconfirmed or entry.term_unconfirmed)):
                 items.append(StaleItem(file, field, "unconfirmed", fee.label))
     items += _fact_items(str(kb_dir / "contacts.yml"), "contacts", kb.contacts, today)
-    for entry in (faq.entries.values() if faq is not None else ()):
+    for entry in faq.entries.values() if faq is not None else ():
         field = f"faq.{entry.id}"
         if (today - entry.source.as_of).days > MAX_SOURCE_AGE_DAYS:
-            items.append(StaleItem(entry.file, field, "old_source", f"source from {entry.source.as_of} ({entry.source.url})"))
+            items.append(
+                StaleItem(entry.file, field, "old_source", f"source from {entry.source.as_of} ({entry.source.url})")
+            )
         if entry.unconfirmed:
             items.append(StaleItem(entry.file, field, "unconfirmed", entry.questions[0]))
     return items

@@ -1,10 +1,12 @@
 """Recognises a free-text answer to a consultation question («вкрали», «мені 15», «я переселенець»)."""
+
 from __future__ import annotations
 
 from typing import Any, Iterable, Set
 
 from kbengine.model import Question
 from textnorm import lemma_forms, parse_number, words
+
 
 def lemma_set(text: str) -> Set[str]:
     """Every word of the text plus its Ukrainian and Russian dictionary forms."""

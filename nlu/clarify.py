@@ -6,6 +6,7 @@ Used by the action that answers `nlu_fallback` (instead of a confident wrong ans
 Each button re-sends the message as the chosen intent with the entities already found, so the
 answer keeps «закордонний» or «мені 15» the user typed.
 """
+
 from __future__ import annotations
 
 import json

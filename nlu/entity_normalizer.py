@@ -8,11 +8,13 @@ Runs after DIET and EntitySynonymMapper:
 - `idp` → "true" ("false" when negated: «я не ВПО»).
 Values that cannot be resolved are dropped rather than passed to a form as junk.
 """
+
 from __future__ import annotations
 
 import logging
 from typing import Any, Dict, List, Optional, Text, Tuple
 
+import rasa.shared.utils.io
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -22,12 +24,11 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-import rasa.shared.utils.io
 
 from nlu.canonical import CANONICAL_VALUES
 from textnorm import (
-    default_lemmatizer,
     canonical_document_number,
+    default_lemmatizer,
     find_document_numbers,
     number_word_value,
     parse_number,
@@ -40,17 +41,41 @@ NAME = "EntityNormalizer"
 _NEGATIONS = {"не", "ні", "нет", "not", "no", "ніякий", "никакой"}
 # Lemmas after which a number is an age («мені 15», «сину чотирнадцять», «I am 30»).
 _AGE_BEFORE = {
-    "мен", "мені", "я", "мне", "дитина", "дитині", "син", "сину", "синові", "донька", "доньці",
-    "дочка", "дочці", "дочь", "дочери", "сын", "сыну", "ребенок", "ребёнок", "am", "age",
-    "вік", "возраст", "дитинi", "малий", "онук", "онука", "внук", "внучка",
+    "мен",
+    "мені",
+    "я",
+    "мне",
+    "дитина",
+    "дитині",
+    "син",
+    "сину",
+    "синові",
+    "донька",
+    "доньці",
+    "дочка",
+    "дочці",
+    "дочь",
+    "дочери",
+    "сын",
+    "сыну",
+    "ребенок",
+    "ребёнок",
+    "am",
+    "age",
+    "вік",
+    "возраст",
+    "дитинi",
+    "малий",
+    "онук",
+    "онука",
+    "внук",
+    "внучка",
 }
 # Lemmas before which a number is an age («15 років», «15 р.», «17 лет», «5 years»).
 _AGE_AFTER = {"рік", "роки", "років", "р", "год", "лет", "лето", "year", "рочок", "річний", "y.o", "yo"}
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class EntityNormalizer(GraphComponent, EntityExtractorMixin):
     FILENAME = "lemma_synonyms.json"
 
@@ -68,8 +93,15 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             # ... only for these intents (a consultation topic or a bare answer) ...
             "gazetteer_intents": ["inform", "ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply"],
             # ... and `doc_type` also for these (the document named by a bare «паспорт»).
-            "doc_type_gazetteer_intents": ["inform", "ask_documents", "ask_fee", "ask_processing_time",
-                                           "ask_where_to_apply", "track_document", "set_expiry_reminder"],
+            "doc_type_gazetteer_intents": [
+                "inform",
+                "ask_documents",
+                "ask_fee",
+                "ask_processing_time",
+                "ask_where_to_apply",
+                "track_document",
+                "set_expiry_reminder",
+            ],
         }
 
     def __init__(
@@ -132,7 +164,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             for ent in example.get(ENTITIES, []):
                 value = str(ent.get("value"))
                 if ent["entity"] in CANONICAL_VALUES and value in CANONICAL_VALUES[ent["entity"]]:
-                    self._add(ent["entity"], example.get(TEXT)[ent["start"]: ent["end"]], value)
+                    self._add(ent["entity"], example.get(TEXT)[ent["start"] : ent["end"]], value)
                     entity_of_value.setdefault(value, ent["entity"])
         for text, value in training_data.entity_synonyms.items():
             for entity, values in CANONICAL_VALUES.items():
@@ -176,12 +208,10 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
     ) -> List[Dict[Text, Any]]:
         entities = self._merge_adjacent_ages(text, entities)
         out: List[Dict[Text, Any]] = []
-        found_numbers = (
-            find_document_numbers(text) if self._config["document_number_patterns"] else []
-        )
+        found_numbers = find_document_numbers(text) if self._config["document_number_patterns"] else []
         for ent in entities:
             name = ent.get("entity")
-            span = text[ent["start"]: ent["end"]] if "start" in ent else str(ent.get("value"))
+            span = text[ent["start"] : ent["end"]] if "start" in ent else str(ent.get("value"))
             if name == "document_number":
                 if any(not (ent["end"] <= s or ent["start"] >= e) for s, e, _ in found_numbers):
                     continue  # the pattern match below replaces it
@@ -232,11 +262,12 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             if (
                 prev is not None
                 and ent.get("entity") == "age" == prev.get("entity")
-                and "start" in ent and "end" in prev
-                and not text[prev["end"]: ent["start"]].strip()
+                and "start" in ent
+                and "end" in prev
+                and not text[prev["end"] : ent["start"]].strip()
             ):
                 prev["end"] = ent["end"]
-                prev["value"] = text[prev["start"]: ent["end"]]
+                prev["value"] = text[prev["start"] : ent["end"]]
                 continue
             merged.append(ent)
         return merged
@@ -252,12 +283,13 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             "extractor": NAME,
         }
 
-    def _gazetteer(
-        self, text: Text, found: List[Dict[Text, Any]], message: Optional[Message]
-    ) -> List[Dict[Text, Any]]:
+    def _gazetteer(self, text: Text, found: List[Dict[Text, Any]], message: Optional[Message]) -> List[Dict[Text, Any]]:
         """Known phrases (by lemma) of entity types the tagger did not extract at all."""
-        tokens = [t for t in (message.get(TOKENS_NAMES[TEXT]) if message is not None else None) or []
-                  if any(ch.isalnum() for ch in t.text)]
+        tokens = [
+            t
+            for t in (message.get(TOKENS_NAMES[TEXT]) if message is not None else None) or []
+            if any(ch.isalnum() for ch in t.text)
+        ]
         if not tokens:
             return []
         lemmas = [t.lemma for t in tokens]
@@ -308,9 +340,13 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             before = tokens[i - 1].lemma if i > 0 else ""
             after = tokens[j + 1].lemma if j + 1 < len(tokens) else ""
             if before in _AGE_BEFORE or before.rstrip(".") in _AGE_BEFORE or after.rstrip(".") in _AGE_AFTER:
-                span = text[tokens[i].start: tokens[j].end]
+                span = text[tokens[i].start : tokens[j].end]
                 number = parse_number(span, self._lemmatizer)
-                if number is not None and 0 <= number <= 120 and not _part_of_number(text, tokens[i].start, tokens[j].end):
+                if (
+                    number is not None
+                    and 0 <= number <= 120
+                    and not _part_of_number(text, tokens[i].start, tokens[j].end)
+                ):
                     return self._new(tokens[i].start, tokens[j].end, "age", str(number))
             i = j + 1
         return None

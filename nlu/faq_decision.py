@@ -8,21 +8,24 @@ actions and scripts/evaluate.py alike).
 - A bare «паспорт» / "passport" in a checklist question is not taken for the ID card: the document is dropped so
   the bot asks which one.
 """
+
 from __future__ import annotations
 
 import re
 from typing import Any, Dict, List, Optional
 
 FAQ = "faq"
-CHECKLIST_INTENTS = frozenset({"ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply",
-                               "start_consultation"})
+CHECKLIST_INTENTS = frozenset(
+    {"ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply", "start_consultation"}
+)
 # DIET intents the retriever may overrule when it is confident.
 OVERRULABLE = frozenset({"nlu_fallback", "out_of_scope", FAQ}) | CHECKLIST_INTENTS
 # A DIET intent at least this sure of itself is not overruled (greetings, tracking, ...); below it a sure FAQ
 # answer wins, except over form answers and buttons-like replies.
 DIET_SURE = 0.9
-NEVER_OVERRULED = frozenset({"inform", "affirm", "deny", "go_back", "start_over", "change_answer", "set_language",
-                             "EXTERNAL_status_changed"})
+NEVER_OVERRULED = frozenset(
+    {"inform", "affirm", "deny", "go_back", "start_over", "change_answer", "set_language", "EXTERNAL_status_changed"}
+)
 BARE_PASSPORT = re.compile(r"^(паспорт[а-яіїє]{0,3}|пасспорт[а-яіїє]{0,3}|passports?)$", re.IGNORECASE)
 
 
@@ -35,8 +38,7 @@ def _surface(entity: Dict[str, Any], text: str) -> str:
 
 def bare_passport(entities: List[Dict[str, Any]], text: str = "") -> bool:
     """A doc_type entity whose words are only «паспорт» (any case form) or "passport"."""
-    return any(e.get("entity") == "doc_type" and BARE_PASSPORT.match(_surface(e, text).strip())
-               for e in entities)
+    return any(e.get("entity") == "doc_type" and BARE_PASSPORT.match(_surface(e, text).strip()) for e in entities)
 
 
 def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bool:
@@ -48,8 +50,15 @@ def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bo
     return intent in CHECKLIST_INTENTS or (intent == "inform" and len(text.split()) <= 2)
 
 
-def route(intent: str, intent_confidence: float, entities: List[Dict[str, Any]], faq_confidence: float,
-          answer_threshold: float, suggest_threshold: float, text: str = "") -> str:
+def route(
+    intent: str,
+    intent_confidence: float,
+    entities: List[Dict[str, Any]],
+    faq_confidence: float,
+    answer_threshold: float,
+    suggest_threshold: float,
+    text: str = "",
+) -> str:
     """'faq' (answer or «did you mean»), or 'keep' (DIET's intent stands)."""
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     if intent == FAQ:

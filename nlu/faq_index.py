@@ -7,6 +7,7 @@ question for the embeddings (an entry scores its best question). The fused score
 of the best fused score and its margin over the second, fitted at training time on held-out folds of the
 examples (scripts/tune_faq.py prints how well it is calibrated).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,8 @@ INDEX_FILE = "faq_index.json"
 VECTORS_FILE = "faq_vectors.npy"
 
 # Words that carry no topic; removed before BM25 (questions are short, these would dominate).
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 і й та а але чи що як де коли хто який яка яке які якщо якщо-то це цей ця ці той то так ні не ну ж же би б бо
 в у на з із зі до від по за для про при під над через між після без мене мені мій моя моє мої я ти ви вам вас ваш
 ваша він вона воно вони його її їх нам нас наш ми себе свій бути є був була було були буде можна треба потрібно
@@ -33,7 +35,8 @@ STOPWORDS = frozenset("""
 быть есть был была было были будет можно надо нужно шо шоб чтоб чтобы щоб
 a an the of to in on at for from by with about is are was were be been am do does did can could may might
 i my me you your we our he she it its they them what how where when who which that this there please
-""".split())
+""".split()
+)
 BM25_K1 = 1.2
 BM25_B = 0.5
 
@@ -53,14 +56,15 @@ def lemmas(text: str) -> List[str]:
 @dataclass
 class Candidate:
     entry_id: str
-    score: float      # fused
+    score: float  # fused
     cosine: float
-    bm25: float       # normalised to [0, 1)
+    bm25: float  # normalised to [0, 1)
 
 
 @dataclass
 class Calibration:
     """P(best entry is right) = sigmoid(a * best + b * margin + c)."""
+
     a: float = 12.0
     b: float = 8.0
     c: float = -7.0
@@ -71,9 +75,16 @@ class Calibration:
 
 
 class FaqIndex:
-    def __init__(self, entry_ids: List[str], doc_lemmas: List[List[str]], example_entries: List[int],
-                 vectors: Optional[np.ndarray], weight: float = 0.6, bm25_norm: float = 4.0,
-                 calibration: Optional[Calibration] = None) -> None:
+    def __init__(
+        self,
+        entry_ids: List[str],
+        doc_lemmas: List[List[str]],
+        example_entries: List[int],
+        vectors: Optional[np.ndarray],
+        weight: float = 0.6,
+        bm25_norm: float = 4.0,
+        calibration: Optional[Calibration] = None,
+    ) -> None:
         self.entry_ids = entry_ids
         self.weight = weight
         self.bm25_norm = bm25_norm
@@ -86,8 +97,9 @@ class FaqIndex:
     # --- construction ---------------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, examples: Sequence[Tuple[str, str]], encoder=None, extra_text: Optional[Dict[str, str]] = None,
-              **kwargs) -> "FaqIndex":
+    def build(
+        cls, examples: Sequence[Tuple[str, str]], encoder=None, extra_text: Optional[Dict[str, str]] = None, **kwargs
+    ) -> "FaqIndex":
         """`examples`: (question, entry id). `encoder`: anything with encode(texts) -> unit vectors.
         `extra_text`: more words per entry for BM25 only (its answers: they name the topic in both languages)."""
         entry_ids = sorted({e for _, e in examples})
@@ -157,9 +169,12 @@ class FaqIndex:
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         meta = {
-            "entry_ids": self.entry_ids, "doc_lemmas": self._doc_lemmas,
-            "example_entries": self._example_entries.tolist(), "weight": self.weight,
-            "bm25_norm": self.bm25_norm, "calibration": vars(self.calibration),
+            "entry_ids": self.entry_ids,
+            "doc_lemmas": self._doc_lemmas,
+            "example_entries": self._example_entries.tolist(),
+            "weight": self.weight,
+            "bm25_norm": self.bm25_norm,
+            "calibration": vars(self.calibration),
             "has_vectors": self._vectors is not None,
         }
         (folder / INDEX_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -170,12 +185,20 @@ class FaqIndex:
     def load(cls, folder: Path) -> "FaqIndex":
         meta = json.loads((folder / INDEX_FILE).read_text(encoding="utf-8"))
         vectors = np.load(folder / VECTORS_FILE) if meta["has_vectors"] else None
-        return cls(meta["entry_ids"], meta["doc_lemmas"], meta["example_entries"], vectors,
-                   weight=meta["weight"], bm25_norm=meta["bm25_norm"], calibration=Calibration(**meta["calibration"]))
+        return cls(
+            meta["entry_ids"],
+            meta["doc_lemmas"],
+            meta["example_entries"],
+            vectors,
+            weight=meta["weight"],
+            bm25_norm=meta["bm25_norm"],
+            calibration=Calibration(**meta["calibration"]),
+        )
 
 
-def fit_calibration(samples: Sequence[Tuple[float, float, bool]], iterations: int = 3000,
-                    rate: float = 0.5) -> Calibration:
+def fit_calibration(
+    samples: Sequence[Tuple[float, float, bool]], iterations: int = 3000, rate: float = 0.5
+) -> Calibration:
     """Logistic regression of correctness on (best, margin) by gradient descent (tiny data, numpy only)."""
     if not samples or all(ok for *_, ok in samples) or not any(ok for *_, ok in samples):
         return Calibration()

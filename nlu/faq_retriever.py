@@ -10,10 +10,10 @@ to choose between answering and «Можливо, ви питаєте про…�
 At `rasa train` it reads kb/faq (DMSBOT_KB_DIR or `kb_dir`), trains the project's own sentence model on the FAQ
 questions (entry = label; child process, as for the featurizer) and stores the index in the model archive.
 """
+
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -26,6 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from dmsbot.settings import settings
 from nlu.faq_decision import FAQ, passport_alone, route
 
 logger = logging.getLogger(__name__)
@@ -39,13 +40,13 @@ class FaqRetriever(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            "kb_dir": None,              # default: $DMSBOT_KB_DIR or the project's kb/
-            "weight": 0.3,               # share of the embedding cosine in the fused score (BM25 the rest)
-            "bm25_norm": 4.0,            # bm25 / (bm25 + bm25_norm) maps BM25 to [0, 1)
+            "kb_dir": None,  # default: $DMSBOT_KB_DIR or the project's kb/
+            "weight": 0.3,  # share of the embedding cosine in the fused score (BM25 the rest)
+            "bm25_norm": 4.0,  # bm25 / (bm25 + bm25_norm) maps BM25 to [0, 1)
             # Confidence = sigmoid(a * best + b * margin + c), fitted by scripts/tune_faq.py on held-out folds.
             "calibration": {"a": 12.0, "b": 8.0, "c": -7.0},
-            "answer_threshold": 0.5,     # at or above: answer; below: «did you mean» with the likeliest entries
-            "suggest_threshold": 0.15,   # a fallback/out-of-scope message at or above: «did you mean»
+            "answer_threshold": 0.5,  # at or above: answer; below: «did you mean» with the likeliest entries
+            "suggest_threshold": 0.15,  # a fallback/out-of-scope message at or above: «did you mean»
             "ranking_length": 3,
             "dimension": 128,
             "vocab_size": 4000,
@@ -58,8 +59,14 @@ class FaqRetriever(GraphComponent, IntentClassifier):
     def required_packages() -> List[Text]:
         return ["tokenizers", "pymorphy3"]
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 index: Any = None, encoder: Any = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        index: Any = None,
+        encoder: Any = None,
+    ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
@@ -67,13 +74,24 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         self._encoder = encoder
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "FaqRetriever":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "FaqRetriever":
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "FaqRetriever":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "FaqRetriever":
         from nlu.faq_index import Calibration, FaqIndex
         from nlu.sentence_model import load_encoder
 
@@ -92,7 +110,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, index, encoder)
 
     def _kb_dir(self) -> Optional[Path]:
-        configured = self._config.get("kb_dir") or os.environ.get("DMSBOT_KB_DIR")
+        configured = self._config.get("kb_dir") or settings().dmsbot_kb_dir
         return Path(configured) if configured else None
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -106,22 +124,27 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             encoder = None
             if len(faq) >= 2:
                 train_in_subprocess(
-                    [list(e) for e in examples], Path(storage), Path(storage) / MODEL_DIR,
-                    dimension=self._config["dimension"], vocab_size=self._config["vocab_size"],
-                    pairs_per_intent=self._config["pairs_per_intent"], epochs=self._config["epochs"],
+                    [list(e) for e in examples],
+                    Path(storage),
+                    Path(storage) / MODEL_DIR,
+                    dimension=self._config["dimension"],
+                    vocab_size=self._config["vocab_size"],
+                    pairs_per_intent=self._config["pairs_per_intent"],
+                    epochs=self._config["epochs"],
                     seed=self._config["random_seed"],
                 )
                 encoder = load_encoder(Path(storage) / MODEL_DIR)
             # The answers name the topic in Ukrainian and English: BM25 reads them too.
             extra = {e.id: PLACEHOLDER.sub(" ", f"{e.answer['uk']} {e.answer['en']}") for e in faq.entries.values()}
-            index = FaqIndex.build(examples, encoder, extra_text=extra, weight=self._config["weight"],
-                                   bm25_norm=self._config["bm25_norm"])
+            index = FaqIndex.build(
+                examples, encoder, extra_text=extra, weight=self._config["weight"], bm25_norm=self._config["bm25_norm"]
+            )
             index.save(Path(storage) / INDEX_DIR)
         logger.info("FAQ index: %d entries, %d example questions", len(faq), len(examples))
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if os.environ.get("DMSBOT_FAQ_RETRIEVAL", "on") == "off":
+        if settings().dmsbot_faq_retrieval == "off":
             return messages  # switched off (scripts/bench_faq_retrieval.py measures the difference)
         for message in messages:
             self._process_one(message)
@@ -137,8 +160,15 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         vector = self._encoder.encode([text[:1000]])[0] if self._encoder is not None else None
         candidates, confidence = self._index.search(text[:1000], vector, k=self._config["ranking_length"])
         entities = message.get(ENTITIES) or []
-        decision = route(name, float(intent.get("confidence") or 0.0), entities, confidence,
-                         self._config["answer_threshold"], self._config["suggest_threshold"], text)
+        decision = route(
+            name,
+            float(intent.get("confidence") or 0.0),
+            entities,
+            confidence,
+            self._config["answer_threshold"],
+            self._config["suggest_threshold"],
+            text,
+        )
         faq = {
             "confidence": round(confidence, 4),
             "confident": confidence >= self._config["answer_threshold"],

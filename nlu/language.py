@@ -3,6 +3,7 @@
 Russian and surzhyk get Ukrainian too (the language of state services). A message without words of either
 script (a number, a date, «ok», a button payload) says nothing, and the conversation keeps its language.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,15 +4,15 @@ By default the model is trained during `rasa train` from the NLU data (nlu/sente
 and stored inside the Rasa model archive. `pretrained_model_path` takes a local folder of a
 pretrained multilingual model instead (copied in by a deployer; loaded with HF_HUB_OFFLINE=1).
 """
+
 from __future__ import annotations
 
 import logging
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 import numpy as np
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -27,9 +27,7 @@ logger = logging.getLogger(__name__)
 MODEL_DIR = "sentence_model"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -107,16 +105,18 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 (Path(storage) / "pretrained.txt").write_text(str(self._config["pretrained_model_path"]))
                 return self._resource
             examples = [
-                [m.get(TEXT), m.get(INTENT)]
-                for m in training_data.intent_examples
-                if m.get(TEXT) and m.get(INTENT)
+                [m.get(TEXT), m.get(INTENT)] for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)
             ]
             from nlu.sentence_model import train_in_subprocess
 
             train_in_subprocess(
-                examples, Path(storage), Path(storage) / MODEL_DIR,
-                dimension=self._config["dimension"], vocab_size=self._config["vocab_size"],
-                pairs_per_intent=self._config["pairs_per_intent"], epochs=self._config["epochs"],
+                examples,
+                Path(storage),
+                Path(storage) / MODEL_DIR,
+                dimension=self._config["dimension"],
+                vocab_size=self._config["vocab_size"],
+                pairs_per_intent=self._config["pairs_per_intent"],
+                epochs=self._config["epochs"],
                 seed=self._config["random_seed"],
             )
         return self._resource

@@ -5,6 +5,7 @@ subword embedding + mean pooling, so the Rasa server computes it with numpy: sam
 torch thread pool beside TensorFlow, ~0.1 ms per message. A deployer's pretrained model folder
 (`pretrained_model_path`) is loaded with sentence-transformers, offline.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,9 +66,12 @@ class PretrainedSentenceEncoder:
         self._model = SentenceTransformer(str(folder), device="cpu")
 
     def encode(self, texts: List[str]) -> np.ndarray:
-        return np.asarray(self._model.encode(texts, batch_size=64, convert_to_numpy=True,
-                                             normalize_embeddings=True, show_progress_bar=False),
-                          dtype=np.float32)
+        return np.asarray(
+            self._model.encode(
+                texts, batch_size=64, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+            ),
+            dtype=np.float32,
+        )
 
 
 def check_pretrained_folder(path: Path) -> None:
@@ -80,8 +84,17 @@ def check_pretrained_folder(path: Path) -> None:
         )
 
 
-def train_in_subprocess(examples: List[List[str]], folder: Path, out: Path, *, dimension: int = 128,
-                        vocab_size: int = 6000, pairs_per_intent: int = 80, epochs: int = 1, seed: int = 42) -> None:
+def train_in_subprocess(
+    examples: List[List[str]],
+    folder: Path,
+    out: Path,
+    *,
+    dimension: int = 128,
+    vocab_size: int = 6000,
+    pairs_per_intent: int = 80,
+    epochs: int = 1,
+    seed: int = 42,
+) -> None:
     """Trains the project's own model from [text, label] pairs into `out` in a child process.
 
     torch next to TensorFlow in one process slows DIET training ~10x, so sentence-transformers runs apart.
@@ -93,13 +106,34 @@ def train_in_subprocess(examples: List[List[str]], folder: Path, out: Path, *, d
     examples_file = folder / "examples.json"
     examples_file.write_text(json.dumps(examples, ensure_ascii=False), encoding="utf-8")
     package_root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+    }
     subprocess.run(
-        [sys.executable, "-m", "nlu.st_training", "--examples", str(examples_file), "--out", str(out),
-         "--dimension", str(dimension), "--vocab-size", str(vocab_size), "--pairs-per-intent", str(pairs_per_intent),
-         "--epochs", str(epochs), "--seed", str(seed)],
-        check=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "nlu.st_training",
+            "--examples",
+            str(examples_file),
+            "--out",
+            str(out),
+            "--dimension",
+            str(dimension),
+            "--vocab-size",
+            str(vocab_size),
+            "--pairs-per-intent",
+            str(pairs_per_intent),
+            "--epochs",
+            str(epochs),
+            "--seed",
+            str(seed),
+        ],
+        check=True,
+        env=env,
     )
     examples_file.unlink()
 

@@ -12,6 +12,7 @@ No model hub is reachable, so by default the project trains its own: a subword t
 MultipleNegativesRankingLoss on paraphrase pairs from the same intent. A deployer may instead
 point the configuration at a local folder of a pretrained multilingual model.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-
 logger = logging.getLogger(__name__)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,8 +31,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 TOKENIZER_FILE = "subword_tokenizer.json"
 
 
-from nlu.sentence_model import EMBEDDING_FILE, prepare_text
-from sentence_transformers.models.tokenizer import WordTokenizer as _WordTokenizer
+from sentence_transformers.models.tokenizer import WordTokenizer as _WordTokenizer  # noqa: E402  (after the offline settings above)
+
+from nlu.sentence_model import EMBEDDING_FILE, prepare_text  # noqa: E402
 
 
 class SubwordTokenizer(_WordTokenizer):  # type: ignore[misc]
@@ -48,8 +49,7 @@ class SubwordTokenizer(_WordTokenizer):  # type: ignore[misc]
         tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
         tok.normalizer = normalizers.NFKC()
         tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-        trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=1,
-                                            special_tokens=["[PAD]", "[UNK]"])
+        trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=1, special_tokens=["[PAD]", "[UNK]"])
         tok.train_from_iterator([prepare_text(t) for t in texts], trainer=trainer)
         return cls(tok)
 
@@ -139,16 +139,30 @@ def train_sentence_model(
     batch_size = len([k for k, v in by_intent.items() if len(v) >= 2])
     loader = DataLoader(data, batch_size=batch_size, shuffle=False)
     loss = losses.MultipleNegativesRankingLoss(model)
-    model.fit(train_objectives=[(loader, loss)], epochs=epochs, warmup_steps=10,
-              optimizer_params={"lr": 0.05}, show_progress_bar=False)
+    model.fit(
+        train_objectives=[(loader, loss)],
+        epochs=epochs,
+        warmup_steps=10,
+        optimizer_params={"lr": 0.05},
+        show_progress_bar=False,
+    )
     output_dir.mkdir(parents=True, exist_ok=True)
     model.save(str(output_dir))
     # The table the numpy encoder reads (same tokenizer file, mean pooling).
     np.save(output_dir / EMBEDDING_FILE, embedding.emb_layer.weight.detach().cpu().numpy().astype("float32"))
     tokenizer.save(str(output_dir))
     (output_dir / "trained_from.json").write_text(
-        json.dumps({"examples": len(examples), "intents": len(by_intent), "dimension": dimension,
-                    "vocab_size": tokenizer.vocab_size(), "pairs": len(data), "epochs": epochs}, indent=2),
+        json.dumps(
+            {
+                "examples": len(examples),
+                "intents": len(by_intent),
+                "dimension": dimension,
+                "vocab_size": tokenizer.vocab_size(),
+                "pairs": len(data),
+                "epochs": epochs,
+            },
+            indent=2,
+        ),
         encoding="utf-8",
     )
     return model
@@ -167,8 +181,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     examples = [tuple(e) for e in json.loads(Path(args.examples).read_text(encoding="utf-8"))]
-    train_sentence_model(examples, Path(args.out), dimension=args.dimension, vocab_size=args.vocab_size,
-                         pairs_per_intent=args.pairs_per_intent, epochs=args.epochs, seed=args.seed)
+    train_sentence_model(
+        examples,
+        Path(args.out),
+        dimension=args.dimension,
+        vocab_size=args.vocab_size,
+        pairs_per_intent=args.pairs_per_intent,
+        epochs=args.epochs,
+        seed=args.seed,
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """Ukrainian tokenizer: spaCy's rule-based `uk` tokenizer + pymorphy3 lemmas."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -30,9 +31,7 @@ def _import_spacy_without_torch():
     return spacy
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class UkrainianTokenizer(Tokenizer):
     """Keeps «ім'я» whole whatever apostrophe is typed and fills `Token.lemma`.
 
@@ -87,9 +86,7 @@ class UkrainianTokenizer(Tokenizer):
                 continue
             word = tok.text.strip("'") or tok.text
             start = tok.idx + tok.text.index(word)
-            tokens.append(
-                Token(word, start, start + len(word), lemma=self._lemmatizer.lemma(word))
-            )
+            tokens.append(Token(word, start, start + len(word), lemma=self._lemmatizer.lemma(word)))
         if not tokens and text.strip():
             stripped = normalized.strip()
             start = normalized.index(stripped)

@@ -8,6 +8,7 @@ Ports 42105 (on) and 42106 (off) on 127.0.0.1. Messages: the FAQ evaluation set 
 Prints median / p95 per server and the difference of medians (target: <= 5 ms); writes
 results/bench_faq_retrieval.json. The machine is shared: compare only figures of one run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,16 +41,24 @@ def texts(count: int) -> List[str]:
     import yaml
     from rasa.shared.nlu.training_data.loading import load_data
 
-    out = [q["text"] for q in yaml.safe_load((ROOT / "eval" / "faq_questions.yml").read_text(encoding="utf-8"))["questions"]]
+    out = [
+        q["text"]
+        for q in yaml.safe_load((ROOT / "eval" / "faq_questions.yml").read_text(encoding="utf-8"))["questions"]
+    ]
     out += [m.get("text") for m in load_data(str(ROOT / "tests" / "nlu" / "heldout.yml")).intent_examples]
     return (out * (count // len(out) + 1))[:count]
 
 
 def start(model: Path, port: int, retrieval: str, log: Path) -> subprocess.Popen:
     env = {**os.environ, "DMSBOT_FAQ_RETRIEVAL": retrieval, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([str(RASA), "run", "--enable-api", "--model", str(model), "--port", str(port),
-                             "--interface", "127.0.0.1"], cwd=ROOT, env=env, stdout=open(log, "w"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [str(RASA), "run", "--enable-api", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=open(log, "w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def wait_ready(port: int, process: subprocess.Popen, timeout: float = 600) -> None:
@@ -101,8 +110,10 @@ def main() -> int:
     report = {"model": model.name, "messages": args.messages, "load_average": os.getloadavg()}
     for name, values in latencies.items():
         values.sort()
-        report[name] = {"median_ms": round(statistics.median(values), 2),
-                        "p95_ms": round(values[int(0.95 * (len(values) - 1))], 2)}
+        report[name] = {
+            "median_ms": round(statistics.median(values), 2),
+            "p95_ms": round(values[int(0.95 * (len(values) - 1))], 2),
+        }
     report["added_median_ms"] = round(report["on"]["median_ms"] - report["off"]["median_ms"], 2)
     report["parses_with_faq"] = faq_seen
     (ROOT / "results").mkdir(exist_ok=True)

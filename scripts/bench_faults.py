@@ -23,6 +23,7 @@ The routers behave like deploy/haproxy.cfg: a connection refused is retried on t
 replica that dies in the middle of a request answers 502 (the user then sends the message again).
 The machine may be shared with other work: compare the fault window with the calm phase of the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,12 @@ CONSULTATION = [
     '/inform{"passport_issued_in":"ukraine"}',
     "скільки коштує ID-картка терміново",
 ]
-POLITE_ERRORS = (UNAVAILABLE_UK, UNAVAILABLE_EN, "сервіс відстеження зараз недоступний",
-                 "tracking service is not available")
+POLITE_ERRORS = (
+    UNAVAILABLE_UK,
+    UNAVAILABLE_EN,
+    "сервіс відстеження зараз недоступний",
+    "tracking service is not available",
+)
 
 
 def log(msg: str) -> None:
@@ -138,8 +143,9 @@ class Router:
     round robin without one); a refused connection is tried on the next backend (redispatch); a backend
     that fails mid-request gives 502. Health checks every second take a backend out and back in."""
 
-    def __init__(self, name: str, port: int, backends: List[str], health: str,
-                 key: Callable[[str, bytes], Optional[str]]) -> None:
+    def __init__(
+        self, name: str, port: int, backends: List[str], health: str, key: Callable[[str, bytes], Optional[str]]
+    ) -> None:
         self.name, self.port, self.backends, self.health, self.key = name, port, backends, health, key
         self.down_until: Dict[str, float] = {b: 0.0 for b in backends}
         self.rr = 0
@@ -161,16 +167,23 @@ class Router:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.stats["requests"] += 1
         body = await request.read()
-        headers = {k: v for k, v in request.headers.items()
-                   if k.lower() not in ("host", "content-length", "connection", "transfer-encoding")}
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in ("host", "content-length", "connection", "transfer-encoding")
+        }
         for backend in self.order(self.key(request.path, body)):
             try:
                 assert self.session is not None
-                async with self.session.request(request.method, backend + request.path_qs, data=body or None,
-                                                headers=headers) as resp:
+                async with self.session.request(
+                    request.method, backend + request.path_qs, data=body or None, headers=headers
+                ) as resp:
                     data = await resp.read()
-                    out = {k: v for k, v in resp.headers.items()
-                           if k.lower() in ("content-type", "x-sender-id", "retry-after")}
+                    out = {
+                        k: v
+                        for k, v in resp.headers.items()
+                        if k.lower() in ("content-type", "x-sender-id", "retry-after")
+                    }
                     return web.Response(body=data, status=resp.status, headers=out)
             except aiohttp.ClientConnectorError:
                 self.down_until[backend] = time.monotonic() + 2
@@ -289,9 +302,25 @@ class Stack:
             self.pg.create_db(db)
         redis_dir = self.tmp / "redis"
         redis_dir.mkdir()
-        self.redis = Managed(["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--requirepass", self.redis_password, "--dir", str(redis_dir)],
-                             base_env(), self.tmp / "redis.log")
+        self.redis = Managed(
+            [
+                "redis-server",
+                "--port",
+                str(REDIS_PORT),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--requirepass",
+                self.redis_password,
+                "--dir",
+                str(redis_dir),
+            ],
+            base_env(),
+            self.tmp / "redis.log",
+        )
         from tracking.db import make_engine
         from tracking.store import TrackingStore
 
@@ -302,31 +331,58 @@ class Stack:
         """Rasa's own SQL tracker store creates its tables, so both replicas can start at once."""
         from rasa.core.tracker_store import SQLTrackerStore
 
-        store = SQLTrackerStore(dialect="postgresql", host="127.0.0.1", port=PG_PORT, db="rasa",
-                                username="postgres")
+        store = SQLTrackerStore(dialect="postgresql", host="127.0.0.1", port=PG_PORT, db="rasa", username="postgres")
         store.engine.dispose()
 
     def start_actions(self, i: int) -> Managed:
-        self.actions[i] = Managed([str(ROOT / ".venv" / "bin" / "rasa"), "run", "actions", "--actions", "actions",
-                                   "--port", str(ACTION_PORTS[i])], self.env(), self._name(f"actions{i}"))
+        self.actions[i] = Managed(
+            [
+                str(ROOT / ".venv" / "bin" / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(ACTION_PORTS[i]),
+            ],
+            self.env(),
+            self._name(f"actions{i}"),
+        )
         return self.actions[i]  # type: ignore[return-value]
 
     def start_rasa(self, i: int) -> Managed:
         creds = self.tmp / "credentials.yml"
-        creds.write_text(f'connectors.rest.RestInput:\ncallback:\n  url: "{self.receiver.url}"\n'
-                         "tracking.rasa_channel.NotifierInput:\n", encoding="utf-8")
-        self.rasa[i] = Managed([PY, str(ROOT / "scripts" / "rasa_run.py"), "--enable-api", "-m", self.model,
-                                "-p", str(RASA_PORTS[i]), "--credentials", str(creds),
-                                "--endpoints", str(ROOT / "endpoints.production.yml")],
-                               self.env(), self._name(f"rasa{i}"))
+        creds.write_text(
+            f'connectors.rest.RestInput:\ncallback:\n  url: "{self.receiver.url}"\n'
+            "tracking.rasa_channel.NotifierInput:\n",
+            encoding="utf-8",
+        )
+        self.rasa[i] = Managed(
+            [
+                PY,
+                str(ROOT / "scripts" / "rasa_run.py"),
+                "--enable-api",
+                "-m",
+                self.model,
+                "-p",
+                str(RASA_PORTS[i]),
+                "--credentials",
+                str(creds),
+                "--endpoints",
+                str(ROOT / "endpoints.production.yml"),
+            ],
+            self.env(),
+            self._name(f"rasa{i}"),
+        )
         return self.rasa[i]  # type: ignore[return-value]
 
     def start_api(self) -> None:
         self.api = Managed([PY, "-m", "dmsbot.cli", "serve", "--only", "api"], self.env(), self.tmp / "api.log")
 
     def start_notifier(self, i: int) -> Managed:
-        self.notifiers[i] = Managed([PY, "-m", "dmsbot.cli", "serve", "--only", "notifier"], self.env(),
-                                    self._name(f"notifier{i}"))
+        self.notifiers[i] = Managed(
+            [PY, "-m", "dmsbot.cli", "serve", "--only", "notifier"], self.env(), self._name(f"notifier{i}")
+        )
         return self.notifiers[i]  # type: ignore[return-value]
 
     def stop(self) -> None:
@@ -340,8 +396,9 @@ class Stack:
             pass
 
 
-async def wait_http(url: str, ok: Callable[[int, Any], bool], timeout: float, proc: Optional[Managed] = None,
-                    what: str = "") -> float:
+async def wait_http(
+    url: str, ok: Callable[[int, Any], bool], timeout: float, proc: Optional[Managed] = None, what: str = ""
+) -> float:
     start = time.monotonic()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as s:
         while time.monotonic() - start < timeout:
@@ -359,14 +416,19 @@ async def wait_http(url: str, ok: Callable[[int, Any], bool], timeout: float, pr
 
 
 async def wait_rasa(stack: Stack, i: int) -> float:
-    return await wait_http(f"http://127.0.0.1:{RASA_PORTS[i]}/status?token={stack.token}",
-                           lambda s, b: s == 200 and bool(b and b.get("model_file")), 400, stack.rasa[i],
-                           f"rasa replica {i}")
+    return await wait_http(
+        f"http://127.0.0.1:{RASA_PORTS[i]}/status?token={stack.token}",
+        lambda s, b: s == 200 and bool(b and b.get("model_file")),
+        400,
+        stack.rasa[i],
+        f"rasa replica {i}",
+    )
 
 
 async def wait_actions(stack: Stack, i: int) -> float:
-    return await wait_http(f"http://127.0.0.1:{ACTION_PORTS[i]}/health", lambda s, b: s == 200, 120,
-                           stack.actions[i], f"action server {i}")
+    return await wait_http(
+        f"http://127.0.0.1:{ACTION_PORTS[i]}/health", lambda s, b: s == 200, 120, stack.actions[i], f"action server {i}"
+    )
 
 
 # --------------------------------------------------------------------------- load
@@ -388,16 +450,18 @@ class Load:
     stop: bool = False
     subscribed: Dict[int, str] = field(default_factory=dict)  # user index -> sender id
 
-    async def say(self, session: aiohttp.ClientSession, sender: Optional[str], text: str
-                  ) -> Tuple[Optional[str], str, List[Dict[str, Any]]]:
+    async def say(
+        self, session: aiohttp.ClientSession, sender: Optional[str], text: str
+    ) -> Tuple[Optional[str], str, List[Dict[str, Any]]]:
         body: Dict[str, Any] = {"message": text}
         if sender:
             body["sender"] = sender
         start = time.monotonic()
         reply: List[Dict[str, Any]] = []
         try:
-            async with session.post(f"{self.url}/webhooks/rest/webhook", json=body,
-                                    timeout=aiohttp.ClientTimeout(total=self.timeout)) as r:
+            async with session.post(
+                f"{self.url}/webhooks/rest/webhook", json=body, timeout=aiohttp.ClientTimeout(total=self.timeout)
+            ) as r:
                 if r.status != 200:
                     outcome = f"http_{r.status}"
                     await r.read()
@@ -418,8 +482,9 @@ class Load:
         self.turns.append(Turn(time.monotonic() - self.t0, outcome, time.monotonic() - start))
         return sender, outcome, reply
 
-    async def turn(self, session: aiohttp.ClientSession, sender: Optional[str], text: str
-                   ) -> Tuple[Optional[str], str, str]:
+    async def turn(
+        self, session: aiohttp.ClientSession, sender: Optional[str], text: str
+    ) -> Tuple[Optional[str], str, str]:
         """One message; on an error answer the user sends it once more, as the polite message asks."""
         sender, outcome, reply = await self.say(session, sender, text)
         if outcome != "answered" and not self.stop:
@@ -434,8 +499,12 @@ class Load:
         async with aiohttp.ClientSession() as session:
             while not self.stop:
                 if i not in self.subscribed:
-                    for text in ("/track_document", '/inform{"doc_type":"id_card"}', number.lower()[:2] + " "
-                                 + number[2:], "/affirm"):
+                    for text in (
+                        "/track_document",
+                        '/inform{"doc_type":"id_card"}',
+                        number.lower()[:2] + " " + number[2:],
+                        "/affirm",
+                    ):
                         sender, outcome, said = await self.turn(session, sender, text)
                         if self.stop:
                             return
@@ -459,18 +528,24 @@ def summary(turns: List[Turn], start: float, end: float) -> Dict[str, Any]:
         return round(lat[min(len(lat) - 1, int(p * len(lat)))], 3) if lat else None
 
     wall = max(end - start, 1e-9)
-    return {"seconds": round(end - start, 1), "messages": len(sel), "outcomes": counts,
-            "answered_per_s": round(counts.get("answered", 0) / wall, 2),
-            "answered_share": round(counts.get("answered", 0) / len(sel), 4) if sel else None,
-            "latency_median_s": round(statistics.median(lat), 3) if lat else None,
-            "latency_p95_s": q(0.95), "latency_max_s": round(max(t.latency for t in sel), 3) if sel else None}
+    return {
+        "seconds": round(end - start, 1),
+        "messages": len(sel),
+        "outcomes": counts,
+        "answered_per_s": round(counts.get("answered", 0) / wall, 2),
+        "answered_share": round(counts.get("answered", 0) / len(sel), 4) if sel else None,
+        "latency_median_s": round(statistics.median(lat), 3) if lat else None,
+        "latency_p95_s": q(0.95),
+        "latency_max_s": round(max(t.latency for t in sel), 3) if sel else None,
+    }
 
 
 # --------------------------------------------------------------------------- status pushes and faults
 
 
-async def push_stages(stack: Stack, load: Load, interval: float, expected: Dict[Tuple[str, str], int],
-                      pushes: Dict[str, int]) -> None:
+async def push_stages(
+    stack: Stack, load: Load, interval: float, expected: Dict[Tuple[str, str], int], pushes: Dict[str, int]
+) -> None:
     base = time.time()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as s:
         users = dict(load.subscribed)
@@ -483,8 +558,11 @@ async def push_stages(stack: Stack, load: Load, interval: float, expected: Dict[
                 first = True
                 while True:  # a registry feed retries until the change is recorded
                     try:
-                        async with s.post(f"http://127.0.0.1:{API_PORT}/api/v1/status", json=body,
-                                          headers={"Authorization": f"Bearer {stack.status_token}"}) as r:
+                        async with s.post(
+                            f"http://127.0.0.1:{API_PORT}/api/v1/status",
+                            json=body,
+                            headers={"Authorization": f"Bearer {stack.status_token}"},
+                        ) as r:
                             data = await r.json(content_type=None) if r.status == 200 else None
                     except (aiohttp.ClientError, asyncio.TimeoutError):
                         data = None
@@ -535,7 +613,9 @@ async def fault_postgres(stack: Stack, down: float, faults: List[Dict[str, Any]]
     await asyncio.to_thread(stack.pg.stop, "fast")
     await asyncio.sleep(down)
     await asyncio.to_thread(stack.pg.start)
-    faults.append({"fault": "PostgreSQL restart", "at_s": round(at, 1), "back_after_s": round(time.monotonic() - load.t0 - at, 1)})
+    faults.append(
+        {"fault": "PostgreSQL restart", "at_s": round(at, 1), "back_after_s": round(time.monotonic() - load.t0 - at, 1)}
+    )
     log("PostgreSQL started again")
 
 
@@ -559,10 +639,22 @@ async def run(args: argparse.Namespace, stack: Stack) -> Dict[str, Any]:
     started = time.monotonic()
     log(f"starting PostgreSQL :{PG_PORT}, Redis :{REDIS_PORT}, tracking API and 2 notifiers")
     await asyncio.to_thread(stack.start_infra)
-    routers = [Router("rasa-router", ROUTER_PORT, [f"http://127.0.0.1:{p}" for p in RASA_PORTS],
-                      f"/status?token={stack.token}", conversation_key),
-               Router("actions-router", ACTIONS_ROUTER_PORT, [f"http://127.0.0.1:{p}" for p in ACTION_PORTS],
-                      "/health", lambda _p, _b: None)]
+    routers = [
+        Router(
+            "rasa-router",
+            ROUTER_PORT,
+            [f"http://127.0.0.1:{p}" for p in RASA_PORTS],
+            f"/status?token={stack.token}",
+            conversation_key,
+        ),
+        Router(
+            "actions-router",
+            ACTIONS_ROUTER_PORT,
+            [f"http://127.0.0.1:{p}" for p in ACTION_PORTS],
+            "/health",
+            lambda _p, _b: None,
+        ),
+    ]
     try:
         for router in routers:
             await router.start()
@@ -573,10 +665,13 @@ async def run(args: argparse.Namespace, stack: Stack) -> Dict[str, Any]:
         await asyncio.to_thread(stack.create_rasa_tables)
         stack.start_rasa(0)
         stack.start_rasa(1)
-        await asyncio.gather(wait_actions(stack, 0), wait_actions(stack, 1),
-                             wait_http(f"http://127.0.0.1:{API_PORT}/health", lambda s, b: s == 200, 60, stack.api,
-                                       "status API"),
-                             wait_rasa(stack, 0), wait_rasa(stack, 1))
+        await asyncio.gather(
+            wait_actions(stack, 0),
+            wait_actions(stack, 1),
+            wait_http(f"http://127.0.0.1:{API_PORT}/health", lambda s, b: s == 200, 60, stack.api, "status API"),
+            wait_rasa(stack, 0),
+            wait_rasa(stack, 1),
+        )
         setup_s = time.monotonic() - started
         log(f"stack up in {setup_s:.0f}s; {args.users} users for {args.calm:.0f}s calm, then faults")
 
@@ -647,10 +742,13 @@ async def run(args: argparse.Namespace, stack: Stack) -> Dict[str, Any]:
             "with_faults": summary(load.turns, fault_start, load_end),
             "total": summary(load.turns, 0, load_end),
             "notifications": {
-                "expected": len(expected), "delivered": sum(1 for k in expected if k in got),
-                "lost": len(lost), "duplicated": sum(n - 1 for n in got.values() if n > 1),
+                "expected": len(expected),
+                "delivered": sum(1 for k in expected if k in got),
+                "lost": len(lost),
+                "duplicated": sum(n - 1 for n in got.values() if n > 1),
                 "unexpected": sum(1 for k in got if k not in expected),
-                "duplicates": dup, "lost_keys": [f"{k[0][:14]}…:{k[1]}" for k in lost][:20],
+                "duplicates": dup,
+                "lost_keys": [f"{k[0][:14]}…:{k[1]}" for k in lost][:20],
                 "outbox": counts,
             },
             "subscribed_users": len(load.subscribed),
@@ -670,12 +768,16 @@ def print_result(r: Dict[str, Any]) -> None:
         print(f"  {f['fault']:<22} at {f['at_s']:6.1f}s, {back}")
     for name in ("calm", "with_faults", "total"):
         s = r[name]
-        print(f"  {name:<12} {s['messages']:5d} messages in {s['seconds']:6.1f}s: answered {s['answered_per_s']}/s "
-              f"({(s['answered_share'] or 0) * 100:.1f}%), median {s['latency_median_s']}s, p95 {s['latency_p95_s']}s, "
-              f"max {s['latency_max_s']}s, outcomes {s['outcomes']}")
+        print(
+            f"  {name:<12} {s['messages']:5d} messages in {s['seconds']:6.1f}s: answered {s['answered_per_s']}/s "
+            f"({(s['answered_share'] or 0) * 100:.1f}%), median {s['latency_median_s']}s, p95 {s['latency_p95_s']}s, "
+            f"max {s['latency_max_s']}s, outcomes {s['outcomes']}"
+        )
     n = r["notifications"]
-    print(f"  notifications: expected {n['expected']}, delivered {n['delivered']}, lost {n['lost']}, "
-          f"duplicated {n['duplicated']}, unexpected {n['unexpected']}; outbox {n['outbox']}")
+    print(
+        f"  notifications: expected {n['expected']}, delivered {n['delivered']}, lost {n['lost']}, "
+        f"duplicated {n['duplicated']}, unexpected {n['unexpected']}; outbox {n['outbox']}"
+    )
     print(f"  status pushes {r['status_pushes']}; routers {r['routers']}")
 
 
@@ -688,8 +790,11 @@ def main() -> None:
     ap.add_argument("--users", type=int)
     ap.add_argument("--timeout", type=float, default=90, help="seconds without a reply that count as a hang")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir with every process's log")
-    ap.add_argument("--strict", action="store_true", help="exit 1 when a notification is lost or duplicated, "
-                    "or a reply is empty or hangs")
+    ap.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when a notification is lost or duplicated, or a reply is empty or hangs",
+    )
     ap.add_argument("--model", help="model archive (default: the newest in models/)")
     args = ap.parse_args()
     if args.quick:
@@ -724,9 +829,16 @@ def main() -> None:
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"  written to {out.relative_to(ROOT)}")
     n = result["notifications"]
-    missed = [name for name, bad in (("notifications lost", n["lost"]), ("notifications duplicated", n["duplicated"]),
-                                     ("empty replies", result["total"]["outcomes"].get("empty", 0)),
-                                     ("hangs", result["total"]["outcomes"].get("hang", 0))) if bad]
+    missed = [
+        name
+        for name, bad in (
+            ("notifications lost", n["lost"]),
+            ("notifications duplicated", n["duplicated"]),
+            ("empty replies", result["total"]["outcomes"].get("empty", 0)),
+            ("hangs", result["total"]["outcomes"].get("hang", 0)),
+        )
+        if bad
+    ]
     if missed:
         print(f"  TARGET MISSED: {', '.join(missed)} (must be 0)")
         if args.strict:

@@ -10,12 +10,12 @@ when TEST_POSTGRES_URL (or a postgresql DATABASE_URL) is set, PostgreSQL.
 Usage: .venv/bin/python scripts/bench_notifier.py [--subs 10000] [--changes 10000] [--workers 2]
        [--rate 1000] [--db sqlite,postgresql]
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -44,13 +44,29 @@ def seed(store: TrackingStore, subs: int) -> None:
     """Bulk-insert applications and one subscription per chat (setup, not measured)."""
     now = utcnow()
     with store.Session.begin() as s:
-        s.bulk_insert_mappings(Application, [
-            {"id": i + 1, "doc_type": "id_card", "number_hash": number_hash("id_card", number(i)),
-             "number_masked": mask_number(number(i)), "base_kind": "id_card", "stage": None,
-             "main_rank": 0, "updated_at": now} for i in range(subs)])
-        s.bulk_insert_mappings(Subscription, [
-            {"chat_id": f"bench-{i}", "channel": "telegram", "application_id": i + 1, "created_at": now}
-            for i in range(subs)])
+        s.bulk_insert_mappings(
+            Application,
+            [
+                {
+                    "id": i + 1,
+                    "doc_type": "id_card",
+                    "number_hash": number_hash("id_card", number(i)),
+                    "number_masked": mask_number(number(i)),
+                    "base_kind": "id_card",
+                    "stage": None,
+                    "main_rank": 0,
+                    "updated_at": now,
+                }
+                for i in range(subs)
+            ],
+        )
+        s.bulk_insert_mappings(
+            Subscription,
+            [
+                {"chat_id": f"bench-{i}", "channel": "telegram", "application_id": i + 1, "created_at": now}
+                for i in range(subs)
+            ],
+        )
     if store.is_pg:
         with store.engine.begin() as conn:
             conn.exec_driver_sql("SELECT setval('applications_id_seq', (SELECT max(id) FROM applications))")
@@ -90,9 +106,18 @@ def run_one(kind: str, url: str, args: argparse.Namespace) -> dict:
         for i in range(moving):
             expected_keys.add((f"bench-{i}", stage))
 
-    cfg = NotifierConfig(rasa_url=fake.url, rasa_token=None, rate_per_sec=args.rate, batch_size=100,
-                         concurrency=16, poll_interval=0.05, request_timeout=10, lease_seconds=60,
-                         max_attempts=8, base_backoff=0.5)
+    cfg = NotifierConfig(
+        rasa_url=fake.url,
+        rasa_token=None,
+        rate_per_sec=args.rate,
+        batch_size=100,
+        concurrency=16,
+        poll_interval=0.05,
+        request_timeout=10,
+        lease_seconds=60,
+        max_attempts=8,
+        base_backoff=0.5,
+    )
 
     async def deliver() -> float:
         bucket = TokenBucket(args.rate)
@@ -139,6 +164,7 @@ def run_one(kind: str, url: str, args: argparse.Namespace) -> dict:
     from sqlalchemy import select
 
     from tracking.models import OutboxMessage
+
     with store.Session.begin() as s:
         for key, event_at in s.execute(select(OutboxMessage.idempotency_key, OutboxMessage.event_at)):
             if key in recv_times and key in live_keys:
@@ -147,16 +173,22 @@ def run_one(kind: str, url: str, args: argparse.Namespace) -> dict:
     store.engine.dispose()
     delivered = sum(got.values())
     return {
-        "database": kind, "subscriptions": args.subs, "stage_changes": moving * per_app,
-        "workers": args.workers, "rate_limit_per_s": args.rate,
+        "database": kind,
+        "subscriptions": args.subs,
+        "stage_changes": moving * per_app,
+        "workers": args.workers,
+        "rate_limit_per_s": args.rate,
         "feed_seconds": round(feed_stats.get("seconds", 0), 2),
-        "delivered": delivered, "live_seconds": round(elapsed, 2),
+        "delivered": delivered,
+        "live_seconds": round(elapsed, 2),
         "live_rate_per_s": round((delivered - len(backlog_keys)) / elapsed, 1) if elapsed else 0,
         "backlog": len(backlog_keys),
         "drain_rate_per_s": round(len(backlog_keys) / drain_elapsed, 1) if backlog_keys else None,
         "lag_p50_s": round(statistics.median(lags), 3) if lags else None,
         "lag_p95_s": round(lags[int(0.95 * (len(lags) - 1))], 3) if lags else None,
-        "lost": lost, "duplicated": duplicated, "unexpected": unexpected,
+        "lost": lost,
+        "duplicated": duplicated,
+        "unexpected": unexpected,
     }
 
 
@@ -165,13 +197,16 @@ def main() -> int:
     ap.add_argument("--subs", type=int, default=10_000)
     ap.add_argument("--changes", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--rate", type=float, default=1000.0,
-                    help="pacing limit per second (production uses 25 for Telegram; higher here to measure)")
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=1000.0,
+        help="pacing limit per second (production uses 25 for Telegram; higher here to measure)",
+    )
     ap.add_argument("--db", default="sqlite,postgresql")
     ap.add_argument("--port", type=int, default=35085)
     ap.add_argument("--timeout", type=float, default=900)
-    ap.add_argument("--no-backlog", dest="backlog", action="store_false",
-                    help="skip the drain-throughput phase")
+    ap.add_argument("--no-backlog", dest="backlog", action="store_false", help="skip the drain-throughput phase")
     args = ap.parse_args()
     results = []
     for kind in args.db.split(","):
@@ -192,12 +227,17 @@ def main() -> int:
     out = REPO / "results"
     out.mkdir(exist_ok=True)
     (out / "bench_notifier.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
-    lines = ["| db | subs | live changes | live rate/s | lag p50 s | lag p95 s | backlog | drain rate/s "
-             "| delivered | lost | duplicated |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| db | subs | live changes | live rate/s | lag p50 s | lag p95 s | backlog | drain rate/s "
+        "| delivered | lost | duplicated |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
-        lines.append(f"| {r['database']} | {r['subscriptions']} | {r['stage_changes']} | {r['live_rate_per_s']} | "
-                     f"{r['lag_p50_s']} | {r['lag_p95_s']} | {r['backlog']} | {r['drain_rate_per_s']} | "
-                     f"{r['delivered']} | {r['lost']} | {r['duplicated']} |")
+        lines.append(
+            f"| {r['database']} | {r['subscriptions']} | {r['stage_changes']} | {r['live_rate_per_s']} | "
+            f"{r['lag_p50_s']} | {r['lag_p95_s']} | {r['backlog']} | {r['drain_rate_per_s']} | "
+            f"{r['delivered']} | {r['lost']} | {r['duplicated']} |"
+        )
     (out / "bench_notifier.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     bad = [r for r in results if r["lost"] or r["duplicated"] or r["unexpected"]]

@@ -8,6 +8,7 @@ message once, sequentially, and records the latency; reads the server's RSS from
 Writes results/bench_parse.json and results/bench_parse.md and prints the figures.
 Targets (issue 4): our median <= 1.5x stock median, our p95 <= 25 ms, our RSS <= 1.5 GB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,9 +48,24 @@ def stock_model() -> Path:
     if STOCK_DIR.exists():
         shutil.rmtree(STOCK_DIR)
     shutil.copytree(template, STOCK_DIR)
-    subprocess.run([str(RASA), "train", "nlu", "--config", "config.yml", "--nlu", "data/nlu.yml",
-                    "--out", "models", "--fixed-model-name", "stock"], cwd=STOCK_DIR, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            str(RASA),
+            "train",
+            "nlu",
+            "--config",
+            "config.yml",
+            "--nlu",
+            "data/nlu.yml",
+            "--out",
+            "models",
+            "--fixed-model-name",
+            "stock",
+        ],
+        cwd=STOCK_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return STOCK_DIR / "models" / "stock.tar.gz"
 
 
@@ -79,7 +95,11 @@ def run_server(model: Path, port: int, texts: List[str], timeout: float = 600) -
     log = open(ROOT / "results" / f"bench_parse_server_{port}.log", "w")
     proc = subprocess.Popen(
         [str(RASA), "run", "--enable-api", "-m", str(model), "-p", str(port), "-i", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -136,9 +156,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     base = run_server(stock, STOCK_PORT, texts)
     ratio = ours["median_ms"] / base["median_ms"]
     report = {
-        "our_model": str(ours_model), "stock_model": str(stock), "cpus": os.cpu_count(),
+        "our_model": str(ours_model),
+        "stock_model": str(stock),
+        "cpus": os.cpu_count(),
         "load_average_after": os.getloadavg(),
-        "ours": ours, "stock": base, "median_ratio": ratio,
+        "ours": ours,
+        "stock": base,
+        "median_ratio": ratio,
         "targets": {"median_ratio_max": 1.5, "p95_ms_max": 25, "rss_mb_max": 1536},
         "pass": {"median_ratio": ratio <= 1.5, "p95": ours["p95_ms"] <= 25, "rss": ours["peak_rss_mb"] <= 1536},
     }
@@ -147,7 +171,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         "# POST /model/parse benchmark\n",
         f"{ours['messages']} messages, sequential, after 30 warm-up requests; {os.cpu_count()} CPUs; "
         f"load average after the run {report['load_average_after'][0]:.1f}.\n",
-        "| model | median ms | p95 ms | max ms | RSS MB | peak RSS MB |", "|---|---|---|---|---|---|",
+        "| model | median ms | p95 ms | max ms | RSS MB | peak RSS MB |",
+        "|---|---|---|---|---|---|",
         f"| ours | {ours['median_ms']:.1f} | {ours['p95_ms']:.1f} | {ours['max_ms']:.1f} | {ours['rss_mb']:.0f} | {ours['peak_rss_mb']:.0f} |",
         f"| stock rasa init | {base['median_ms']:.1f} | {base['p95_ms']:.1f} | {base['max_ms']:.1f} | {base['rss_mb']:.0f} | {base['peak_rss_mb']:.0f} |",
         f"\nmedian ratio ours/stock: {ratio:.2f} (target <= 1.5); our p95 target <= 25 ms; RSS target <= 1536 MB.",

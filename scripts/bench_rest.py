@@ -16,6 +16,7 @@ ratios. Target (issue 13) at 10 users: rate >= 0.75x stock, p95 <= 1.5x stock, 0
 (PostgreSQL from TEST_POSTGRES_URL, a private redis-server) behind deploy/haproxy.cfg.
 The machine may be shared: compare the ratios, not the absolute numbers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,8 +85,13 @@ def stock_model() -> Path:
         shutil.rmtree(STOCK_DIR)
     shutil.copytree(Path(rasa.cli.__file__).parent / "initial_project", STOCK_DIR)
     print("bench_rest: training the stock `rasa init` bot once (var/bench/stock-full) ...", flush=True)
-    subprocess.run([str(RASA), "train", "--fixed-model-name", "stock"], cwd=STOCK_DIR, check=True,
-                   stdout=subprocess.DEVNULL, env=base_env())
+    subprocess.run(
+        [str(RASA), "train", "--fixed-model-name", "stock"],
+        cwd=STOCK_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=base_env(),
+    )
     return model
 
 
@@ -99,16 +105,37 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_rasa_server(model: Path, port: int, tmp: Path, name: str, endpoints: str,
-                      env: Optional[Dict[str, str]] = None, channels: str = "rest:\n") -> Managed:
+def start_rasa_server(
+    model: Path,
+    port: int,
+    tmp: Path,
+    name: str,
+    endpoints: str,
+    env: Optional[Dict[str, str]] = None,
+    channels: str = "rest:\n",
+) -> Managed:
     creds = tmp / f"credentials-{name}.yml"
     creds.write_text(channels)
     server_env = base_env()
     server_env.update(env or {})
     server = Managed(
-        [RASA, "run", "--enable-api", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
-         "--credentials", str(creds), "--endpoints", endpoints],
-        server_env, tmp / f"{name}.log",
+        [
+            RASA,
+            "run",
+            "--enable-api",
+            "--model",
+            str(model),
+            "--port",
+            str(port),
+            "--interface",
+            "127.0.0.1",
+            "--credentials",
+            str(creds),
+            "--endpoints",
+            endpoints,
+        ],
+        server_env,
+        tmp / f"{name}.log",
     )
     return server
 
@@ -168,15 +195,19 @@ def summarise(latencies: List[float], errors: List[str], wall: float, users: int
     }
 
 
-def measure(name: str, url: str, script: List[str], levels: List[int], duration: float,
-            pids: Dict[str, int]) -> Dict[str, Any]:
+def measure(
+    name: str, url: str, script: List[str], levels: List[int], duration: float, pids: Dict[str, int]
+) -> Dict[str, Any]:
     asyncio.run(drive(url, script, 2, 5))  # warm-up: first calls load lazily
     out: Dict[str, Any] = {"levels": []}
     for users in levels:
         result = asyncio.run(drive(url, script, users, duration))
         out["levels"].append(result)
-        print(f"  {name:<10} {users:>3} users: {result['rate_per_s']:>6} msg/s  median "
-              f"{result['median_ms']} ms  p95 {result['p95_ms']} ms  errors {result['errors']}", flush=True)
+        print(
+            f"  {name:<10} {users:>3} users: {result['rate_per_s']:>6} msg/s  median "
+            f"{result['median_ms']} ms  p95 {result['p95_ms']} ms  errors {result['errors']}",
+            flush=True,
+        )
     out["rss_mb"] = {proc: rss_mb(pid) for proc, pid in pids.items()}
     return out
 
@@ -189,9 +220,23 @@ def start_redis(tmp: Path) -> subprocess.Popen:
     binary = shutil.which("redis-server")
     if not binary:
         raise SystemExit("--replicas needs redis-server (Debian package redis-server)")
-    proc = subprocess.Popen([binary, "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp)],
-                            stdout=open(tmp / "redis.log", "wb"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=open(tmp / "redis.log", "wb"),
+        stderr=subprocess.STDOUT,
+    )
     import redis
 
     wait_until(lambda: redis.Redis(port=REDIS_PORT).ping(), 20, "redis-server", proc)
@@ -204,15 +249,19 @@ def start_proxy(tmp: Path, rasa_ports: List[int], action_ports: List[int]) -> Ma
         raise SystemExit("--replicas needs haproxy (Debian package haproxy)")
     env = dict(os.environ)
     env.update(
-        PROXY_PUBLIC_BIND=f"127.0.0.1:{PROXY_PUBLIC}", PROXY_INTERNAL_BIND=f"127.0.0.1:{PROXY_INTERNAL}",
+        PROXY_PUBLIC_BIND=f"127.0.0.1:{PROXY_PUBLIC}",
+        PROXY_INTERNAL_BIND=f"127.0.0.1:{PROXY_INTERNAL}",
         PROXY_ACTIONS_BIND=f"127.0.0.1:{PROXY_ACTIONS}",
-        RASA_1_ADDR=f"127.0.0.1:{rasa_ports[0]}", RASA_2_ADDR=f"127.0.0.1:{rasa_ports[-1]}",
-        ACTIONS_1_ADDR=f"127.0.0.1:{action_ports[0]}", ACTIONS_2_ADDR=f"127.0.0.1:{action_ports[-1]}",
+        RASA_1_ADDR=f"127.0.0.1:{rasa_ports[0]}",
+        RASA_2_ADDR=f"127.0.0.1:{rasa_ports[-1]}",
+        ACTIONS_1_ADDR=f"127.0.0.1:{action_ports[0]}",
+        ACTIONS_2_ADDR=f"127.0.0.1:{action_ports[-1]}",
         WEBCHAT_ADDR="127.0.0.1:9",
     )
     proxy = Managed([binary, "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")], env, tmp / "haproxy.log")
-    wait_until(lambda: http("GET", f"http://127.0.0.1:{PROXY_PUBLIC}/healthz", timeout=2)[0] == 200,
-               30, "haproxy", proxy.proc)
+    wait_until(
+        lambda: http("GET", f"http://127.0.0.1:{PROXY_PUBLIC}/healthz", timeout=2)[0] == 200, 30, "haproxy", proxy.proc
+    )
     return proxy
 
 
@@ -222,10 +271,14 @@ def production_env(pg_url: str) -> Dict[str, str]:
     pg = urlsplit(pg_url)
     return {
         "ACTION_SERVER_URL": f"http://127.0.0.1:{PROXY_ACTIONS}/webhook",
-        "DB_HOST": pg.hostname or "127.0.0.1", "DB_PORT": str(pg.port or 5432),
-        "DB_NAME": pg.path.lstrip("/"), "DB_USER": pg.username or "postgres",
+        "DB_HOST": pg.hostname or "127.0.0.1",
+        "DB_PORT": str(pg.port or 5432),
+        "DB_NAME": pg.path.lstrip("/"),
+        "DB_USER": pg.username or "postgres",
         "DB_PASSWORD": pg.password or "",
-        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(REDIS_PORT), "REDIS_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": str(REDIS_PORT),
+        "REDIS_PASSWORD": "",
         "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/2",
     }
 
@@ -257,7 +310,8 @@ def run_replicas(model: Path, tmp: Path, levels: List[int], duration: float) -> 
         procs[4].stop()
         time.sleep(5)  # the proxy's health check marks it down
         result["one_replica_same_stack"] = measure(
-            "1 of 2", url, OUR_SCRIPT, levels, duration, {"rasa replica 1": procs[3].proc.pid})
+            "1 of 2", url, OUR_SCRIPT, levels, duration, {"rasa replica 1": procs[3].proc.pid}
+        )
     finally:
         for proc in reversed(procs):
             proc.stop()
@@ -271,8 +325,10 @@ def markdown(report: Dict[str, Any]) -> str:
     lines = ["| bot | users | msg/s | median ms | p95 ms | errors |", "|---|---|---|---|---|---|"]
     for name in ("stock", "assistant", "unpatched", "replicas"):
         for row in (report.get(name) or {}).get("levels", []):
-            lines.append(f"| {name} | {row['users']} | {row['rate_per_s']} | {row['median_ms']} | "
-                         f"{row['p95_ms']} | {row['errors']} |")
+            lines.append(
+                f"| {name} | {row['users']} | {row['rate_per_s']} | {row['median_ms']} | "
+                f"{row['p95_ms']} | {row['errors']} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -283,24 +339,30 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--replicas", action="store_true", help="also two replicas behind HAProxy")
     parser.add_argument("--replica-users", default="10,50")
-    parser.add_argument("--replicas-only", action="store_true",
-                        help="only the two-replica figure (its own one-replica baseline, same stack)")
-    parser.add_argument("--unpatched", action="store_true",
-                        help="also the assistant without connectors/rasa_speedups.py (before/after)")
+    parser.add_argument(
+        "--replicas-only",
+        action="store_true",
+        help="only the two-replica figure (its own one-replica baseline, same stack)",
+    )
+    parser.add_argument(
+        "--unpatched", action="store_true", help="also the assistant without connectors/rasa_speedups.py (before/after)"
+    )
     args = parser.parse_args()
     levels = [int(x) for x in args.users.split(",")]
     model = Path(args.model) if args.model else newest_model()
     stock = stock_model()
     tmp = Path(tempfile.mkdtemp(prefix="bench-rest-"))
-    report: Dict[str, Any] = {"model": model.name, "duration_s": args.duration,
-                              "machine": f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at start"}
+    report: Dict[str, Any] = {
+        "model": model.name,
+        "duration_s": args.duration,
+        "machine": f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at start",
+    }
 
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
     if args.replicas_only:
         print("== two assistant replicas behind HAProxy (PostgreSQL, Redis)", flush=True)
-        report["replicas"] = run_replicas(model, tmp, [int(x) for x in args.replica_users.split(",")],
-                                          args.duration)
+        report["replicas"] = run_replicas(model, tmp, [int(x) for x in args.replica_users.split(",")], args.duration)
         (out / "bench_rest_replicas.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
         print(json.dumps(report["replicas"], indent=1, ensure_ascii=False))
         return 0
@@ -311,8 +373,14 @@ def main() -> int:
     server = start_rasa_server(stock, STOCK_PORT, tmp, "stock", str(empty))
     try:
         wait_for_rasa(server, STOCK_PORT, 1200)
-        report["stock"] = measure("stock", f"http://127.0.0.1:{STOCK_PORT}/webhooks/rest/webhook",
-                                  STOCK_SCRIPT, levels, args.duration, {"rasa": server.proc.pid})
+        report["stock"] = measure(
+            "stock",
+            f"http://127.0.0.1:{STOCK_PORT}/webhooks/rest/webhook",
+            STOCK_SCRIPT,
+            levels,
+            args.duration,
+            {"rasa": server.proc.pid},
+        )
     finally:
         server.stop()
 
@@ -320,20 +388,27 @@ def main() -> int:
     endpoints = tmp / "endpoints-ours.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n')
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp / "tracker.db"}"\n'
+    )
     actions = start_action_server(tmp, ACTIONS_PORT)
     variants = [("assistant", {})]
     if args.unpatched:
         variants.append(("unpatched", {"DMSBOT_RASA_SPEEDUPS": "0"}))
     try:
         for name, extra in variants:
-            server = start_rasa_server(model, OUR_PORT, tmp, name, str(endpoints),
-                                       {"DMSBOT_TODAY": "2026-11-25", **extra}, OUR_CHANNELS)
+            server = start_rasa_server(
+                model, OUR_PORT, tmp, name, str(endpoints), {"DMSBOT_TODAY": "2026-11-25", **extra}, OUR_CHANNELS
+            )
             try:
                 wait_for_rasa(server, OUR_PORT, 1200)
                 report[name] = measure(
-                    name, f"http://127.0.0.1:{OUR_PORT}/webhooks/rest/webhook", OUR_SCRIPT, levels,
-                    args.duration, {"rasa": server.proc.pid, "action server": actions.proc.pid})
+                    name,
+                    f"http://127.0.0.1:{OUR_PORT}/webhooks/rest/webhook",
+                    OUR_SCRIPT,
+                    levels,
+                    args.duration,
+                    {"rasa": server.proc.pid, "action server": actions.proc.pid},
+                )
             finally:
                 server.stop()
     finally:
@@ -342,8 +417,7 @@ def main() -> int:
     (out / "bench_rest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     if args.replicas:
         print("== two assistant replicas behind HAProxy (PostgreSQL, Redis)", flush=True)
-        report["replicas"] = run_replicas(model, tmp, [int(x) for x in args.replica_users.split(",")],
-                                          args.duration)
+        report["replicas"] = run_replicas(model, tmp, [int(x) for x in args.replica_users.split(",")], args.duration)
 
     ours, base = level(report["assistant"], 10), level(report["stock"], 10)
     verdict: Dict[str, Any] = {}
@@ -353,17 +427,22 @@ def main() -> int:
             "p95_ratio": round(ours["p95_ms"] / base["p95_ms"], 2),
             "errors": ours["errors"],
         }
-        verdict["pass"] = (verdict["rate_ratio"] >= 0.75 and verdict["p95_ratio"] <= 1.5
-                           and verdict["errors"] == 0)
+        verdict["pass"] = verdict["rate_ratio"] >= 0.75 and verdict["p95_ratio"] <= 1.5 and verdict["errors"] == 0
         report["target_10_users"] = verdict
     (out / "bench_rest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     (out / "bench_rest.md").write_text(markdown(report))
     print(markdown(report))
-    print("RSS MB:", json.dumps({k: v.get("rss_mb") for k, v in report.items()
-                                 if isinstance(v, dict) and "rss_mb" in v}, ensure_ascii=False))
+    print(
+        "RSS MB:",
+        json.dumps(
+            {k: v.get("rss_mb") for k, v in report.items() if isinstance(v, dict) and "rss_mb" in v}, ensure_ascii=False
+        ),
+    )
     if verdict:
-        print(f"10 users: rate {verdict['rate_ratio']}x stock (>= 0.75), p95 {verdict['p95_ratio']}x "
-              f"stock (<= 1.5), errors {verdict['errors']} -> {'PASS' if verdict['pass'] else 'FAIL'}")
+        print(
+            f"10 users: rate {verdict['rate_ratio']}x stock (>= 0.75), p95 {verdict['p95_ratio']}x "
+            f"stock (<= 1.5), errors {verdict['errors']} -> {'PASS' if verdict['pass'] else 'FAIL'}"
+        )
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

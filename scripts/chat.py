@@ -1,4 +1,5 @@
 """Local chat in the terminal over the REST channel; buttons are numbered, type the number to press one."""
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,9 @@ def main() -> None:
     text = "/greet"
     while True:
         try:
-            reply = requests.post(f"{args.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+            reply = requests.post(
+                f"{args.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+            )
             sender = reply.headers.get("X-Sender-Id", sender)
             if reply.status_code >= 400:
                 print(f"(сервер відповів {reply.status_code}: {reply.text[:200]})")

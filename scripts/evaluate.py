@@ -9,6 +9,7 @@
 Writes into results/: nlu_report.md, nlu_report.json, confusion_matrix.png, heldout_errors.md,
 faq_report.md, faq_report.json (and cross_validation/ when asked). Prints the headline figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,11 +45,13 @@ def load_examples(path: Path) -> List[Dict[str, Any]]:
     data = load_data(str(path))
     out = []
     for msg in data.intent_examples:
-        out.append({
-            "text": msg.get("text"),
-            "intent": msg.get("intent"),
-            "entities": [(e["entity"], str(e["value"])) for e in msg.get("entities", [])],
-        })
+        out.append(
+            {
+                "text": msg.get("text"),
+                "intent": msg.get("intent"),
+                "entities": [(e["entity"], str(e["value"])) for e in msg.get("entities", [])],
+            }
+        )
     return out
 
 
@@ -110,8 +113,15 @@ def confusion_png(labels: List[str], gold: List[str], pred: List[str], path: Pat
     for i in range(len(labels)):
         for j in range(len(labels)):
             if cm[i, j]:
-                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=7,
-                        color="white" if cm[i, j] > cm.max() / 2 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(cm[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if cm[i, j] > cm.max() / 2 else "black",
+                )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title("Intent confusion matrix (held-out set)")
@@ -137,7 +147,9 @@ def evaluate_heldout(model: Path, heldout: Path, out: Path) -> Dict[str, Any]:
     ]
     labels = sorted(set(gold_int) | set(pred_int))
     p, r, f, s = precision_recall_fscore_support(gold_int, pred_int, labels=labels, zero_division=0)
-    per_intent = {lab: {"precision": p[i], "recall": r[i], "f1": f[i], "support": int(s[i])} for i, lab in enumerate(labels)}
+    per_intent = {
+        lab: {"precision": p[i], "recall": r[i], "f1": f[i], "support": int(s[i])} for i, lab in enumerate(labels)
+    }
 
     gold_ent = [e["entities"] for e in examples]
     pred_ent = [[(x["entity"], str(x["value"])) for x in res.get("entities", [])] for res in results]
@@ -168,7 +180,11 @@ def evaluate_heldout(model: Path, heldout: Path, out: Path) -> Dict[str, Any]:
     (out / "nlu_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     confusion_png(labels, gold_int, pred_int, out / "confusion_matrix.png")
 
-    errors = ["# Held-out errors\n", "| text | expected | got | missing entities | extra entities |", "|---|---|---|---|---|"]
+    errors = [
+        "# Held-out errors\n",
+        "| text | expected | got | missing entities | extra entities |",
+        "|---|---|---|---|---|",
+    ]
     for e, res, pi, pe in zip(examples, results, pred_int, pred_ent):
         missing = sorted(set(e["entities"]) - set(pe))
         extra = sorted(set(pe) - set(e["entities"]))
@@ -186,11 +202,22 @@ def evaluate_heldout(model: Path, heldout: Path, out: Path) -> Dict[str, Any]:
         f"- entity micro F1 (entity + canonical value): {ents['_micro']['f1']:.3f}",
         f"- doc_type F1: {ents.get('doc_type', {}).get('f1', 0):.3f}",
         f"- document_number exact match: {report['document_number_exact_match']}",
-        "\n## Per-intent\n", "| intent | precision | recall | F1 | support |", "|---|---|---|---|---|",
+        "\n## Per-intent\n",
+        "| intent | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
     ]
-    lines += [f"| {k} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |" for k, v in per_intent.items()]
-    lines += ["\n## Entities (entity + canonical value)\n", "| entity | precision | recall | F1 | support |", "|---|---|---|---|---|"]
-    lines += [f"| {k} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |" for k, v in ents.items()]
+    lines += [
+        f"| {k} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |"
+        for k, v in per_intent.items()
+    ]
+    lines += [
+        "\n## Entities (entity + canonical value)\n",
+        "| entity | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {k} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |" for k, v in ents.items()
+    ]
     lines += ["\nConfusion matrix: `confusion_matrix.png`; every wrong message: `heldout_errors.md`.\n"]
     (out / "nlu_report.md").write_text("\n".join(lines), encoding="utf-8")
     return report
@@ -199,8 +226,21 @@ def evaluate_heldout(model: Path, heldout: Path, out: Path) -> Dict[str, Any]:
 def cross_validate(folds: int, out: Path, config: Path, data: Path) -> Optional[Dict[str, Any]]:
     """Rasa's own k-fold cross-validation over the training data (data/nlu)."""
     cv_out = out / "cross_validation"
-    cmd = [str(ROOT / ".venv" / "bin" / "rasa"), "test", "nlu", "--nlu", str(data), "--config", str(config),
-           "--cross-validation", "--folds", str(folds), "--out", str(cv_out), "--no-plot"]
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "rasa"),
+        "test",
+        "nlu",
+        "--nlu",
+        str(data),
+        "--config",
+        str(config),
+        "--cross-validation",
+        "--folds",
+        str(folds),
+        "--out",
+        str(cv_out),
+        "--no-plot",
+    ]
     if not Path(cmd[0]).exists():
         cmd[0] = "rasa"
     subprocess.run(cmd, cwd=ROOT, check=True)
@@ -208,13 +248,18 @@ def cross_validate(folds: int, out: Path, config: Path, data: Path) -> Optional[
     if not report_path.exists():
         return None
     intent_report = json.loads(report_path.read_text(encoding="utf-8"))
-    summary = {"folds": folds, "intent_accuracy": intent_report.get("accuracy"),
-               "intent_weighted_f1": intent_report.get("weighted avg", {}).get("f1-score")}
+    summary = {
+        "folds": folds,
+        "intent_accuracy": intent_report.get("accuracy"),
+        "intent_weighted_f1": intent_report.get("weighted avg", {}).get("f1-score"),
+    }
     for name in ("DIETClassifier_report.json", "EntityNormalizer_report.json"):
         path = cv_out / name
         if path.exists():
             rep = json.loads(path.read_text(encoding="utf-8"))
-            summary[name.replace("_report.json", "") + "_entity_weighted_f1"] = rep.get("weighted avg", {}).get("f1-score")
+            summary[name.replace("_report.json", "") + "_entity_weighted_f1"] = rep.get("weighted avg", {}).get(
+                "f1-score"
+            )
     (out / "cross_validation_summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return summary
 
@@ -241,10 +286,15 @@ def faq_verdict(item: Dict[str, Any], parse: Dict[str, Any]) -> Dict[str, Any]:
         top1 = top3 = got["intent"] == expect[7:] and got["kind"] in ("intent", "checklist")
     else:
         kind, _, value = expect.partition(":")
-        top1 = top3 = (got["kind"] == kind and (got["value"] == value or kind == "ambiguous"))
-    return {"top1": top1, "top3": top3, "confident_wrong": confident and not top1,
-            "got": f"{got['kind']}:{got['value']}", "ranking": ranking[:3],
-            "faq_confidence": (parse.get("faq") or {}).get("confidence")}
+        top1 = top3 = got["kind"] == kind and (got["value"] == value or kind == "ambiguous")
+    return {
+        "top1": top1,
+        "top3": top3,
+        "confident_wrong": confident and not top1,
+        "got": f"{got['kind']}:{got['value']}",
+        "ranking": ranking[:3],
+        "faq_confidence": (parse.get("faq") or {}).get("confidence"),
+    }
 
 
 def evaluate_faq(model: Path, eval_file: Path, out: Path) -> Dict[str, Any]:
@@ -262,26 +312,49 @@ def evaluate_faq(model: Path, eval_file: Path, out: Path) -> Dict[str, Any]:
     def share(rows, key):
         return round(sum(r[key] for r in rows) / len(rows), 4) if rows else 0.0
 
-    table = {name: {"questions": len(rows), "top1": share(rows, "top1"), "top3": share(rows, "top3"),
-                    "confident_wrong": share(rows, "confident_wrong")} for name, rows in groups.items()}
-    report = {"model": model.name, "eval_file": str(eval_file.relative_to(ROOT)) if eval_file.is_relative_to(ROOT)
-              else str(eval_file), "groups": table}
+    table = {
+        name: {
+            "questions": len(rows),
+            "top1": share(rows, "top1"),
+            "top3": share(rows, "top3"),
+            "confident_wrong": share(rows, "confident_wrong"),
+        }
+        for name, rows in groups.items()
+    }
+    report = {
+        "model": model.name,
+        "eval_file": str(eval_file.relative_to(ROOT)) if eval_file.is_relative_to(ROOT) else str(eval_file),
+        "groups": table,
+    }
     out.mkdir(parents=True, exist_ok=True)
     (out / "faq_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    lines = [f"# FAQ evaluation ({len(items)} questions of {report['eval_file']}, model {model.name})", "",
-             "| group | questions | top-1 | top-3 | confident wrong |", "|---|---|---|---|---|"]
+    lines = [
+        f"# FAQ evaluation ({len(items)} questions of {report['eval_file']}, model {model.name})",
+        "",
+        "| group | questions | top-1 | top-3 | confident wrong |",
+        "|---|---|---|---|---|",
+    ]
     for name in ["all", "uk", "ru", "surzhyk", "en"] + sorted(k for k in table if k.startswith("expect ")):
         if name in table:
             row = table[name]
-            lines.append(f"| {name} | {row['questions']} | {row['top1']:.3f} | {row['top3']:.3f} | "
-                         f"{row['confident_wrong']:.3f} |")
-    lines += ["", "## Misses (not top-1)", "", "| question | lang | expected | got | ranking | confidence |",
-              "|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {name} | {row['questions']} | {row['top1']:.3f} | {row['top3']:.3f} | "
+                f"{row['confident_wrong']:.3f} |"
+            )
+    lines += [
+        "",
+        "## Misses (not top-1)",
+        "",
+        "| question | lang | expected | got | ranking | confidence |",
+        "|---|---|---|---|---|---|",
+    ]
     for item, verdict in zip(items, verdicts):
         if not verdict["top1"]:
             mark = " **confident wrong**" if verdict["confident_wrong"] else ""
-            lines.append(f"| {item['text']} | {item['lang']} | {item['expect']} | {verdict['got']}{mark} | "
-                         f"{', '.join(verdict['ranking'])} | {verdict['faq_confidence']} |")
+            lines.append(
+                f"| {item['text']} | {item['lang']} | {item['expect']} | {verdict['got']}{mark} | "
+                f"{', '.join(verdict['ranking'])} | {verdict['faq_confidence']} |"
+            )
     (out / "faq_report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return report
 
@@ -291,8 +364,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--model", type=Path, help="model archive (default: newest models/*.tar.gz)")
     parser.add_argument("--heldout", type=Path, default=ROOT / "tests" / "nlu" / "heldout.yml")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
-    parser.add_argument("--cross-validation", type=int, default=0, metavar="FOLDS",
-                        help="also run k-fold cross-validation on data/nlu (0 = skip)")
+    parser.add_argument(
+        "--cross-validation",
+        type=int,
+        default=0,
+        metavar="FOLDS",
+        help="also run k-fold cross-validation on data/nlu (0 = skip)",
+    )
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "nlu")
     parser.add_argument("--faq-eval", type=Path, default=ROOT / "eval" / "faq_questions.yml")
@@ -304,15 +382,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.faq_eval.exists():
         faq = evaluate_faq(model, args.faq_eval, args.out)
         for name, row in faq["groups"].items():
-            print(f"FAQ {name}: {row['questions']} questions, top-1 {row['top1']:.3f}, top-3 {row['top3']:.3f}, "
-                  f"confident wrong {row['confident_wrong']:.3f}")
+            print(
+                f"FAQ {name}: {row['questions']} questions, top-1 {row['top1']:.3f}, top-3 {row['top3']:.3f}, "
+                f"confident wrong {row['confident_wrong']:.3f}"
+            )
         print(f"FAQ report: {args.out / 'faq_report.md'}")
     if args.faq_only:
         return 0
     report = evaluate_heldout(model, args.heldout, args.out)
     print(f"held-out messages: {report['messages']}")
-    print(f"intent accuracy: {report['intent_accuracy']:.4f} (fallback rate {report['fallback_rate']:.4f}; "
-          f"ignoring fallback {report['intent_accuracy_without_fallback']:.4f})")
+    print(
+        f"intent accuracy: {report['intent_accuracy']:.4f} (fallback rate {report['fallback_rate']:.4f}; "
+        f"ignoring fallback {report['intent_accuracy_without_fallback']:.4f})"
+    )
     print(f"doc_type F1: {report['entities'].get('doc_type', {}).get('f1', 0):.4f}")
     print(f"entity micro F1: {report['entities']['_micro']['f1']:.4f}")
     print(f"document_number exact match: {report['document_number_exact_match']}")

@@ -10,6 +10,7 @@ Sanic closing a megabyte upload after its 413, counted as `closed` — or a live
 (a Telegram update delivered twice answered twice). Exit status 1 unless 5xx, crashes, lost and duplicated
 are all 0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,13 +29,43 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SURROGATES = ["\\udc00", "\\ud800", "\\udfff\\ud800", "a\\udc80b"]  # JSON escapes: valid JSON, invalid text
-WEIRD_TEXT = ["", " ", "\u0000", "🙂" * 50, "ї" * 3000, "9" * 5000, "мені " + "9" * 1990, "-" * 100,
-              "/inform{\"age\": 99999999999999999999999}", "/inform{\"doc_type\": [1,2]}", "/no_such_intent",
-              "/inform{" + "\"a\":" * 200, "\u202e\u200b\ufeff", "<script>alert(1)</script>", "КВ123456" * 100,
-              "' OR 1=1 --", "%s%s%n", "\r\n\r\nHTTP/1.1 200 OK", "a" * 2001, "/restart", "/session_start"]
-EXTREME_DATES = ["9999-12-31T23:59:59+14:00", "0001-01-01T00:00:00-12:00", "0001-01-01T00:00:00+14:00",
-                 "2026-13-45T99:99:99", "1e308", "", "2026-11-25T10:00:00+99:00", "+275760-09-13T00:00:00Z",
-                 "2026-11-25", "2100-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "2026-11-25T10:00:00.999999999Z"]
+WEIRD_TEXT = [
+    "",
+    " ",
+    "\u0000",
+    "🙂" * 50,
+    "ї" * 3000,
+    "9" * 5000,
+    "мені " + "9" * 1990,
+    "-" * 100,
+    '/inform{"age": 99999999999999999999999}',
+    '/inform{"doc_type": [1,2]}',
+    "/no_such_intent",
+    "/inform{" + '"a":' * 200,
+    "\u202e\u200b\ufeff",
+    "<script>alert(1)</script>",
+    "КВ123456" * 100,
+    "' OR 1=1 --",
+    "%s%s%n",
+    "\r\n\r\nHTTP/1.1 200 OK",
+    "a" * 2001,
+    "/restart",
+    "/session_start",
+]
+EXTREME_DATES = [
+    "9999-12-31T23:59:59+14:00",
+    "0001-01-01T00:00:00-12:00",
+    "0001-01-01T00:00:00+14:00",
+    "2026-13-45T99:99:99",
+    "1e308",
+    "",
+    "2026-11-25T10:00:00+99:00",
+    "+275760-09-13T00:00:00Z",
+    "2026-11-25",
+    "2100-01-01T00:00:00Z",
+    "1969-12-31T23:59:59Z",
+    "2026-11-25T10:00:00.999999999Z",
+]
 
 
 def deep(depth: int) -> bytes:
@@ -50,13 +81,18 @@ class Result:
         self.samples_5xx: List[str] = []
 
 
-async def send(port: int, method: str, path: str, body: bytes, headers: Dict[str, bytes],
-               timeout: float) -> Tuple[int, bytes]:
+async def send(
+    port: int, method: str, path: str, body: bytes, headers: Dict[str, bytes], timeout: float
+) -> Tuple[int, bytes]:
     """One HTTP/1.1 request written byte for byte; (status, body). Raises on connection problems."""
     reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
     try:
-        head = [f"{method} {path} HTTP/1.1".encode(), b"Host: 127.0.0.1", b"Connection: close",
-                b"Content-Length: " + str(len(body)).encode()]
+        head = [
+            f"{method} {path} HTTP/1.1".encode(),
+            b"Host: 127.0.0.1",
+            b"Connection: close",
+            b"Content-Length: " + str(len(body)).encode(),
+        ]
         head += [name.encode() + b": " + value for name, value in headers.items()]
         writer.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
         await writer.drain()
@@ -103,16 +139,32 @@ class Fuzzer:
         elif kind == 6:
             body = json.dumps({"message": r.choice([1, None, [], {"a": 1}, True])}).encode()
         elif kind == 7:
-            body = json.dumps({"sender": "x" * r.choice([100, 10_000]), "message": "привіт",
-                               "metadata": {"x": "y" * 1000}, "input_channel": "telegram"}).encode()
+            body = json.dumps(
+                {
+                    "sender": "x" * r.choice([100, 10_000]),
+                    "message": "привіт",
+                    "metadata": {"x": "y" * 1000},
+                    "input_channel": "telegram",
+                }
+            ).encode()
         elif kind == 8:
-            ctype = {"Content-Type": r.choice([b"text/plain", b"application/x-www-form-urlencoded",
-                                               "application/json; charset=ї".encode(), b"\xff"])}
+            ctype = {
+                "Content-Type": r.choice(
+                    [
+                        b"text/plain",
+                        b"application/x-www-form-urlencoded",
+                        "application/json; charset=ї".encode(),
+                        b"\xff",
+                    ]
+                )
+            }
             body = b'{"message": "hi"}'
         else:
             # A valid message (often hostile text): must get a non-empty answer.
-            text = r.choice(WEIRD_TEXT[1:] + ["Привіт", "Що треба для ID-картки?", "скільки коштує паспорт",
-                                              "hello", "мені 14", "/track_document"])
+            text = r.choice(
+                WEIRD_TEXT[1:]
+                + ["Привіт", "Що треба для ID-картки?", "скільки коштує паспорт", "hello", "мені 14", "/track_document"]
+            )
             body = json.dumps({"sender": "", "message": text}).encode()
             check = self.expect_reply("rest", text)
         return ("rest", self.args.rasa_port, "POST", "/webhooks/rest/webhook", body, ctype, check)
@@ -128,38 +180,53 @@ class Fuzzer:
                 ok = False
             if not ok:
                 self.result.lost.append(f"{target}: {text[:40]!r} -> {status} {body[:120]!r}")
+
         return check
 
     def status_api(self) -> Tuple[Any, ...]:
         r = self.rng
         auth = b"Bearer " + self.args.status_token.encode()
-        good = {"doc_type": "id_card", "document_number": "КВ123456", "stage": "submitted",
-                "changed_at": "2026-11-25T10:00:00+02:00"}
+        good = {
+            "doc_type": "id_card",
+            "document_number": "КВ123456",
+            "stage": "submitted",
+            "changed_at": "2026-11-25T10:00:00+02:00",
+        }
         kind = r.randrange(10)
         headers = {"Content-Type": b"application/json", "Authorization": auth}
         if kind == 0:
-            headers["Authorization"] = r.choice(["Bearer токен".encode(), b"\xff\xfe", b"Bearer " + b"a" * 9000,
-                                                 b"Basic Zm9vOmJhcg==", b"Bearer", b""])
+            headers["Authorization"] = r.choice(
+                ["Bearer токен".encode(), b"\xff\xfe", b"Bearer " + b"a" * 9000, b"Basic Zm9vOmJhcg==", b"Bearer", b""]
+            )
             body = json.dumps(good).encode()
         elif kind == 1:
             body = json.dumps({**good, "changed_at": r.choice(EXTREME_DATES)}).encode()
         elif kind == 2:
             body = r.choice([b"[]", b"null", b'"x"', deep(r.choice([1000, 30000, 60000])), b"\xff", b"{"])
         elif kind == 3:
-            body = json.dumps({**good, "document_number": r.choice(["9" * 5000, "КВ" + "1" * 70, 5, None, [],
-                                                                    "КВ12345\u0000"])}).encode()
+            body = json.dumps(
+                {**good, "document_number": r.choice(["9" * 5000, "КВ" + "1" * 70, 5, None, [], "КВ12345\u0000"])}
+            ).encode()
         elif kind == 4:
-            body = ('{"doc_type": "id_card", "document_number": "%s", "stage": "submitted", '
-                    '"changed_at": "2026-11-25T10:00:00Z"}' % r.choice(SURROGATES)).encode()
+            body = (
+                '{"doc_type": "id_card", "document_number": "%s", "stage": "submitted", '
+                '"changed_at": "2026-11-25T10:00:00Z"}' % r.choice(SURROGATES)
+            ).encode()
         elif kind == 5:
-            body = json.dumps({**good, "doc_type": r.choice([["id_card"], {"a": 1}, 5, "x" * 5000]),
-                               "stage": r.choice([["arrived"], None, "x" * 100])}).encode()
+            body = json.dumps(
+                {
+                    **good,
+                    "doc_type": r.choice([["id_card"], {"a": 1}, 5, "x" * 5000]),
+                    "stage": r.choice([["arrived"], None, "x" * 100]),
+                }
+            ).encode()
         elif kind == 6:
             body = json.dumps({"x": "y" * r.choice([70_000, 2_000_000])}).encode()
         else:
             n = r.randrange(100000, 999999)
-            body = json.dumps({**good, "document_number": f"КВ{n}",
-                               "stage": r.choice(["submitted", "arrived", "issued"])}).encode()
+            body = json.dumps(
+                {**good, "document_number": f"КВ{n}", "stage": r.choice(["submitted", "arrived", "issued"])}
+            ).encode()
         return ("status_api", self.args.status_port, "POST", "/api/v1/status", body, headers, None)
 
     def telegram(self) -> Tuple[Any, ...]:
@@ -169,22 +236,34 @@ class Fuzzer:
         kind = r.randrange(10)
         self.next_update += 1
         chat = self.next_chat = self.next_chat + 1
-        msg = {"message_id": 1, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
-               "from": {"id": chat, "is_bot": False, "first_name": "Fuzz"}}
+        msg = {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": chat, "type": "private"},
+            "from": {"id": chat, "is_bot": False, "first_name": "Fuzz"},
+        }
         if kind == 0:
             headers["X-Telegram-Bot-Api-Secret-Token"] = r.choice(["секрет".encode(), b"\xff", b"", b"x" * 9000])
             body = json.dumps({"update_id": self.next_update, "message": {**msg, "text": "hi"}}).encode()
         elif kind == 1:
             body = r.choice([b"[]", b"null", deep(r.choice([1000, 30000, 60000])), b"\xff", b"{"])
         elif kind == 2:
-            body = ('{"update_id": %d, "message": {"message_id": 1, "date": 1, "chat": {"id": %d, "type": '
-                    '"private"}, "text": "%s"}}' % (self.next_update, chat, r.choice(SURROGATES))).encode()
+            body = (
+                '{"update_id": %d, "message": {"message_id": 1, "date": 1, "chat": {"id": %d, "type": '
+                '"private"}, "text": "%s"}}' % (self.next_update, chat, r.choice(SURROGATES))
+            ).encode()
         elif kind == 3:
-            body = json.dumps({"update_id": r.choice(["x", None, 10**30, -1]), "message": {**msg, "text": "hi"},
-                               "callback_query": r.choice([None, {"id": "1", "data": "\u0000" * 70}])}).encode()
+            body = json.dumps(
+                {
+                    "update_id": r.choice(["x", None, 10**30, -1]),
+                    "message": {**msg, "text": "hi"},
+                    "callback_query": r.choice([None, {"id": "1", "data": "\u0000" * 70}]),
+                }
+            ).encode()
         elif kind == 4:
-            body = json.dumps({"update_id": self.next_update, "message": {**msg, "text": r.choice(WEIRD_TEXT),
-                                                                          "chat": {"id": "x"}}}).encode()
+            body = json.dumps(
+                {"update_id": self.next_update, "message": {**msg, "text": r.choice(WEIRD_TEXT), "chat": {"id": "x"}}}
+            ).encode()
         elif kind == 5:
             body = json.dumps({"update_id": self.next_update, "x": "y" * r.choice([70_000, 2_000_000])}).encode()
         else:
@@ -225,8 +304,7 @@ class Fuzzer:
                 check(status, resp)
 
     async def alive(self) -> None:
-        for name, port, path in (("rasa", self.args.rasa_port, "/"),
-                                 ("status_api", self.args.status_port, "/health")):
+        for name, port, path in (("rasa", self.args.rasa_port, "/"), ("status_api", self.args.status_port, "/health")):
             try:
                 status, _ = await send(port, "GET", path, b"", {}, 30)
                 if status != 200:
@@ -298,20 +376,36 @@ def start_stack(workdir: Path, base: int) -> Tuple[Any, Any, Any, Dict[str, Any]
     secret = "fuzz-webhook-secret"
     db_url = f"sqlite:///{workdir / 'tracking.db'}"
     TrackingStore(make_engine(db_url)).engine.dispose()
-    stack = Stack(find_model(_Req()), workdir, db_url, base + 5, base + 55, base + 90,
-                  extra_credentials="connectors.telegram.TelegramInput:\n",
-                  extra_env={"TELEGRAM_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-                             "TELEGRAM_WEBHOOK_URL": "https://bot.example.test/webhooks/telegram/webhook",
-                             "TELEGRAM_WEBHOOK_SECRET": secret, "STATUS_API_TOKEN": "fuzz-status-token",
-                             "TRACKING_API_PORT": str(base + 80), "LOG_LEVEL": "WARNING"})
+    stack = Stack(
+        find_model(_Req()),
+        workdir,
+        db_url,
+        base + 5,
+        base + 55,
+        base + 90,
+        extra_credentials="connectors.telegram.TelegramInput:\n",
+        extra_env={
+            "TELEGRAM_TOKEN": fake.token,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.test/webhooks/telegram/webhook",
+            "TELEGRAM_WEBHOOK_SECRET": secret,
+            "STATUS_API_TOKEN": "fuzz-status-token",
+            "TRACKING_API_PORT": str(base + 80),
+            "LOG_LEVEL": "WARNING",
+        },
+    )
     stack.start()
-    api = _popen([sys.executable, "-m", "dmsbot.cli", "serve", "--only", "api"], stack.env(),
-                 workdir / "tracking.log")
+    api = _popen([sys.executable, "-m", "dmsbot.cli", "serve", "--only", "api"], stack.env(), workdir / "tracking.log")
     from tests.tracking.helpers import wait_port
 
     wait_port("127.0.0.1", base + 80, 60, api)
-    info = {"rasa_port": base + 5, "status_port": base + 80, "status_token": "fuzz-status-token",
-            "telegram_secret": secret, "rasa_token": stack.token}
+    info = {
+        "rasa_port": base + 5,
+        "status_port": base + 80,
+        "status_token": "fuzz-status-token",
+        "telegram_secret": secret,
+        "rasa_token": stack.token,
+    }
     del subprocess
     return stack, api, fake, info
 
@@ -366,15 +460,25 @@ def main() -> int:
     print(f"  5xx={n5}  crashes={len(result.crashes)}  lost={len(result.lost)}  duplicated={len(result.duplicated)}")
     if not fuzzer.telegram_on:
         print("  (Telegram webhook not enabled on this stack: its share went to REST)")
-    for title, items in (("5xx", result.samples_5xx), ("crashes", result.crashes), ("lost", result.lost),
-                         ("duplicated", result.duplicated)):
+    for title, items in (
+        ("5xx", result.samples_5xx),
+        ("crashes", result.crashes),
+        ("lost", result.lost),
+        ("duplicated", result.duplicated),
+    ):
         for item in items[:10]:
             print(f"  {title}: {item}")
     if stack is not None:
         logs = "".join(f.read_text(errors="replace") for f in workdir.glob("*.log"))
-        leaked = [name for name, value in (("Rasa token", info["rasa_token"]), ("status token", args.status_token),
-                                           ("bot token", fake.token.split(":", 1)[1]))
-                  if value and value in logs]
+        leaked = [
+            name
+            for name, value in (
+                ("Rasa token", info["rasa_token"]),
+                ("status token", args.status_token),
+                ("bot token", fake.token.split(":", 1)[1]),
+            )
+            if value and value in logs
+        ]
         print(f"  secrets in logs: {leaked or 'none'}")
         if leaked:
             return 1

@@ -2,6 +2,7 @@
 it), 127.0.0.1 unless `--interface` is given, a request size cap, and in production a clear refusal to start
 without the required secrets. Usage: python scripts/rasa_run.py [rasa run options...]
 """
+
 from __future__ import annotations
 
 import os
@@ -10,6 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dmsbot.settings import settings  # noqa: E402
 from tracking.config_secrets import get_secret, require_production_secrets  # noqa: E402
 from tracking.log_redaction import install as install_log_redaction  # noqa: E402
 
@@ -19,7 +21,7 @@ def main() -> None:
     install_log_redaction()
     args = sys.argv[1:]
     if not any(a in ("-i", "--interface") or a.startswith("--interface=") for a in args):
-        args += ["--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1")]
+        args += ["--interface", settings().rasa_interface]
     # Sanic refuses bigger bodies with 413 before anything parses them (PUT /model needs more: raise it then).
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
     # One argument with "=": a generated token may start with "-", which argparse would take for an option.

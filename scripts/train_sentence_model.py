@@ -6,6 +6,7 @@
 `rasa train` does the same inside nlu.sentence_featurizer.SentenceEmbeddingFeaturizer; this script
 also prints how well the model alone (nearest training example) finds the intent of the held-out set.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,11 @@ def main() -> int:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
         json.dump(train, handle, ensure_ascii=False)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "nlu.st_training", "--examples", handle.name, "--out", str(args.out)],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "nlu.st_training", "--examples", handle.name, "--out", str(args.out)],
+        cwd=ROOT,
+        check=True,
+    )
     print(f"trained in {time.perf_counter() - started:.1f} s -> {args.out}")
 
     encoder = load_encoder(args.out)

@@ -9,6 +9,7 @@ Prints top-1/top-3 per method and weight, then the calibration and, per confiden
 held-out questions answered confidently and how many of those were wrong. Copy the chosen `weight`, `bm25_norm`
 and calibration into config.yml (nlu.faq_retriever.FaqRetriever).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -30,9 +29,27 @@ def train_encoder(examples, folder: Path, pairs: int, vocab: int, epochs: int):
 
     data = folder / "examples.json"
     data.write_text(json.dumps(examples, ensure_ascii=False), encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "nlu.st_training", "--examples", str(data), "--out", str(folder / "model"),
-                    "--pairs-per-intent", str(pairs), "--vocab-size", str(vocab), "--epochs", str(epochs)],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nlu.st_training",
+            "--examples",
+            str(data),
+            "--out",
+            str(folder / "model"),
+            "--pairs-per-intent",
+            str(pairs),
+            "--vocab-size",
+            str(vocab),
+            "--epochs",
+            str(epochs),
+        ],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return load_encoder(folder / "model")
 
 
@@ -65,7 +82,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             encoder = train_encoder(train, Path(tmp), args.pairs, args.vocab, args.epochs)
         vectors = encoder.encode([q for q, _ in test])
-        for (w, n) in hits:
+        for w, n in hits:
             index = FaqIndex.build(train, encoder, weight=w, bm25_norm=n)
             for (q, expected), vector in zip(test, vectors):
                 found, _ = index.search(q, vector, k=3)
@@ -75,8 +92,11 @@ def main() -> int:
                 margin = found[0].score - (found[1].score if len(found) > 1 else 0)
                 samples[(w, n)].append((found[0].score, margin, ids[:1] == [expected]))
         total += len(test)
-        print(f"fold {fold + 1}/{args.folds}: {len(train)} training, {len(test)} held-out questions "
-              f"({time.time() - started:.0f} s)", flush=True)
+        print(
+            f"fold {fold + 1}/{args.folds}: {len(train)} training, {len(test)} held-out questions "
+            f"({time.time() - started:.0f} s)",
+            flush=True,
+        )
 
     print(f"\n{len(faq)} entries, {total} held-out questions over {args.folds} folds")
     print("weight  bm25_norm  top-1   top-3")
@@ -84,8 +104,10 @@ def main() -> int:
         print(f"{w:6.1f}  {n:9.1f}  {t1 / total:.3f}  {t3 / total:.3f}")
     best = max(hits, key=lambda key: (hits[key][0], hits[key][1]))
     calibration = fit_calibration(samples[best])
-    print(f"\nbest: weight={best[0]} bm25_norm={best[1]}; calibration a={calibration.a:.3f} b={calibration.b:.3f} "
-          f"c={calibration.c:.3f}")
+    print(
+        f"\nbest: weight={best[0]} bm25_norm={best[1]}; calibration a={calibration.a:.3f} b={calibration.b:.3f} "
+        f"c={calibration.c:.3f}"
+    )
     print("threshold  answered  wrong-among-all  (confident share, confident wrong / all held-out)")
     rows = []
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
@@ -94,11 +116,24 @@ def main() -> int:
         rows.append({"threshold": threshold, "answered": len(confident) / total, "confident_wrong": wrong / total})
         print(f"{threshold:9.2f}  {len(confident) / total:8.3f}  {wrong / total:15.3f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "entries": len(faq), "held_out": total, "folds": args.folds,
-        "grid": [{"weight": w, "bm25_norm": n, "top1": t1 / total, "top3": t3 / total} for (w, n), (t1, t3) in hits.items()],
-        "best": {"weight": best[0], "bm25_norm": best[1]}, "calibration": vars(calibration), "thresholds": rows,
-    }, indent=2), encoding="utf-8")
+    args.out.write_text(
+        json.dumps(
+            {
+                "entries": len(faq),
+                "held_out": total,
+                "folds": args.folds,
+                "grid": [
+                    {"weight": w, "bm25_norm": n, "top1": t1 / total, "top3": t3 / total}
+                    for (w, n), (t1, t3) in hits.items()
+                ],
+                "best": {"weight": best[0], "bm25_norm": best[1]},
+                "calibration": vars(calibration),
+                "thresholds": rows,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     print(f"\nwritten to {args.out}")
     return 0
 

@@ -4,6 +4,7 @@
 2. A response that no story or rule uses but that an action sends (`response="utter_..."` in actions/*.py) is used.
 Every other warning fails the check, and a response used by neither is reported as unused.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,17 @@ def responses_sent_by_actions() -> tuple:
 
 
 def main() -> int:
-    cmd = [str(ROOT / ".venv/bin/rasa"), "data", "validate", "--domain", "domain", "--data", "data", "--config", "config.yml"]
+    cmd = [
+        str(ROOT / ".venv/bin/rasa"),
+        "data",
+        "validate",
+        "--domain",
+        "domain",
+        "--data",
+        "data",
+        "--config",
+        "config.yml",
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
     used_by_actions, built_prefixes = responses_sent_by_actions()

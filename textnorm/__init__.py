@@ -4,6 +4,7 @@ Pure Python plus pymorphy3 (no Rasa imports), so every process can use it:
 `chars` (apostrophes, look-alike letters), `lemmas` (the pymorphy3 lemmatiser, loaded once per process),
 `numbers` (numbers in digits or words, with their sign) and `docnumbers` (base document numbers).
 """
+
 from textnorm.chars import fix_lookalikes, normalize_apostrophes, words  # noqa: F401
 from textnorm.docnumbers import (  # noqa: F401
     DocumentNumber,

@@ -1,4 +1,5 @@
 """Characters: apostrophes and letters that look alike in the Latin and Cyrillic alphabets."""
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ booklet passport «кв 123456» / «KB123456» → «КВ123456»; ID-card «12
 birth certificate «1-ВЛ 648009» / «I-вл648009» → «І-ВЛ648009» (Roman I as Cyrillic І, X as Latin X);
 foreign passport «fs 341265» → «FS341265».
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,36 @@ SERIES_RE = re.compile(rf"(?<![{_LETTER}\d])([{_LETTER}]{{2}})\s?[{_DASH}№#]?\
 ID_NUMBER_RE = re.compile(r"(?<!\d)(?<!\d[.,/:\-])(\d{3})\s?(\d{3})\s?(\d{3})(?!\d|[.,/:\-]\d)")
 # Two-letter words that precede a number without being a series («до 123456»).
 _NOT_SERIES = {
-    "до", "на", "за", "по", "та", "це", "що", "як", "не", "ні", "чи", "із", "зі", "во", "от",
-    "in", "on", "at", "to", "is", "no", "id", "my", "of", "or", "an", "as", "by", "it", "мі",
+    "до",
+    "на",
+    "за",
+    "по",
+    "та",
+    "це",
+    "що",
+    "як",
+    "не",
+    "ні",
+    "чи",
+    "із",
+    "зі",
+    "во",
+    "от",
+    "in",
+    "on",
+    "at",
+    "to",
+    "is",
+    "no",
+    "id",
+    "my",
+    "of",
+    "or",
+    "an",
+    "as",
+    "by",
+    "it",
+    "мі",
 }
 MAX_RAW_LENGTH = 40  # a typed number with spaces and dashes; anything longer is not one
 

@@ -1,4 +1,5 @@
 """pymorphy3 lemmas: Ukrainian, with Russian for Russian-only words and crude English stems."""
+
 from __future__ import annotations
 
 import functools

@@ -1,11 +1,12 @@
 """Status API: the registry pushes stage changes to POST /api/v1/status."""
+
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import hmac
 import logging
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from aiohttp import web
 
@@ -72,8 +73,9 @@ async def post_status(request: web.Request) -> web.Response:
     auth = header_value(request.headers, "Authorization") or ""
     given = auth[7:] if auth.lower().startswith("bearer ") else ""
     if not token or not given or not hmac.compare_digest(given.encode(), token.encode()):
-        return web.json_response({"error": "missing or invalid bearer token"}, status=401,
-                                 headers={"WWW-Authenticate": "Bearer"})
+        return web.json_response(
+            {"error": "missing or invalid bearer token"}, status=401, headers={"WWW-Authenticate": "Bearer"}
+        )
     try:
         data = parse_json_object(await request.read())
     except BadInput as exc:
@@ -84,11 +86,16 @@ async def post_status(request: web.Request) -> web.Response:
         result = await asyncio.to_thread(store.apply_status, doc_type, number, stage, changed_at, "api")
     except ValueError as exc:
         return _error(400, str(exc))
-    log.info("status API: %s %s -> %s (%s)", doc_type, mask_number(number.replace(" ", "")), stage,
-             result.reason)
-    return web.json_response({"accepted": result.accepted, "result": result.reason, "stage": result.stage,
-                              "notifications_queued": result.queued},
-                             status=200)
+    log.info("status API: %s %s -> %s (%s)", doc_type, mask_number(number.replace(" ", "")), stage, result.reason)
+    return web.json_response(
+        {
+            "accepted": result.accepted,
+            "result": result.reason,
+            "stage": result.stage,
+            "notifications_queued": result.queued,
+        },
+        status=200,
+    )
 
 
 async def health(_request: web.Request) -> web.Response:

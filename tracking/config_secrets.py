@@ -5,6 +5,7 @@ dmsbot/settings.py marks `production_required` (RASA_AUTH_TOKEN, STATUS_API_TOKE
 process checks `require_production_secrets()` at start-up and exits with a clear message naming what is missing.
 SENDER_ID_SECRET may stay in var/ on one machine; several replicas must share it (set it).
 """
+
 from __future__ import annotations
 
 import os
@@ -13,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Dict, Iterable, Optional  # noqa: F401
+
+from dmsbot.settings import settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR_ENV = "DMSBOT_VAR_DIR"
@@ -34,11 +37,11 @@ class MissingSecret(SystemExit):
 
 
 def is_production() -> bool:
-    return os.environ.get("DMSBOT_ENV", "").strip().lower() == "production"
+    return settings().production
 
 
 def var_dir() -> Path:
-    return Path(os.environ.get(VAR_DIR_ENV) or REPO_ROOT / "var")
+    return Path(settings().dmsbot_var_dir or REPO_ROOT / "var")
 
 
 def read_or_create(path: Path) -> str:
@@ -52,7 +55,7 @@ def read_or_create(path: Path) -> str:
             if value:
                 return value
             time.sleep(0.05)
-        raise MissingSecret(f"{path} is empty; delete it or set the variable it stands for")
+        raise MissingSecret(f"{path} is empty; delete it or set the variable it stands for") from None
     value = _secrets.token_urlsafe(32)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(value + "\n")
@@ -82,9 +85,12 @@ def optional_secret(name: str) -> Optional[str]:
 
 
 def missing_message(names: Iterable[str]) -> str:
-    return ("DMSBOT_ENV=production but " + ", ".join(names) +
-            " not set. Set each to a long random value (e.g. `openssl rand -base64 32`); see docs/tracking.md "
-            "«Secrets». Refusing to start.")
+    return (
+        "DMSBOT_ENV=production but "
+        + ", ".join(names)
+        + " not set. Set each to a long random value (e.g. `openssl rand -base64 32`); see docs/tracking.md "
+        "«Secrets». Refusing to start."
+    )
 
 
 def require_production_secrets() -> None:

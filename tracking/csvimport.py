@@ -1,4 +1,5 @@
 """Import a day's stage changes from CSV: doc_type,document_number,stage,changed_at."""
+
 from __future__ import annotations
 
 import csv
@@ -38,7 +39,8 @@ def import_csv(store: TrackingStore, fh: TextIO) -> ImportReport:
         line = reader.line_num
         try:
             doc_type, number, stage, changed_at = validate_payload(
-                {k: (v or "").strip() for k, v in row.items() if k in REQUIRED})
+                {k: (v or "").strip() for k, v in row.items() if k in REQUIRED}
+            )
             result = store.apply_status(doc_type, number, stage, changed_at, "csv")
         except ValueError as exc:
             report.errors.append((line, str(exc)))

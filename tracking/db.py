@@ -1,14 +1,15 @@
 """Engine, sessions and migrations of the tracking store."""
+
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import create_engine, event
-
-from dmsbot.settings import settings
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
+
+from dmsbot.settings import settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -21,10 +22,10 @@ def default_database_url() -> str:
 def database_url(url: Optional[str] = None) -> str:
     url = url or settings().database_url or default_database_url()
     if url.startswith("postgres://"):  # Heroku-style scheme SQLAlchemy 1.4 rejects
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         # Relative SQLite paths are relative to the repo root, not the CWD.
-        rel = url[len("sqlite:///"):]
+        rel = url[len("sqlite:///") :]
         if rel and rel != ":memory:":
             url = f"sqlite:///{REPO_ROOT / rel}"
     return url
@@ -33,11 +34,10 @@ def database_url(url: Optional[str] = None) -> str:
 def make_engine(url: Optional[str] = None) -> Engine:
     url = database_url(url)
     if url.startswith("sqlite"):
-        path = url[len("sqlite:///"):]
+        path = url[len("sqlite:///") :]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               future=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, future=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ Rasa, Sanic, ours): a LogRecord factory rewrites the message before any handler 
 `install()` is called where our code enters a process: scripts/rasa_run.py and the channels Rasa loads
 (connectors/rest.py, tracking/rasa_channel.py), the action server (actions/tracking.py), `dmsbot serve`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -11,8 +12,10 @@ import os
 import re
 from typing import Callable, List, Optional
 
-SECRET_ENV = ("RASA_AUTH_TOKEN", "RASA_TOKEN", "STATUS_API_TOKEN", "TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_SECRET",
-              "SENDER_ID_SECRET", "TRACKING_HASH_KEY", "VIBER_TOKEN", "VIBER_AUTH_TOKEN", "DB_PASSWORD")
+from dmsbot.settings import SETTINGS
+
+# Every setting marked secret in dmsbot/settings.py, and the deployment's database password.
+SECRET_ENV = tuple(s.name for s in SETTINGS if s.secret) + ("VIBER_AUTH_TOKEN", "DB_PASSWORD")
 
 _PATTERNS = (
     # Telegram bot token, also inside https://api.telegram.org/bot<token>/sendMessage
@@ -23,8 +26,10 @@ _PATTERNS = (
     (re.compile(r"(?i)(--auth-token[ =])\S+"), r"\1***"),
     (re.compile(r"(postgres(?:ql)?(?:\+\w+)?://[^:/\s]+:)[^@\s]+@"), r"\1***@"),
     # Base-document numbers: booklet КВ123456, foreign passport FS341265, birth certificate І-ВЛ 648009.
-    (re.compile(r"(?<![\w-])([A-ZА-ЯІЇЄҐ]{1,2}-?[A-ZА-ЯІЇЄҐ]{2}\s?|[A-ZА-ЯІЇЄҐ]{2}\s?)\d{4}(\d{2})(?!\d)"),
-     r"\1****\2"),
+    (
+        re.compile(r"(?<![\w-])([A-ZА-ЯІЇЄҐ]{1,2}-?[A-ZА-ЯІЇЄҐ]{2}\s?|[A-ZА-ЯІЇЄҐ]{2}\s?)\d{4}(\d{2})(?!\d)"),
+        r"\1****\2",
+    ),
 )
 
 _installed = False

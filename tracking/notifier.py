@@ -5,51 +5,47 @@ dies in between, the lease expires and another claim sees `uncertain=True`; befo
 asks Rasa's conversation history whether the event carrying the row's idempotency key is already
 there, and if so only marks the row sent.
 """
+
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Dict, Optional
 from urllib.parse import quote
 
 import aiohttp
 
+from dmsbot.settings import settings
 from tracking.config_secrets import optional_secret
 from tracking.ratelimit import TokenBucket, parse_retry_after
-from tracking.store import Claimed, TrackingStore, utcnow
+from tracking.store import Claimed, TrackingStore
 
 log = logging.getLogger(__name__)
 
 
-def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
-
-
 @dataclass
 class NotifierConfig:
-    rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
+    rasa_url: str = field(default_factory=lambda: settings().rasa_url)
     # Rasa's API token (RASA_AUTH_TOKEN; a local random one from var/ outside production).
     rasa_token: Optional[str] = field(default_factory=lambda: optional_secret("RASA_AUTH_TOKEN"))
     # REST cannot receive pushes, so its subscribers are reached through Rasa's callback channel.
-    rest_output_channel: str = field(default_factory=lambda: os.environ.get("NOTIFIER_REST_CHANNEL", "callback"))
-    rate_per_sec: float = field(default_factory=lambda: _env_float("NOTIFIER_RATE_PER_SEC", 25))
-    batch_size: int = field(default_factory=lambda: int(os.environ.get("NOTIFIER_BATCH", "50")))
-    concurrency: int = field(default_factory=lambda: int(os.environ.get("NOTIFIER_CONCURRENCY", "8")))
-    poll_interval: float = field(default_factory=lambda: _env_float("NOTIFIER_POLL_SECONDS", 0.5))
-    request_timeout: float = field(default_factory=lambda: _env_float("NOTIFIER_TIMEOUT_SECONDS", 20))
-    lease_seconds: float = field(default_factory=lambda: _env_float("NOTIFIER_LEASE_SECONDS", 60))
-    max_attempts: int = field(default_factory=lambda: int(os.environ.get("NOTIFIER_MAX_ATTEMPTS", "8")))
-    base_backoff: float = field(default_factory=lambda: _env_float("NOTIFIER_BACKOFF_SECONDS", 2))
+    rest_output_channel: str = field(default_factory=lambda: settings().notifier_rest_channel)
+    rate_per_sec: float = field(default_factory=lambda: settings().notifier_rate_per_sec)
+    batch_size: int = field(default_factory=lambda: settings().notifier_batch)
+    concurrency: int = field(default_factory=lambda: settings().notifier_concurrency)
+    poll_interval: float = field(default_factory=lambda: settings().notifier_poll_seconds)
+    request_timeout: float = field(default_factory=lambda: settings().notifier_timeout_seconds)
+    lease_seconds: float = field(default_factory=lambda: settings().notifier_lease_seconds)
+    max_attempts: int = field(default_factory=lambda: settings().notifier_max_attempts)
+    base_backoff: float = field(default_factory=lambda: settings().notifier_backoff_seconds)
     # "auto": Rasa's notifier channel (tracking.rasa_channel) when registered, else trigger_intent.
-    endpoint: str = field(default_factory=lambda: os.environ.get("NOTIFIER_RASA_ENDPOINT", "auto"))
-    reminder_check_seconds: float = field(default_factory=lambda: _env_float("NOTIFIER_REMINDER_CHECK_SECONDS", 60))
+    endpoint: str = field(default_factory=lambda: settings().notifier_rasa_endpoint)
+    reminder_check_seconds: float = field(default_factory=lambda: settings().notifier_reminder_check_seconds)
     # Viber charges for messages the bot starts outside the 24-hour window; VIBER_NOTIFY=0 sends none.
-    viber_notify: bool = field(default_factory=lambda: os.environ.get("VIBER_NOTIFY", "1").strip() != "0")
+    viber_notify: bool = field(default_factory=lambda: settings().viber_notify)
 
 
 def output_channel_for(channel: str, cfg: NotifierConfig) -> str:
@@ -105,12 +101,13 @@ class RasaDelivery:
         if self.use_channel:
             url = f"{self.cfg.rasa_url}/webhooks/notifier/deliver"
             body = {"sender_id": row.chat_id, "name": row.intent, "entities": row.entities}
-            async with self.session.post(url, params=self._params({"output_channel": channel}),
-                                         json=body) as resp:
+            async with self.session.post(url, params=self._params({"output_channel": channel}), json=body) as resp:
                 text = await resp.text()
                 if resp.status == 404 and self.cfg.endpoint == "auto":
-                    log.warning("Rasa has no notifier channel (tracking.rasa_channel.NotifierInput in "
-                                "credentials.yml); using /conversations/…/trigger_intent")
+                    log.warning(
+                        "Rasa has no notifier channel (tracking.rasa_channel.NotifierInput in "
+                        "credentials.yml); using /conversations/…/trigger_intent"
+                    )
                     self.use_channel = False
                 else:
                     self._check(resp, text)
@@ -135,8 +132,13 @@ class RasaDelivery:
 
 
 class Notifier:
-    def __init__(self, store: TrackingStore, cfg: Optional[NotifierConfig] = None,
-                 bucket: Optional[TokenBucket] = None, name: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        store: TrackingStore,
+        cfg: Optional[NotifierConfig] = None,
+        bucket: Optional[TokenBucket] = None,
+        name: Optional[str] = None,
+    ) -> None:
         self.store = store
         self.cfg = cfg or NotifierConfig()
         self.bucket = bucket or TokenBucket(self.cfg.rate_per_sec)
@@ -185,8 +187,14 @@ class Notifier:
 
     async def _deliver(self, delivery: RasaDelivery, row: Claimed) -> None:
         if row.channel == "viber" and not self.cfg.viber_notify:
-            await asyncio.to_thread(self.store.mark_failed, row.id, row.token,
-                                    "Viber notifications are off (VIBER_NOTIFY=0)", 0, self.cfg.base_backoff)
+            await asyncio.to_thread(
+                self.store.mark_failed,
+                row.id,
+                row.token,
+                "Viber notifications are off (VIBER_NOTIFY=0)",
+                0,
+                self.cfg.base_backoff,
+            )
             log.info("%s: outbox %s not sent: VIBER_NOTIFY=0", self.name, row.id)
             return
         try:
@@ -199,14 +207,20 @@ class Notifier:
         except RetryLater as exc:
             if not exc.per_chat:
                 self.bucket.pause(exc.seconds)
-            log.warning("%s: channel asks to wait %.1fs%s", self.name, exc.seconds,
-                        " for this chat" if exc.per_chat else "")
+            log.warning(
+                "%s: channel asks to wait %.1fs%s", self.name, exc.seconds, " for this chat" if exc.per_chat else ""
+            )
             await asyncio.to_thread(self.store.postpone, row.id, row.token, exc.seconds, str(exc))
             return
         except (DeliveryError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            state = await asyncio.to_thread(self.store.mark_failed, row.id, row.token,
-                                            f"{type(exc).__name__}: {exc}", self.cfg.max_attempts,
-                                            self.cfg.base_backoff)
+            state = await asyncio.to_thread(
+                self.store.mark_failed,
+                row.id,
+                row.token,
+                f"{type(exc).__name__}: {exc}",
+                self.cfg.max_attempts,
+                self.cfg.base_backoff,
+            )
             log.warning("%s: outbox %s failed (%s), now %s", self.name, row.id, exc, state)
             return
         ok = await asyncio.to_thread(self.store.mark_sent, row.id, row.token)

@@ -15,6 +15,7 @@ Every request needs `?token=` (or `Authorization: Bearer`) equal to Rasa's API t
 - under the conversation lock it first checks whether an event with the same `notification_key` is
   already in the conversation and, if so, answers `{"status": "duplicate"}` without sending anything.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,15 +23,14 @@ import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from rasa.core.channels.callback import CallbackOutput
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from rasa.core.channels.callback import CallbackOutput
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
-
-from tracking.log_redaction import install as install_log_redaction
 from connectors.input_limits import BadInput, header_value, is_valid_unicode, parse_json_object
+from tracking.log_redaction import install as install_log_redaction
 
 log = logging.getLogger(__name__)
 install_log_redaction()
@@ -78,14 +78,20 @@ def is_ambiguous(exc: BaseException) -> bool:
         if seen is None:
             break
         if isinstance(seen, asyncio.TimeoutError) or type(seen).__name__ in (
-                "TimedOut", "ServerTimeoutError", "ReadTimeout", "WriteTimeout", "TimeoutError"):
+            "TimedOut",
+            "ServerTimeoutError",
+            "ReadTimeout",
+            "WriteTimeout",
+            "TimeoutError",
+        ):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
 
 
-async def deliver_once(agent: Any, tracker: Any, intent: str, entities: Dict[str, Any],
-                       output_channel: OutputChannel) -> Dict[str, Any]:
+async def deliver_once(
+    agent: Any, tracker: Any, intent: str, entities: Dict[str, Any], output_channel: OutputChannel
+) -> Dict[str, Any]:
     """Run the notification action, send its messages, then save the conversation: nothing is saved unless
     a message went out (or may have: a timeout after sending), so a failure leaves the notification to retry.
 
@@ -127,10 +133,36 @@ async def deliver_once(agent: Any, tracker: Any, intent: str, entities: Dict[str
             raise NotDelivered(f"channel error: {exc}") from exc
         # May have been delivered: keep the record so that a retry does not send it twice.
         log.warning("notification to %s may have been delivered (%s); not retried", tracker.sender_id, exc)
-        await processor.save_tracker(tracker)
+        await save_delivered(agent, tracker)
         return {"status": "uncertain", "error": str(exc)[:300]}
-    await processor.save_tracker(tracker)
+    await save_delivered(agent, tracker)
     return {"status": "sent"}
+
+
+async def check_tracker_store(agent: Any, sender: str) -> None:
+    """Rasa's fail-safe wrapper answers a database outage with an empty in-memory conversation, which has no
+    record of earlier deliveries: read the real store first and refuse (the notifier retries) when it is down."""
+    base = _base_store(agent.tracker_store)
+    if base is agent.tracker_store:
+        return
+    try:
+        await base.retrieve(sender)
+    except Exception as exc:  # noqa: BLE001 - any database error: nothing was sent yet
+        raise NotDelivered(f"tracker store unavailable: {exc}", status=503) from exc
+
+
+async def save_delivered(agent: Any, tracker: Any, attempts: int = 5) -> None:
+    """After a message went out its record must reach the real store, or a retry would send it again: retry the
+    database for a while before settling for Rasa's fail-safe (in-memory) save."""
+    base = _base_store(agent.tracker_store)
+    for attempt in range(attempts):
+        try:
+            await base.save(tracker)
+            return
+        except Exception as exc:  # noqa: BLE001
+            log.warning("saving a delivered notification failed (attempt %d): %s", attempt + 1, exc)
+            await asyncio.sleep(min(0.5 * 2**attempt, 4.0))
+    await agent.processor.save_tracker(tracker)
 
 
 def _form_question(tracker: Any) -> Optional[Any]:
@@ -255,6 +287,7 @@ class NotifierInput(InputChannel):
                 from rasa.server import _get_output_channel
 
                 async with agent.lock_store.lock(sender):
+                    await check_tracker_store(agent, sender)
                     tracker = await agent.processor.fetch_tracker_and_update_session(sender)
                     key = entities.get("notification_key")
                     if key and _has_key(tracker, key):

@@ -1,4 +1,5 @@
 """Pacing for outgoing messages: a token bucket plus a shared pause for RetryAfter."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,6 +1,7 @@
 """Expiry reminders: stored per chat, queued into the outbox when due.
 
 A part of TrackingStore (tracking/store.py); `self` has `Session`, `is_pg` and `limits`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,9 @@ from tracking.store_common import STATUS_INTENT, utcnow
 
 
 class RemindersStore:
-    def set_expiry_reminder(self, chat_id: str, channel: str, doc_type: str, expiry: dt.date,
-                            today: Optional[dt.date] = None) -> List[Reminder]:
+    def set_expiry_reminder(
+        self, chat_id: str, channel: str, doc_type: str, expiry: dt.date, today: Optional[dt.date] = None
+    ) -> List[Reminder]:
         from tracking.reminders import reminder_plan
 
         today = today or kyiv_today()
@@ -24,8 +26,16 @@ class RemindersStore:
             out = []
             s.execute(delete(Reminder).where(Reminder.chat_id == chat_id, Reminder.doc_type == doc_type))
             for kind, remind_on in plan:
-                r = Reminder(chat_id=chat_id, channel=channel, doc_type=doc_type, kind=kind,
-                             expiry_date=expiry, remind_on=remind_on, queued=False, created_at=utcnow())
+                r = Reminder(
+                    chat_id=chat_id,
+                    channel=channel,
+                    doc_type=doc_type,
+                    kind=kind,
+                    expiry_date=expiry,
+                    remind_on=remind_on,
+                    queued=False,
+                    created_at=utcnow(),
+                )
                 s.add(r)
                 out.append(r)
             return out
@@ -50,10 +60,24 @@ class RemindersStore:
                 if s.execute(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first():
                     continue
                 now = utcnow()
-                s.add(OutboxMessage(
-                    idempotency_key=key, chat_id=r.chat_id, channel=r.channel, intent=STATUS_INTENT,
-                    entities={"stage": r.kind, "tracked_doc_type": r.doc_type,
-                              "reminder_date": r.expiry_date.strftime("%d.%m.%Y"), "notification_key": key},
-                    status="pending", attempts=0, next_attempt_at=now, event_at=now, created_at=now))
+                s.add(
+                    OutboxMessage(
+                        idempotency_key=key,
+                        chat_id=r.chat_id,
+                        channel=r.channel,
+                        intent=STATUS_INTENT,
+                        entities={
+                            "stage": r.kind,
+                            "tracked_doc_type": r.doc_type,
+                            "reminder_date": r.expiry_date.strftime("%d.%m.%Y"),
+                            "notification_key": key,
+                        },
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                        event_at=now,
+                        created_at=now,
+                    )
+                )
                 n += 1
             return n

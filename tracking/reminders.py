@@ -1,4 +1,5 @@
 """Expiry reminders: each document by its own rule (tracking.stages.REMINDER_KIND_BY_DOC)."""
+
 from __future__ import annotations
 
 import datetime as dt

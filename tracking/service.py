@@ -1,14 +1,15 @@
 """`dmsbot serve`: status API, notifier worker(s) and (optionally) the demo simulator in one process."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 from typing import List, Optional
 
 from aiohttp import web
 
+from dmsbot.settings import settings
 from tracking.api import make_app
 from tracking.config_secrets import require_production_secrets
 from tracking.log_redaction import install as install_log_redaction
@@ -20,8 +21,14 @@ from tracking.store import TrackingStore
 log = logging.getLogger(__name__)
 
 
-async def serve(host: str, port: int, api: bool = True, notifiers: int = 1,
-                simulator: bool = False, database_url: Optional[str] = None) -> None:
+async def serve(
+    host: str,
+    port: int,
+    api: bool = True,
+    notifiers: int = 1,
+    simulator: bool = False,
+    database_url: Optional[str] = None,
+) -> None:
     from tracking import db
 
     store = TrackingStore(db.make_engine(database_url))
@@ -58,15 +65,19 @@ async def serve(host: str, port: int, api: bool = True, notifiers: int = 1,
     store.engine.dispose()
 
 
-def main_serve(host: Optional[str] = None, port: Optional[int] = None, api: bool = True,
-               notifiers: Optional[int] = None, simulator: Optional[bool] = None) -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def main_serve(
+    host: Optional[str] = None,
+    port: Optional[int] = None,
+    api: bool = True,
+    notifiers: Optional[int] = None,
+    simulator: Optional[bool] = None,
+) -> int:
+    logging.basicConfig(level=settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     require_production_secrets()
     install_log_redaction()
-    host = host or os.environ.get("TRACKING_API_HOST", "127.0.0.1")
-    port = port or int(os.environ.get("TRACKING_API_PORT", "5080"))
-    notifiers = notifiers if notifiers is not None else int(os.environ.get("NOTIFIER_WORKERS", "1"))
-    simulator = simulator if simulator is not None else os.environ.get("DEMO_SIMULATOR") == "1"
+    host = host or settings().tracking_api_host
+    port = port or settings().tracking_api_port
+    notifiers = notifiers if notifiers is not None else settings().notifier_workers
+    simulator = simulator if simulator is not None else settings().demo_simulator
     asyncio.run(serve(host, port, api, notifiers, simulator))
     return 0

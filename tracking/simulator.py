@@ -1,4 +1,5 @@
 """Demo simulator: moves applications one stage forward on a timer (local runs only)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,8 +24,11 @@ def advance_all(store: TrackingStore) -> int:
     for app_id, stage in apps:
         if stage in ("arrived", "issued", "refused"):
             continue
-        nxt = MAIN_STAGES[0] if stage in (None, "not_found") else (
-            MAIN_STAGES[MAIN_STAGES.index(stage) + 1] if stage in MAIN_STAGES else None)
+        nxt = (
+            MAIN_STAGES[0]
+            if stage in (None, "not_found")
+            else (MAIN_STAGES[MAIN_STAGES.index(stage) + 1] if stage in MAIN_STAGES else None)
+        )
         if nxt is None:
             continue
         if store.apply_status_by_id(app_id, nxt, utcnow(), "simulator").accepted:
@@ -32,8 +36,9 @@ def advance_all(store: TrackingStore) -> int:
     return moved
 
 
-async def run_simulator(store: TrackingStore, interval: Optional[float] = None,
-                        stop: Optional[asyncio.Event] = None) -> None:
+async def run_simulator(
+    store: TrackingStore, interval: Optional[float] = None, stop: Optional[asyncio.Event] = None
+) -> None:
     interval = interval or settings().demo_simulator_interval
     stop = stop or asyncio.Event()
     log.info("demo simulator: advancing applications every %.0fs", interval)

@@ -1,4 +1,5 @@
 """Stages, document types and base-document numbers (see docs/contract.md)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -88,10 +89,24 @@ STAGE_SHORT = {
     },
 }
 TRACKING_WORDS = {
-    "uk": {"document": "документ", "by_document": "за документом {masked}", "unsubscribe": "Відписатися",
-           "from_all": "Від усіх", "hours": "{n} год", "minutes": "{n} хв", "and": " і "},
-    "en": {"document": "document", "by_document": "document {masked}", "unsubscribe": "Unsubscribe",
-           "from_all": "From all", "hours": "{n} h", "minutes": "{n} min", "and": " and "},
+    "uk": {
+        "document": "документ",
+        "by_document": "за документом {masked}",
+        "unsubscribe": "Відписатися",
+        "from_all": "Від усіх",
+        "hours": "{n} год",
+        "minutes": "{n} хв",
+        "and": " і ",
+    },
+    "en": {
+        "document": "document",
+        "by_document": "document {masked}",
+        "unsubscribe": "Unsubscribe",
+        "from_all": "From all",
+        "hours": "{n} h",
+        "minutes": "{n} min",
+        "and": " and ",
+    },
 }
 
 

@@ -3,6 +3,7 @@
 The store is one object made of its parts, each in a module named for what it holds: applications (stage
 changes), lookups (and their rate limits), subscriptions, reminder_store (expiry reminders) and outbox.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -30,8 +31,9 @@ from tracking.subscriptions import SubscriptionsStore
 
 
 class TrackingStore(ApplicationsStore, LookupsStore, SubscriptionsStore, RemindersStore, OutboxStore):
-    def __init__(self, engine: Optional[Engine] = None, *, migrate: bool = True,
-                 limits: Optional[RateLimits] = None) -> None:
+    def __init__(
+        self, engine: Optional[Engine] = None, *, migrate: bool = True, limits: Optional[RateLimits] = None
+    ) -> None:
         self.engine = engine or db.make_engine()
         if migrate:
             db.upgrade(self.engine)

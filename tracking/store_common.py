@@ -1,4 +1,5 @@
 """Types and helpers shared by the parts of the tracking store."""
+
 from __future__ import annotations
 
 import datetime as dt

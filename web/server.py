@@ -6,12 +6,12 @@ One origin for the browser (the page and its API on the same port, so the sessio
 CORS is needed) and only this port facing people: Rasa's own port, with its HTTP API, stays internal.
 The proxy adds nothing to the conversation: the channel checks the signed sender id in the cookie.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -19,6 +19,7 @@ import aiohttp
 from aiohttp import web
 
 from connectors.webchat_texts import MAX_BODY_BYTES, error_body
+from dmsbot.settings import settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 CHANNEL_PATH = "/webhooks/webchat/"
@@ -68,8 +69,13 @@ async def proxy(request: web.Request) -> web.StreamResponse:
     timeout = aiohttp.ClientTimeout(total=None if streaming else 180, sock_connect=5)
     try:
         upstream = await session.request(
-            request.method, url, params=request.query, data=body or None, headers=headers,
-            timeout=timeout, allow_redirects=False,
+            request.method,
+            url,
+            params=request.query,
+            data=body or None,
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=False,
         )
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         log.warning("Rasa channel unreachable: %s", exc.__class__.__name__)
@@ -103,7 +109,7 @@ async def _client(app: web.Application):
 
 def make_app(rasa_url: Optional[str] = None) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=MAX_BODY_BYTES)
-    app["rasa_url"] = (rasa_url or os.environ.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/")
+    app["rasa_url"] = (rasa_url or settings().rasa_url).rstrip("/")
     app.cleanup_ctx.append(_client)
     app.router.add_get("/", index)
     app.router.add_route("*", "/api/{tail:[a-z]+}", proxy)
@@ -113,16 +119,18 @@ def make_app(rasa_url: Optional[str] = None) -> web.Application:
 
 def main(argv: Optional[list] = None) -> None:
     parser = argparse.ArgumentParser(description="Web chat page of the assistant")
-    parser.add_argument("--host", default=os.environ.get("WEBCHAT_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("WEBCHAT_PORT", "8080")))
+    parser.add_argument("--host", default=settings().webchat_host)
+    parser.add_argument("--port", type=int, default=settings().webchat_port)
     parser.add_argument("--rasa-url", default=None, help="Rasa server (default RASA_URL or http://127.0.0.1:5005)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # aiohttp's access log would print query strings; keep it to method, path and status.
     web.run_app(
-        make_app(args.rasa_url), host=args.host, port=args.port,
-        access_log_format='%a "%r" %s %b %Tf', print=lambda *_: log.info(
-            "web chat on http://%s:%d/", args.host, args.port),
+        make_app(args.rasa_url),
+        host=args.host,
+        port=args.port,
+        access_log_format='%a "%r" %s %b %Tf',
+        print=lambda *_: log.info("web chat on http://%s:%d/", args.host, args.port),
     )
 
 

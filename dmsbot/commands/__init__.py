@@ -3,6 +3,7 @@
 A module is listed in COMMAND_MODULES; one that fails to import is reported by
 `dmsbot --help` instead of breaking every other command.
 """
+
 COMMAND_MODULES = [
     "dmsbot.commands.kb",
     "dmsbot.commands.status",

@@ -1,4 +1,5 @@
 """`dmsbot config`: the settings in effect (secrets hidden), or the README's configuration table."""
+
 from __future__ import annotations
 
 import argparse

@@ -8,6 +8,7 @@ The export reads user messages from Rasa's SQL tracker store (SQLite or PostgreS
 threshold, and writes a YAML file where the trainer fills in `intent:` (and may mark entities in
 `text:` with Rasa's [text]{"entity": ..., "value": ...} markup), or writes `skip`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,10 +47,16 @@ def tracker_db_url(endpoints: Path) -> str:
         path = Path(db)
         return f"sqlite:///{path if path.is_absolute() else (endpoints.parent / path).resolve()}"
     port = _expand(config.get("port"))
-    return str(URL.create(
-        drivername=dialect, username=_expand(config.get("username")), password=_expand(config.get("password")),
-        host=_expand(config.get("url")), port=int(port) if port and port.isdigit() else None, database=db,
-    ))
+    return str(
+        URL.create(
+            drivername=dialect,
+            username=_expand(config.get("username")),
+            password=_expand(config.get("password")),
+            host=_expand(config.get("url")),
+            port=int(port) if port and port.isdigit() else None,
+            database=db,
+        )
+    )
 
 
 def unsure_messages(db_url: str, threshold: float, since: Optional[dt.datetime] = None) -> List[Dict[str, Any]]:
@@ -90,14 +97,16 @@ def unsure_messages(db_url: str, threshold: float, since: Optional[dt.datetime] 
                 continue
             ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
             seen.add(text)
-            rows.append({
-                "text": text,
-                "predicted": name,
-                "confidence": round(confidence, 3),
-                "candidates": [f"{r['name']} ({float(r.get('confidence') or 0):.2f})" for r in ranking[:3]],
-                "conversation": str(sender_id)[:8] + "…",  # enough to find it, not a full identifier
-                "at": dt.datetime.fromtimestamp(timestamp or 0, dt.timezone.utc).isoformat(timespec="seconds"),
-            })
+            rows.append(
+                {
+                    "text": text,
+                    "predicted": name,
+                    "confidence": round(confidence, 3),
+                    "candidates": [f"{r['name']} ({float(r.get('confidence') or 0):.2f})" for r in ranking[:3]],
+                    "conversation": str(sender_id)[:8] + "…",  # enough to find it, not a full identifier
+                    "at": dt.datetime.fromtimestamp(timestamp or 0, dt.timezone.utc).isoformat(timespec="seconds"),
+                }
+            )
     engine.dispose()
     return rows
 
@@ -120,7 +129,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     header = (
         "# Messages the assistant was unsure about. For each one set `intent:` to the right intent\n"
-        "# (or `skip`); you may mark entities inside `text:` like [айдішку]{\"entity\": \"doc_type\", \"value\": \"id_card\"}.\n"
+        '# (or `skip`); you may mark entities inside `text:` like [айдішку]{"entity": "doc_type", "value": "id_card"}.\n'
         "# Then run: dmsbot inbox merge " + str(out) + "\n"
     )
     out.write_text(header + yaml.safe_dump({"messages": rows}, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -158,8 +167,11 @@ def _heldout_texts(project: Path) -> Set[str]:
     path = project / HELDOUT
     if not path.exists():
         return set()
-    return {_key(l.strip()[2:]) for l in path.read_text(encoding="utf-8").splitlines()
-            if l.strip().startswith("- ") and not l.strip().startswith("- intent:")}
+    return {
+        _key(l.strip()[2:])
+        for l in path.read_text(encoding="utf-8").splitlines()
+        if l.strip().startswith("- ") and not l.strip().startswith("- intent:")
+    }
 
 
 def _domain_names(project: Path) -> Tuple[Set[str], Set[str]]:
@@ -244,8 +256,17 @@ def write_inbox_data(path: Path, additions: List[Tuple[str, str]]) -> None:
 
 def rasa_validate(project: Path) -> Tuple[bool, str]:
     rasa = project / ".venv" / "bin" / "rasa"
-    cmd = [str(rasa) if rasa.exists() else "rasa", "data", "validate", "--domain", "domain", "--data", "data",
-           "--config", "config.yml"]
+    cmd = [
+        str(rasa) if rasa.exists() else "rasa",
+        "data",
+        "validate",
+        "--domain",
+        "domain",
+        "--data",
+        "data",
+        "--config",
+        "config.yml",
+    ]
     proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
     return proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
 

@@ -1,4 +1,5 @@
 """`dmsbot kb check`: validate the knowledge base an editor changed."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,14 +20,16 @@ def _check(args: argparse.Namespace) -> int:
     except KnowledgeBaseError as exc:
         print(f"Knowledge base error: {exc}", file=sys.stderr)
         return 1
-    facts = sum(len(d.checklist) + len(d.notices) + len(d.places) + len(d.processing_times) for d in kb.documents.values())
-    unconfirmed = sum(
-        f.unconfirmed
-        for d in kb.documents.values()
-        for f in (*d.checklist, *d.notices, *d.places, *d.processing_times)
+    facts = sum(
+        len(d.checklist) + len(d.notices) + len(d.places) + len(d.processing_times) for d in kb.documents.values()
     )
-    print(f"OK: {len(kb.documents)} documents, {facts} facts ({unconfirmed} marked unconfirmed), {len(kb.questions)} questions, "
-          f"{len(faq)} FAQ entries ({sum(len(e.questions) for e in faq.entries.values())} example questions).")
+    unconfirmed = sum(
+        f.unconfirmed for d in kb.documents.values() for f in (*d.checklist, *d.notices, *d.places, *d.processing_times)
+    )
+    print(
+        f"OK: {len(kb.documents)} documents, {facts} facts ({unconfirmed} marked unconfirmed), {len(kb.questions)} questions, "
+        f"{len(faq)} FAQ entries ({sum(len(e.questions) for e in faq.entries.values())} example questions)."
+    )
     for note in faq.notes:
         print(f"  note: {note}")
     kb_dir = Path(args.kb_dir) if args.kb_dir else DEFAULT_KB_DIR
@@ -34,8 +37,10 @@ def _check(args: argparse.Namespace) -> int:
     if args.stale:
         print(format_report(items, today, root=kb_dir.parent))
     elif items:
-        print(f"  note: {len(items)} fact(s) to recheck (old sources, no price reported in {today.year}, "
-              f"unconfirmed): dmsbot kb check --stale")
+        print(
+            f"  note: {len(items)} fact(s) to recheck (old sources, no price reported in {today.year}, "
+            f"unconfirmed): dmsbot kb check --stale"
+        )
     return 0
 
 
@@ -45,9 +50,10 @@ def register(subparsers) -> None:
     check = kb_sub.add_parser("check", help="validate kb/*.yml and report the file and field of any error")
     check.add_argument("--kb-dir", default=None, help="knowledge base folder (default: kb/ of the project)")
     check.add_argument(
-        "--stale", action="store_true",
+        "--stale",
+        action="store_true",
         help="also list, by file, facts with sources older than 12 months, fees with no price reported this year "
-             "and unconfirmed facts (the list to work through on 1 January)",
+        "and unconfirmed facts (the list to work through on 1 January)",
     )
     check.set_defaults(func=_check)
     parser.set_defaults(func=lambda args: parser.print_help() or 0)

@@ -1,4 +1,5 @@
 """`dmsbot outbox …`: inspect notifications, list and retry dead letters."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = _store().outbox_rows(args.status, args.limit)
     for r in rows:
         stage = (r.entities or {}).get("stage", "")
-        print(f"{r.id}\t{r.status}\tattempts={r.attempts}\t{r.channel}:{r.chat_id}\t{stage}\t"
-              f"{(r.last_error or '')[:120]}")
+        print(
+            f"{r.id}\t{r.status}\tattempts={r.attempts}\t{r.channel}:{r.chat_id}\t{stage}\t{(r.last_error or '')[:120]}"
+        )
     print(f"{len(rows)} row(s)")
     return 0
 

@@ -1,4 +1,5 @@
 """`dmsbot status …` (stage changes by hand or from a CSV) and `dmsbot serve` (tracking service)."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if result.accepted:
-        print(f"{args.doc_type} {result.masked}: stage is now {result.stage}; "
-              f"{result.queued} notification(s) queued")
+        print(f"{args.doc_type} {result.masked}: stage is now {result.stage}; {result.queued} notification(s) queued")
     else:
         print(f"{args.doc_type} {result.masked}: ignored (stage stays {result.stage}; replay or backwards)")
     return 0
@@ -54,8 +54,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     for line, message in report.errors:
         print(f"{args.file}:{line}: {message}", file=sys.stderr)
-    print(f"imported: {report.accepted} change(s) applied, {report.ignored} ignored (replay/backwards), "
-          f"{len(report.errors)} bad row(s), {report.queued} notification(s) queued")
+    print(
+        f"imported: {report.accepted} change(s) applied, {report.ignored} ignored (replay/backwards), "
+        f"{len(report.errors)} bad row(s), {report.queued} notification(s) queued"
+    )
     return 1 if report.errors else 0
 
 
@@ -63,9 +65,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from tracking.service import main_serve
 
     only = args.only
-    return main_serve(host=args.host, port=args.port, api=only in (None, "api"),
-                      notifiers=0 if only == "api" else args.workers,
-                      simulator=True if args.demo_simulator else None)
+    return main_serve(
+        host=args.host,
+        port=args.port,
+        api=only in (None, "api"),
+        notifiers=0 if only == "api" else args.workers,
+        simulator=True if args.demo_simulator else None,
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -1,4 +1,5 @@
 """`dmsbot subscriptions …`: list subscriptions and reminders, remove them, forget a chat."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,9 @@ def _store():  # type: ignore[no-untyped-def]
 def cmd_list(args: argparse.Namespace) -> int:
     subs = _store().list_subscriptions(args.chat)
     for s in subs:
-        print(f"{s.id}\t{s.channel}:{args.chat or '-'}\t{s.doc_type}\t{s.masked}\t{s.stage or '-'}\t{s.created_at:%Y-%m-%d}")
+        print(
+            f"{s.id}\t{s.channel}:{args.chat or '-'}\t{s.doc_type}\t{s.masked}\t{s.stage or '-'}\t{s.created_at:%Y-%m-%d}"
+        )
     print(f"{len(subs)} subscription(s)")
     return 0
 
@@ -33,8 +36,10 @@ def cmd_forget(args: argparse.Namespace) -> int:
 def cmd_reminders(args: argparse.Namespace) -> int:
     rs = _store().list_reminders(args.chat)
     for r in rs:
-        print(f"{r.id}\t{r.channel}:{r.chat_id}\t{r.doc_type}\t{r.kind}\texpires {r.expiry_date}\t"
-              f"remind {r.remind_on}\t{'queued' if r.queued else 'scheduled'}")
+        print(
+            f"{r.id}\t{r.channel}:{r.chat_id}\t{r.doc_type}\t{r.kind}\texpires {r.expiry_date}\t"
+            f"remind {r.remind_on}\t{'queued' if r.queued else 'scheduled'}"
+        )
     print(f"{len(rs)} reminder(s)")
     return 0
 

@@ -1,4 +1,5 @@
 """Actions return exactly these events (financial-demo style): the dialogue depends on them."""
+
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -30,15 +31,21 @@ async def run_form(dispatcher, domain, **kwargs):
 
 
 async def test_free_text_answer_is_recognised_and_next_question_requested(dispatcher, domain):
-    events = await run_form(dispatcher, domain, slots={"doc_type": "id_card", "requested_slot": "reason"}, text="вкрали")
+    events = await run_form(
+        dispatcher, domain, slots={"doc_type": "id_card", "requested_slot": "reason"}, text="вкрали"
+    )
     assert events == [SlotSet("reason", "stolen"), SlotSet("requested_slot", "location")]
     assert dispatcher.messages == []
 
 
 async def test_first_issue_asks_age_next(dispatcher, domain):
     events = await run_form(
-        dispatcher, domain, slots={"doc_type": "id_card", "requested_slot": "reason"}, extracted={"reason": "first_issue"},
-        text="/inform", entities=[{"entity": "reason", "value": "first_issue"}],
+        dispatcher,
+        domain,
+        slots={"doc_type": "id_card", "requested_slot": "reason"},
+        extracted={"reason": "first_issue"},
+        text="/inform",
+        entities=[{"entity": "reason", "value": "first_issue"}],
     )
     assert events == [SlotSet("reason", "first_issue"), SlotSet("requested_slot", "age")]
 
@@ -59,16 +66,26 @@ async def test_age_in_words(dispatcher, domain):
 
 async def test_entity_age_string_becomes_number(dispatcher, domain):
     slots = {"doc_type": "id_card", "reason": "first_issue", "requested_slot": "age"}
-    events = await run_form(dispatcher, domain, slots=slots, text="мені 15", entities=[{"entity": "age", "value": "15"}],
-                            extracted={"age": "15"})
+    events = await run_form(
+        dispatcher,
+        domain,
+        slots=slots,
+        text="мені 15",
+        entities=[{"entity": "age", "value": "15"}],
+        extracted={"age": "15"},
+    )
     assert events == [SlotSet("age", 15), SlotSet("requested_slot", "idp")]
 
 
 async def test_unknown_button_value_is_refused(dispatcher, domain):
     slots = {"doc_type": "foreign_passport", "requested_slot": "reason"}
     events = await run_form(
-        dispatcher, domain, slots=slots, text='/inform{"reason":"booklet_exchange"}',
-        entities=[{"entity": "reason", "value": "booklet_exchange"}], extracted={"reason": "booklet_exchange"},
+        dispatcher,
+        domain,
+        slots=slots,
+        text='/inform{"reason":"booklet_exchange"}',
+        entities=[{"entity": "reason", "value": "booklet_exchange"}],
+        extracted={"reason": "booklet_exchange"},
     )
     # booklet exchange exists for the ID-card only
     assert events == [SlotSet("reason", None), SlotSet("requested_slot", "reason")]
@@ -138,8 +155,11 @@ async def test_start_keeps_only_what_this_message_said_and_shows_certain_items(d
         slots={"doc_type": "id_card", "reason": "first_issue", "age": "14", "location": "abroad", "idp": True},
         text="Які документи потрібні для ID-картки вперше, мені 14",
         intent="ask_documents",
-        entities=[{"entity": "doc_type", "value": "id_card"}, {"entity": "reason", "value": "first_issue"},
-                  {"entity": "age", "value": "14"}],
+        entities=[
+            {"entity": "doc_type", "value": "id_card"},
+            {"entity": "reason", "value": "first_issue"},
+            {"entity": "age", "value": "14"},
+        ],
         active_loop=None,
     )
     events = await ActionStartConsultation().run(dispatcher, tracker, domain)
@@ -165,7 +185,9 @@ async def test_back_clears_the_latest_answer(dispatcher, domain):
     ]
     tracker = make_tracker(
         slots={"doc_type": "id_card", "reason": "first_issue", "age": 15, "requested_slot": "idp"},
-        text="назад", intent="go_back", events=events_so_far,
+        text="назад",
+        intent="go_back",
+        events=events_so_far,
     )
     events = await ActionConsultationBack().run(dispatcher, tracker, domain)
     assert events == [SlotSet("age", None), SlotSet("requested_slot", None)]
@@ -186,15 +208,19 @@ async def test_start_over_clears_everything(dispatcher, domain):
 
 
 async def test_change_answer_with_a_chosen_question(dispatcher, domain):
-    tracker = make_tracker(slots={"doc_type": "id_card", "reason": "first_issue", "age": 15, "change_slot": "age"},
-                           intent="change_answer", active_loop=None)
+    tracker = make_tracker(
+        slots={"doc_type": "id_card", "reason": "first_issue", "age": 15, "change_slot": "age"},
+        intent="change_answer",
+        active_loop=None,
+    )
     events = await ActionChangeAnswer().run(dispatcher, tracker, domain)
     assert events == [SlotSet("age", None), SlotSet("change_slot", None), SlotSet("requested_slot", None)]
 
 
 async def test_change_answer_offers_the_answered_questions(dispatcher, domain):
-    tracker = make_tracker(slots={"doc_type": "id_card", "reason": "first_issue", "age": 15},
-                           intent="change_answer", active_loop=None)
+    tracker = make_tracker(
+        slots={"doc_type": "id_card", "reason": "first_issue", "age": 15}, intent="change_answer", active_loop=None
+    )
     events = await ActionChangeAnswer().run(dispatcher, tracker, domain)
     assert events == [SlotSet("change_slot", None), FollowupAction("action_listen")]
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
@@ -203,8 +229,12 @@ async def test_change_answer_offers_the_answered_questions(dispatcher, domain):
 
 
 async def test_fee_question_urgent(dispatcher, domain):
-    tracker = make_tracker(slots={"doc_type": "id_card", "topic": "fee", "urgency": "urgent"},
-                           text="скільки коштує ID-картка терміново", intent="ask_fee", active_loop=None)
+    tracker = make_tracker(
+        slots={"doc_type": "id_card", "topic": "fee", "urgency": "urgent"},
+        text="скільки коштує ID-картка терміново",
+        intent="ask_fee",
+        active_loop=None,
+    )
     events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
     assert events == [SlotSet("topic", None), SlotSet("urgency", None)]
     text = texts(dispatcher)
@@ -212,8 +242,11 @@ async def test_fee_question_urgent(dispatcher, domain):
 
 
 async def test_where_to_apply_abroad(dispatcher, domain):
-    tracker = make_tracker(slots={"doc_type": "id_card", "topic": "where_to_apply", "location": "abroad"},
-                           intent="ask_where_to_apply", active_loop=None)
+    tracker = make_tracker(
+        slots={"doc_type": "id_card", "topic": "where_to_apply", "location": "abroad"},
+        intent="ask_where_to_apply",
+        active_loop=None,
+    )
     await ActionAnswerTopic().run(dispatcher, tracker, domain)
     text = texts(dispatcher)
     assert "ДП «Документ»" in text and "електронну чергу" not in text
@@ -229,8 +262,14 @@ async def test_contacts_come_from_the_knowledge_base(dispatcher, domain):
 async def test_negative_age_is_refused(dispatcher, domain):
     # The NLU's entity normaliser keeps the minus of «мені -3» (tests/nlu/test_entity_normalizer.py).
     slots = {"doc_type": "id_card", "reason": "first_issue", "requested_slot": "age"}
-    events = await run_form(dispatcher, domain, slots=slots, text="мені -3", entities=[{"entity": "age", "value": "-3"}],
-                            extracted={"age": "-3"})
+    events = await run_form(
+        dispatcher,
+        domain,
+        slots=slots,
+        text="мені -3",
+        entities=[{"entity": "age", "value": "-3"}],
+        extracted={"age": "-3"},
+    )
     assert events == [SlotSet("age", None), SlotSet("requested_slot", "age")]
     assert responses(dispatcher) == ["utter_age_out_of_range"]
 
@@ -238,11 +277,17 @@ async def test_negative_age_is_refused(dispatcher, domain):
 async def test_low_confidence_gets_buttons_for_the_likeliest_topics(dispatcher, domain):
     from actions.fallback import ActionClarify
 
-    tracker = make_tracker(text="шо там по загранці", intent="nlu_fallback", active_loop=None,
-                           entities=[{"entity": "doc_type", "value": "foreign_passport"}])
+    tracker = make_tracker(
+        text="шо там по загранці",
+        intent="nlu_fallback",
+        active_loop=None,
+        entities=[{"entity": "doc_type", "value": "foreign_passport"}],
+    )
     tracker.latest_message["intent_ranking"] = [
-        {"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_fee", "confidence": 0.41},
-        {"name": "ask_documents", "confidence": 0.38}, {"name": "greet", "confidence": 0.1},
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "ask_fee", "confidence": 0.41},
+        {"name": "ask_documents", "confidence": 0.38},
+        {"name": "greet", "confidence": 0.1},
     ]
     events = await ActionClarify().run(dispatcher, tracker, domain)
     assert events == []
@@ -265,9 +310,14 @@ async def test_direct_question_of_a_man_abroad_gets_the_military_registration_fa
     text = "я чоловік, 40 років, у Чехії — що треба для закордонного?"
     tracker = make_tracker(
         slots={"doc_type": "foreign_passport", "age": "40", "location": "abroad", "reason": "lost"},
-        text=text, intent="ask_documents", active_loop=None,
-        entities=[{"entity": "doc_type", "value": "foreign_passport"}, {"entity": "age", "value": "40"},
-                  {"entity": "location", "value": "abroad"}],
+        text=text,
+        intent="ask_documents",
+        active_loop=None,
+        entities=[
+            {"entity": "doc_type", "value": "foreign_passport"},
+            {"entity": "age", "value": "40"},
+            {"entity": "location", "value": "abroad"},
+        ],
     )
     events = await ActionStartConsultation().run(dispatcher, tracker, domain)
     # the sex is read from the words; an old answer not said now is cleared
@@ -279,9 +329,14 @@ async def test_direct_question_of_a_man_abroad_gets_the_military_registration_fa
 async def test_direct_question_of_a_woman_abroad_gets_no_military_facts(dispatcher, domain):
     tracker = make_tracker(
         slots={"doc_type": "foreign_passport", "age": "40", "location": "abroad"},
-        text="я жінка, 40 років, у Польщі, що треба для закордонного", intent="ask_documents", active_loop=None,
-        entities=[{"entity": "doc_type", "value": "foreign_passport"}, {"entity": "age", "value": "40"},
-                  {"entity": "location", "value": "abroad"}],
+        text="я жінка, 40 років, у Польщі, що треба для закордонного",
+        intent="ask_documents",
+        active_loop=None,
+        entities=[
+            {"entity": "doc_type", "value": "foreign_passport"},
+            {"entity": "age", "value": "40"},
+            {"entity": "location", "value": "abroad"},
+        ],
     )
     events = await ActionStartConsultation().run(dispatcher, tracker, domain)
     assert events == [SlotSet("sex", "female")]
@@ -300,14 +355,24 @@ async def test_sex_question_has_buttons_and_english(dispatcher, domain):
 
 
 async def test_sex_answer_in_words_completes_the_form(dispatcher, domain):
-    slots = {"doc_type": "foreign_passport", "reason": "expired", "age": 40, "location": "abroad", "requested_slot": "sex"}
+    slots = {
+        "doc_type": "foreign_passport",
+        "reason": "expired",
+        "age": 40,
+        "location": "abroad",
+        "requested_slot": "sex",
+    }
     events = await run_form(dispatcher, domain, slots=slots, text="чоловік")
     assert events == [SlotSet("sex", "male"), SlotSet("requested_slot", None)]
 
 
 async def test_fee_question_in_english(dispatcher, domain):
-    tracker = make_tracker(slots={"doc_type": "foreign_passport", "topic": "fee", "location": "ukraine", "language": "en"},
-                           text="how much is a passport", intent="ask_fee", active_loop=None)
+    tracker = make_tracker(
+        slots={"doc_type": "foreign_passport", "topic": "fee", "location": "ukraine", "language": "en"},
+        text="how much is a passport",
+        intent="ask_fee",
+        active_loop=None,
+    )
     events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
     assert events == [SlotSet("topic", None), SlotSet("urgency", None)]
     text = texts(dispatcher)

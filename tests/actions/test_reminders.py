@@ -1,4 +1,5 @@
 """Expiry reminders follow each document's own rule (issue 10, dms-facts §11.1.5–6): plan, wording, exact events."""
+
 import datetime as dt
 
 import pytest
@@ -28,12 +29,18 @@ def test_each_document_gets_its_own_reminder(doc_type, plan):
 
 
 def test_a_reminder_already_due_is_sent_today():
-    assert reminder_plan("temporary_residence_permit", dt.date(2026, 12, 20), TODAY) == [("permit_exchange_deadline", TODAY)]
+    assert reminder_plan("temporary_residence_permit", dt.date(2026, 12, 20), TODAY) == [
+        ("permit_exchange_deadline", TODAY)
+    ]
 
 
 def _notification(doc_type, stage, date="12.03.2027"):
-    entities = [{"entity": "stage", "value": stage}, {"entity": "tracked_doc_type", "value": doc_type},
-                {"entity": "reminder_date", "value": date}, {"entity": "notification_key", "value": f"reminder:1:{stage}"}]
+    entities = [
+        {"entity": "stage", "value": stage},
+        {"entity": "tracked_doc_type", "value": doc_type},
+        {"entity": "reminder_date", "value": date},
+        {"entity": "notification_key", "value": f"reminder:1:{stage}"},
+    ]
     return make_tracker(text="", intent="EXTERNAL_status_changed", entities=entities, active_loop=None)
 
 
@@ -83,6 +90,10 @@ def test_tracking_words_exist_in_both_languages():
         assert set(table["uk"]) == set(table["en"])
     assert set(STAGE_SHORT["en"]) == set(STAGES)
     assert [doc_type_name(d, "en") for d in DOC_TYPES] == [
-        "ID card", "Passport for travel abroad", "Temporary residence permit", "Permanent residence permit"]
+        "ID card",
+        "Passport for travel abroad",
+        "Temporary residence permit",
+        "Permanent residence permit",
+    ]
     assert doc_type_name("id_card", "uk", capital=False) == "ID-картка"
     assert doc_type_name(None, "en", capital=False) == "document"

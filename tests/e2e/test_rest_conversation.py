@@ -1,4 +1,5 @@
 """End to end over the REST webhook: the real Rasa server, the real action server, the trained model."""
+
 import uuid
 
 import pytest
@@ -76,9 +77,16 @@ def test_fee_question_without_menu(stack):
     assert "988 грн" in text
 
 
-def test_out_of_scope_is_polite(stack):
+def test_off_topic_gets_no_confident_answer(stack):
+    # Either the polite out-of-scope reply or «did you mean…» buttons: never an answer stated as certain.
+    text = reply_text(stack.say(new_user(), "яка погода завтра в Києві?"))
+    assert "лише щодо документів" in text or "Можливо, ви питаєте про" in text
+    assert "Джерело:" not in text
+
+
+def test_another_bodys_question_gets_a_referral_with_its_source(stack):
     text = reply_text(stack.say(new_user(), "як отримати водійське посвідчення"))
-    assert "лише щодо документів" in text
+    assert "МВС" in text and "Джерело: https://" in text
 
 
 def test_contacts(stack):

@@ -1,4 +1,5 @@
 """A copy of the real kb/ with the small fixture FAQ, so the tests do not depend on the content of kb/faq."""
+
 import shutil
 from pathlib import Path
 

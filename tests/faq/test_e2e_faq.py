@@ -1,5 +1,6 @@
 """End to end over REST with the real Rasa and action servers: FAQ answers in the user's language with source and
 date, the language switch that persists, and the ambiguous «паспорт»."""
+
 import datetime as dt
 import uuid
 
@@ -24,8 +25,9 @@ FAQ_QUESTIONS = [
 
 @pytest.fixture(scope="module")
 def stack(trained_model, tmp_path_factory):
-    running = RasaStack(trained_model, tmp_path_factory.mktemp("faq"), RASA_PORT, ACTION_PORT,
-                        env={"DMSBOT_TODAY": DAY}).start()
+    running = RasaStack(
+        trained_model, tmp_path_factory.mktemp("faq"), RASA_PORT, ACTION_PORT, env={"DMSBOT_TODAY": DAY}
+    ).start()
     yield running
     running.stop()
 
@@ -89,7 +91,9 @@ def test_bare_passport_is_ambiguous(stack, message):
     faq = load_faq()
     offered = [p.split('"faq_id":"')[1].rstrip('"}') for p in payloads if p.startswith("/faq")]
     documents = {d for entry_id in offered for d in faq.entry(entry_id).documents}
-    asks_which_entry = reply_text(reply) in ("Можливо, ви питаєте про:", "Did you mean:") and \
-        {"id_card", "foreign_passport"} <= documents
+    asks_which_entry = (
+        reply_text(reply) in ("Можливо, ви питаєте про:", "Did you mean:")
+        and {"id_card", "foreign_passport"} <= documents
+    )
     assert asks_document or asks_which_entry, reply
     assert "грн" not in reply_text(reply) and "UAH" not in reply_text(reply)

@@ -1,4 +1,5 @@
 """Every user-facing text has English: domain responses (a variation on the `language` slot) and kb/faq answers."""
+
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ EN = {"type": "slot", "name": "language", "value": "en"}
 
 def _responses():
     for path in sorted((ROOT / "domain").glob("*.yml")):
-        for name, variations in ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}).items():
+        for name, variations in (
+            (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
+        ).items():
             yield path.name, name, variations
 
 
@@ -25,9 +28,14 @@ def test_every_response_has_english_and_ukrainian(file, name, variations):
     for variation in english:
         assert _is_english(variation["text"]), f"domain/{file}: {name}: English variation is not English"
         titles = [b["title"] for b in variation.get("buttons") or []]
-        assert all(_is_english(b["title"]) for b in variation.get("buttons") or [] if "set_language" not in b["payload"]), (file, name, titles)
+        assert all(
+            _is_english(b["title"]) for b in variation.get("buttons") or [] if "set_language" not in b["payload"]
+        ), (file, name, titles)
+
     # Same buttons in both languages, apart from the language switch itself.
-    payloads = lambda v: [b["payload"] for b in v.get("buttons") or [] if "set_language" not in b["payload"]]
+    def payloads(v):
+        return [b["payload"] for b in v.get("buttons") or [] if "set_language" not in b["payload"]]
+
     assert payloads(english[0]) == payloads(default[0]), f"domain/{file}: {name}: buttons differ between languages"
 
 

@@ -1,4 +1,5 @@
 """The evaluation questions are never trained on: none of them is in data/ or among the kb/faq questions."""
+
 import re
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """action_faq_answer: a sure retrieval answers with source and date in the conversation's language; an unsure one
 offers the likeliest entries; a button names the entry exactly. Runs on the fixture FAQ (tests/faq/fixture)."""
+
 import asyncio
 
 import pytest
@@ -27,11 +28,20 @@ def run(language, faq=None, entities=None, text="питання"):
     return dispatcher.messages[0]
 
 
-SURE = {"confidence": 0.93, "confident": True,
-        "ranking": [{"id": "child_foreign_passport_who_applies", "score": 0.8}, {"id": "photo_needed", "score": 0.3}]}
-UNSURE = {"confidence": 0.3, "confident": False,
-          "ranking": [{"id": "photo_needed", "score": 0.5}, {"id": "pay_privat24", "score": 0.45},
-                      {"id": "lost_id_card_steps", "score": 0.1}]}
+SURE = {
+    "confidence": 0.93,
+    "confident": True,
+    "ranking": [{"id": "child_foreign_passport_who_applies", "score": 0.8}, {"id": "photo_needed", "score": 0.3}],
+}
+UNSURE = {
+    "confidence": 0.3,
+    "confident": False,
+    "ranking": [
+        {"id": "photo_needed", "score": 0.5},
+        {"id": "pay_privat24", "score": 0.45},
+        {"id": "lost_id_card_steps", "score": 0.1},
+    ],
+}
 
 
 def test_confident_answer_in_ukrainian_with_source_date_and_followups():
@@ -71,8 +81,12 @@ def test_button_names_the_entry():
 
 def test_consultation_offer_when_the_entry_is_about_a_document():
     message = run("uk", None, [{"entity": "faq_id", "value": "student_permit_after_end"}])
-    assert message["buttons"] == [{"title": "🧭 Точний перелік для мене",
-                                   "payload": '/start_consultation{"doc_type":"temporary_residence_permit"}'}]
+    assert message["buttons"] == [
+        {
+            "title": "🧭 Точний перелік для мене",
+            "payload": '/start_consultation{"doc_type":"temporary_residence_permit"}',
+        }
+    ]
 
 
 def test_clarifying_question_in_english():
@@ -87,14 +101,25 @@ def test_earlier_answers_only_for_the_same_document_and_said():
     from actions.facts import ActionAnswerTopic
 
     def ask(previous_doc):
-        events = [{"event": "slot", "name": "doc_type", "value": previous_doc},
-                  {"event": "slot", "name": "location", "value": "abroad"}]
-        latest = {"text": "де оформити закордонний", "intent": {"name": "ask_where_to_apply", "confidence": 0.95},
-                  "entities": [{"entity": "doc_type", "value": "foreign_passport"}]}
-        tracker = Tracker("u", {"doc_type": "foreign_passport", "location": "abroad", "topic": "where_to_apply",
-                                "language": "uk"}, latest,
-                          events + [{"event": "user", "text": latest["text"], "parse_data": latest}],
-                          False, None, {}, "action_listen")
+        events = [
+            {"event": "slot", "name": "doc_type", "value": previous_doc},
+            {"event": "slot", "name": "location", "value": "abroad"},
+        ]
+        latest = {
+            "text": "де оформити закордонний",
+            "intent": {"name": "ask_where_to_apply", "confidence": 0.95},
+            "entities": [{"entity": "doc_type", "value": "foreign_passport"}],
+        }
+        tracker = Tracker(
+            "u",
+            {"doc_type": "foreign_passport", "location": "abroad", "topic": "where_to_apply", "language": "uk"},
+            latest,
+            events + [{"event": "user", "text": latest["text"], "parse_data": latest}],
+            False,
+            None,
+            {},
+            "action_listen",
+        )
         dispatcher = CollectingDispatcher()
         asyncio.run(ActionAnswerTopic().run(dispatcher, tracker, {}))
         return dispatcher.messages[0]["text"]

@@ -1,4 +1,5 @@
 """kb/faq/*.yml: schema check (errors name file, entry and field), placeholders for the day, buttons in uk/en."""
+
 import datetime as dt
 from pathlib import Path
 
@@ -58,7 +59,10 @@ def test_followup_buttons_in_both_languages(fixture_kb):
     entry = faq.entry("child_foreign_passport_who_applies")
     uk = followup_buttons(entry, faq, "uk")
     en = followup_buttons(entry, faq, "en")
-    assert uk[0] == {"title": "📋 Що взяти з собою: закордонний паспорт", "payload": '/ask_documents{"doc_type":"foreign_passport"}'}
+    assert uk[0] == {
+        "title": "📋 Що взяти з собою: закордонний паспорт",
+        "payload": '/ask_documents{"doc_type":"foreign_passport"}',
+    }
     assert en[0]["title"] == "📋 What to bring: passport for travel abroad"
     assert uk[1]["payload"] == '/faq{"faq_id":"photo_needed"}' == en[1]["payload"]
     assert uk[1]["title"] == "❓ Чи треба приносити фото на паспорт?"
@@ -73,7 +77,11 @@ def test_followup_buttons_in_both_languages(fixture_kb):
         (lambda e: e["source"].update(as_of="2026-13-45"), "entry photo_needed: field source.as_of", "not a"),
         (lambda e: e["source"].update(url="dmsu.gov.ua"), "entry photo_needed: field source.url", "does not match"),
         (lambda e: e["answer"].pop("en"), "entry photo_needed: field answer", "'en' is a required property"),
-        (lambda e: e["answer"].update(en="Фото приносити не потрібно."), "entry photo_needed: field answer.en", "English"),
+        (
+            lambda e: e["answer"].update(en="Фото приносити не потрібно."),
+            "entry photo_needed: field answer.en",
+            "English",
+        ),
         (lambda e: e["answer"].update(uk="ж" * 701), "entry photo_needed: field answer.uk", "701 characters"),
         (lambda e: e.update(questions=e["questions"][:4]), "entry photo_needed: field questions", "too short"),
         (lambda e: e.update(topics=["weather"]), "entry photo_needed: field topics[0]", "'weather' is not one of"),
@@ -81,8 +89,16 @@ def test_followup_buttons_in_both_languages(fixture_kb):
         (lambda e: e.update(followups=["faq:nope"]), "entry photo_needed: field followups[0]", "no FAQ entry 'nope'"),
         (lambda e: e.update(followups=["fee:passport"]), "entry photo_needed: field followups[0]", "not a document"),
         (lambda e: e.update(followups=["a:b", "c:d", "e:f", "g:h"]), "entry photo_needed: field followups", "too long"),
-        (lambda e: e["answer"].update(uk="Ціна {fee:id_card.cheap}"), "entry photo_needed: field answer.uk", "no fee 'cheap'"),
-        (lambda e: e["answer"].update(en="Price {price}"), "entry photo_needed: field answer.en", "unknown placeholder"),
+        (
+            lambda e: e["answer"].update(uk="Ціна {fee:id_card.cheap}"),
+            "entry photo_needed: field answer.uk",
+            "no fee 'cheap'",
+        ),
+        (
+            lambda e: e["answer"].update(en="Price {price}"),
+            "entry photo_needed: field answer.en",
+            "unknown placeholder",
+        ),
         (lambda e: e.update(id="pay_privat24"), "entry pay_privat24: field id", "duplicate id"),
         (lambda e: e.update(colour="red"), "entry photo_needed: field (entry)", "'colour' was unexpected"),
     ],
@@ -108,4 +124,6 @@ def test_kb_check_reports_faq_errors(fixture_kb, capsys):
 def test_same_question_in_two_entries_is_a_note(fixture_kb):
     edit(fixture_kb / "faq" / "sample.yml", 0, lambda e: e["questions"].append("можна оплатити через приват24?"))
     faq = load_faq(fixture_kb, load_knowledge_base(fixture_kb), DAY)
-    assert any("entry pay_privat24: field questions" in n and "also a question of entry photo_needed" in n for n in faq.notes)
+    assert any(
+        "entry pay_privat24: field questions" in n and "also a question of entry photo_needed" in n for n in faq.notes
+    )

@@ -1,4 +1,5 @@
 """action_validate_slot_mappings keeps the `language` slot: detected per message, fixed by the switch."""
+
 import asyncio
 
 import pytest
@@ -17,8 +18,16 @@ def domain():
 
 def run(domain, text, slots=None, intent="faq", entities=None):
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
-    tracker = Tracker("u", dict(slots or {}), latest, [{"event": "user", "text": text, "parse_data": latest}],
-                      False, None, {}, "action_listen")
+    tracker = Tracker(
+        "u",
+        dict(slots or {}),
+        latest,
+        [{"event": "user", "text": text, "parse_data": latest}],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
     events = asyncio.run(ValidateSlotMappings().run(CollectingDispatcher(), tracker, domain))
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
@@ -39,9 +48,14 @@ def test_neutral_message_keeps_the_language(domain):
 
 def test_switch_fixes_the_choice(domain):
     set_en = [{"entity": "language", "value": "en"}]
-    assert run(domain, '/set_language{"language":"en"}', {"language": "uk"}, "set_language", set_en) == \
-        {"language": "en", "language_chosen": True}
+    assert run(domain, '/set_language{"language":"en"}', {"language": "uk"}, "set_language", set_en) == {
+        "language": "en",
+        "language_chosen": True,
+    }
     # After the switch, a Ukrainian word (a document name) does not switch back.
     assert run(domain, "ID-картка", {"language": "en", "language_chosen": True}) == {}
     set_uk = [{"entity": "language", "value": "uk"}]
-    assert run(domain, "Українська", {"language": "en", "language_chosen": True}, "set_language", set_uk)["language"] == "uk"
+    assert (
+        run(domain, "Українська", {"language": "en", "language_chosen": True}, "set_language", set_uk)["language"]
+        == "uk"
+    )

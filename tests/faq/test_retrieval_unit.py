@@ -1,4 +1,5 @@
 """The retriever's parts without a trained model: BM25 on lemmas, fusion, calibration, routing, bare «паспорт»."""
+
 import numpy as np
 import pytest
 
@@ -12,11 +13,14 @@ def index(fixture_kb):
     return FaqIndex.build(load_faq(fixture_kb).examples(), None, weight=0.0)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("у мене вкрали паспорт, що робити?", "lost_id_card_steps"),        # other case forms than the examples
-    ("чи треба приносити фото на айдішку", "photo_needed"),
-    ("оплата через приват", "pay_privat24"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("у мене вкрали паспорт, що робити?", "lost_id_card_steps"),  # other case forms than the examples
+        ("чи треба приносити фото на айдішку", "photo_needed"),
+        ("оплата через приват", "pay_privat24"),
+    ],
+)
 def test_bm25_on_lemmas_finds_the_entry(index, text, expected):
     candidates, confidence = index.search(text)
     assert candidates[0].entry_id == expected
@@ -85,8 +89,11 @@ def test_bare_passport_is_not_the_id_card():
     assert not bare_passport([{"entity": "doc_type", "value": "id_card", "start": 0, "end": 15}], "паспорт-картка")
     parse = {"text": text, "intent": {"name": "ask_fee"}, "entities": BARE}
     assert outcome(parse) == {"kind": "ambiguous", "value": None, "intent": "ask_fee"}
-    assert outcome({"text": "x", "intent": {"name": "ask_fee"}, "entities": DOC}) == \
-        {"kind": "checklist", "value": "foreign_passport", "intent": "ask_fee"}
+    assert outcome({"text": "x", "intent": {"name": "ask_fee"}, "entities": DOC}) == {
+        "kind": "checklist",
+        "value": "foreign_passport",
+        "intent": "ask_fee",
+    }
 
 
 def test_passport_alone():

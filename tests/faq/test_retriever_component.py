@@ -1,5 +1,6 @@
 """The Rasa component trains on the fixture FAQ (its own sentence model in a child process), persists, loads and
 adds `faq` to parsed messages; a sure match overrules out-of-scope, a bare «паспорт» loses its document."""
+
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -26,9 +27,14 @@ def loaded(tmp_path_factory):
 
 
 def parse(component, text, intent="out_of_scope", confidence=0.6, entities=None):
-    message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
-                            "intent_ranking": [{"name": intent, "confidence": confidence}],
-                            "entities": entities or []})
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": intent, "confidence": confidence}],
+            "entities": entities or [],
+        }
+    )
     component.process([message])
     return message
 

@@ -1,4 +1,5 @@
 """The December 2026 audit (dms-facts §11, issue 10): each correction as the engine composes it and the bot says it."""
+
 import datetime as dt
 
 import pytest
@@ -104,7 +105,9 @@ def test_expired_temporary_permit_no_longer_valid_under_martial_law(kb):
     assert "№141" in text and "07.05.2026" in text
     assert "чинні на час воєнного стану і 30 днів після нього" not in text
     # the permanent permit probably keeps martial-law validity: said, but not as certain
-    permanent = kb.compose("permanent_residence_permit", dict(residence_ground="immigration_permit", reason="expired"), TODAY)
+    permanent = kb.compose(
+        "permanent_residence_permit", dict(residence_ground="immigration_permit", reason="expired"), TODAY
+    )
     assert UNCONFIRMED_PREFIX + "Посвідки на постійне проживання" in render_checklist(permanent, kb)
 
 
@@ -119,7 +122,9 @@ def test_no_extension_and_no_entering_children(kb, answers):
 
 
 def test_collecting_a_childs_passport_is_said_as_unconfirmed(kb):
-    text = render_checklist(kb.compose("foreign_passport", dict(reason="first_issue", age=10, location="ukraine"), TODAY), kb)
+    text = render_checklist(
+        kb.compose("foreign_passport", dict(reason="first_issue", age=10, location="ukraine"), TODAY), kb
+    )
     assert UNCONFIRMED_PREFIX + "Забрати готовий паспорт дитини до 12 років" in text
 
 
@@ -173,7 +178,9 @@ def test_a_direct_question_gets_the_men_facts_before_the_remaining_questions(kb)
     answers = dict(age=40, location="abroad", sex="male")
     text = render_preliminary(kb, kb.document("foreign_passport"), answers)
     assert "консульства з 18.05.2024" in text and "не пересилають" in text
-    assert "не пересилають" not in (render_preliminary(kb, kb.document("foreign_passport"), dict(answers, sex="female")) or "")
+    assert "не пересилають" not in (
+        render_preliminary(kb, kb.document("foreign_passport"), dict(answers, sex="female")) or ""
+    )
 
 
 def test_places_for_a_man_abroad_do_not_promise_forwarding(kb):
@@ -204,7 +211,10 @@ def test_fees_terms_places_and_contacts_in_english(kb):
     doc = kb.document("id_card")
     fees = render_fees(kb, doc, {"reason": "expired"}, TODAY, lang="en")
     assert "Fees — ID card (on 3 December 2026):" in fees
-    assert "urgent processing — UAH 988 (administrative service UAH 496, blank UAH 492; in force since 1 January 2026)" in fees
+    assert (
+        "urgent processing — UAH 988 (administrative service UAH 496, blank UAH 492; in force since 1 January 2026)"
+        in fees
+    )
     assert ", processing time: up to 7 working days" in fees
     first = render_fees(kb, doc, {"reason": "first_issue"}, TODAY, lang="en")
     assert "first issue — free of charge" in first
@@ -217,7 +227,9 @@ def test_fees_terms_places_and_contacts_in_english(kb):
 
 def test_unknown_language_falls_back_to_ukrainian(kb):
     doc = kb.document("id_card")
-    assert render_fees(kb, doc, {"reason": "expired"}, TODAY, lang="de") == render_fees(kb, doc, {"reason": "expired"}, TODAY)
+    assert render_fees(kb, doc, {"reason": "expired"}, TODAY, lang="de") == render_fees(
+        kb, doc, {"reason": "expired"}, TODAY
+    )
 
 
 def test_a_price_inside_a_sentence_says_its_day_and_doubt(kb):
@@ -225,6 +237,9 @@ def test_a_price_inside_a_sentence_says_its_day_and_doubt(kb):
 
     fees = {f.id: f for f in kb.document("id_card").fees}
     assert fee_inline(fees["standard"], fees["standard"].in_force(TODAY)) == "618 грн (діє з 01.01.2026)"
-    assert fee_inline(fees["standard"], fees["standard"].in_force(TODAY), "en") == "UAH 618 (in force since 1 January 2026)"
+    assert (
+        fee_inline(fees["standard"], fees["standard"].in_force(TODAY), "en")
+        == "UAH 618 (in force since 1 January 2026)"
+    )
     permit = kb.document("temporary_residence_permit").fees[0]
     assert fee_inline(permit, permit.in_force(TODAY)) == "за нашими даними 1 258 грн (діє з 01.11.2022; уточніть у ДМС)"

@@ -1,11 +1,11 @@
 """The checklist engine over the real knowledge base: documents × circumstances from the facts file."""
+
 import datetime as dt
-import itertools
 
 import pytest
 
 from kbengine import load_knowledge_base
-from kbengine.render import render_checklist, render_fees, UNCONFIRMED_PREFIX
+from kbengine.render import UNCONFIRMED_PREFIX, render_checklist, render_fees
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -22,52 +22,138 @@ def ids(facts):
 # (doc_type, answers, must include, must exclude)
 SCENARIOS = [
     # ID-card, first time at 14: birth certificate, parents' documents, no payment
-    ("id_card", dict(reason="first_issue", age=14, idp=False, location="ukraine"),
-     {"birth_certificate", "parents_documents", "application_form"}, {"payment", "idp_certificate", "old_passport"}),
+    (
+        "id_card",
+        dict(reason="first_issue", age=14, idp=False, location="ukraine"),
+        {"birth_certificate", "parents_documents", "application_form"},
+        {"payment", "idp_certificate", "old_passport"},
+    ),
     # ... and an IDP adds the IDP certificate
-    ("id_card", dict(reason="first_issue", age=14, idp=True, location="ukraine"),
-     {"idp_certificate", "birth_certificate"}, {"payment"}),
+    (
+        "id_card",
+        dict(reason="first_issue", age=14, idp=True, location="ukraine"),
+        {"idp_certificate", "birth_certificate"},
+        {"payment"},
+    ),
     # 16-year-old, abroad
-    ("id_card", dict(reason="first_issue", age=16, idp=False, location="abroad"),
-     {"birth_certificate"}, {"payment", "idp_certificate"}),
-    ("id_card", dict(reason="lost", location="ukraine", passport_issued_in="ukraine"),
-     {"loss_statement", "payment", "foreign_passport_if_any"}, {"police_extract", "birth_certificate", "old_passport"}),
-    ("id_card", dict(reason="stolen", location="ukraine", passport_issued_in="ukraine"),
-     {"loss_statement", "police_extract", "payment"}, {"old_passport"}),
-    ("id_card", dict(reason="name_change", location="ukraine"),
-     {"old_passport", "change_documents", "payment", "residence_extract"}, {"loss_statement"}),
-    ("id_card", dict(reason="data_error", location="ukraine"), {"old_passport", "correct_data_documents"}, {"change_documents"}),
+    (
+        "id_card",
+        dict(reason="first_issue", age=16, idp=False, location="abroad"),
+        {"birth_certificate"},
+        {"payment", "idp_certificate"},
+    ),
+    (
+        "id_card",
+        dict(reason="lost", location="ukraine", passport_issued_in="ukraine"),
+        {"loss_statement", "payment", "foreign_passport_if_any"},
+        {"police_extract", "birth_certificate", "old_passport"},
+    ),
+    (
+        "id_card",
+        dict(reason="stolen", location="ukraine", passport_issued_in="ukraine"),
+        {"loss_statement", "police_extract", "payment"},
+        {"old_passport"},
+    ),
+    (
+        "id_card",
+        dict(reason="name_change", location="ukraine"),
+        {"old_passport", "change_documents", "payment", "residence_extract"},
+        {"loss_statement"},
+    ),
+    (
+        "id_card",
+        dict(reason="data_error", location="ukraine"),
+        {"old_passport", "correct_data_documents"},
+        {"change_documents"},
+    ),
     ("id_card", dict(reason="expired", location="ukraine"), {"old_passport", "payment"}, {"change_documents"}),
-    ("id_card", dict(reason="booklet_exchange", location="ukraine", passport_issued_in="occupied_territory"),
-     {"old_passport", "occupied_extra_id", "payment"}, {"loss_statement"}),
-    ("id_card", dict(reason="damaged", location="abroad", age=40, sex="female", passport_issued_in="ukraine"),
-     {"old_passport", "payment"}, {"occupied_extra_id"}),
+    (
+        "id_card",
+        dict(reason="booklet_exchange", location="ukraine", passport_issued_in="occupied_territory"),
+        {"old_passport", "occupied_extra_id", "payment"},
+        {"loss_statement"},
+    ),
+    (
+        "id_card",
+        dict(reason="damaged", location="abroad", age=40, sex="female", passport_issued_in="ukraine"),
+        {"old_passport", "payment"},
+        {"occupied_extra_id"},
+    ),
     # foreign passport: child under 12, 12-13, 14-15, adult; abroad; lost abroad
-    ("foreign_passport", dict(reason="first_issue", age=5, location="ukraine"),
-     {"birth_certificate", "parent_documents", "child_photo", "citizenship_registration"}, {"internal_passport"}),
-    ("foreign_passport", dict(reason="first_issue", age=12, location="ukraine"),
-     {"birth_certificate", "parent_documents"}, {"child_photo", "internal_passport"}),
+    (
+        "foreign_passport",
+        dict(reason="first_issue", age=5, location="ukraine"),
+        {"birth_certificate", "parent_documents", "child_photo", "citizenship_registration"},
+        {"internal_passport"},
+    ),
+    (
+        "foreign_passport",
+        dict(reason="first_issue", age=12, location="ukraine"),
+        {"birth_certificate", "parent_documents"},
+        {"child_photo", "internal_passport"},
+    ),
     # from 14 the teenager applies personally: no parent's documents
-    ("foreign_passport", dict(reason="first_issue", age=15, location="ukraine"),
-     {"internal_passport"}, {"birth_certificate", "child_photo", "parent_documents"}),
-    ("foreign_passport", dict(reason="first_issue", age=13, location="ukraine"),
-     {"birth_certificate", "parent_documents"}, {"internal_passport"}),
-    ("foreign_passport", dict(reason="expired", age=30, location="ukraine"),
-     {"internal_passport", "previous_passports", "payment"}, {"parent_documents", "stay_abroad_proof"}),
-    ("foreign_passport", dict(reason="lost", age=30, location="abroad", sex="female"),
-     {"police_report_abroad", "stay_abroad_proof"}, {"previous_passports"}),
-    ("foreign_passport", dict(reason="stolen", age=40, location="ukraine"), {"internal_passport"}, {"police_report_abroad"}),
+    (
+        "foreign_passport",
+        dict(reason="first_issue", age=15, location="ukraine"),
+        {"internal_passport"},
+        {"birth_certificate", "child_photo", "parent_documents"},
+    ),
+    (
+        "foreign_passport",
+        dict(reason="first_issue", age=13, location="ukraine"),
+        {"birth_certificate", "parent_documents"},
+        {"internal_passport"},
+    ),
+    (
+        "foreign_passport",
+        dict(reason="expired", age=30, location="ukraine"),
+        {"internal_passport", "previous_passports", "payment"},
+        {"parent_documents", "stay_abroad_proof"},
+    ),
+    (
+        "foreign_passport",
+        dict(reason="lost", age=30, location="abroad", sex="female"),
+        {"police_report_abroad", "stay_abroad_proof"},
+        {"previous_passports"},
+    ),
+    (
+        "foreign_passport",
+        dict(reason="stolen", age=40, location="ukraine"),
+        {"internal_passport"},
+        {"police_report_abroad"},
+    ),
     # residence permits by ground
-    ("temporary_residence_permit", dict(residence_ground="employment", reason="first_issue"),
-     {"passport_visa", "translation", "work_permit"}, {"study_petition", "family_petition", "old_permit"}),
-    ("temporary_residence_permit", dict(residence_ground="study", reason="first_issue"),
-     {"study_petition", "study_insurance"}, {"work_permit"}),
-    ("temporary_residence_permit", dict(residence_ground="family_reunification", reason="expired"),
-     {"family_petition", "marriage_certificate", "spouse_passport", "old_permit"}, {"work_permit"}),
-    ("permanent_residence_permit", dict(residence_ground="immigration_permit", reason="first_issue"),
-     {"immigration_decision", "passport_visa", "payment"}, {"old_permit"}),
-    ("permanent_residence_permit", dict(residence_ground="immigration_permit", reason="damaged"),
-     {"immigration_decision", "old_permit"}, set()),
+    (
+        "temporary_residence_permit",
+        dict(residence_ground="employment", reason="first_issue"),
+        {"passport_visa", "translation", "work_permit"},
+        {"study_petition", "family_petition", "old_permit"},
+    ),
+    (
+        "temporary_residence_permit",
+        dict(residence_ground="study", reason="first_issue"),
+        {"study_petition", "study_insurance"},
+        {"work_permit"},
+    ),
+    (
+        "temporary_residence_permit",
+        dict(residence_ground="family_reunification", reason="expired"),
+        {"family_petition", "marriage_certificate", "spouse_passport", "old_permit"},
+        {"work_permit"},
+    ),
+    (
+        "permanent_residence_permit",
+        dict(residence_ground="immigration_permit", reason="first_issue"),
+        {"immigration_decision", "passport_visa", "payment"},
+        {"old_permit"},
+    ),
+    (
+        "permanent_residence_permit",
+        dict(residence_ground="immigration_permit", reason="damaged"),
+        {"immigration_decision", "old_permit"},
+        set(),
+    ),
 ]
 
 
@@ -112,8 +198,13 @@ def test_document_options_restrict_question(kb):
 
 @pytest.mark.parametrize(
     "today,standard,urgent",
-    [(dt.date(2021, 6, 1), 345, 471), (dt.date(2022, 11, 1), 450, 820), (dt.date(2025, 12, 31), 558, 928),
-     (dt.date(2026, 1, 1), 618, 988), (TODAY, 618, 988)],
+    [
+        (dt.date(2021, 6, 1), 345, 471),
+        (dt.date(2022, 11, 1), 450, 820),
+        (dt.date(2025, 12, 31), 558, 928),
+        (dt.date(2026, 1, 1), 618, 988),
+        (TODAY, 618, 988),
+    ],
 )
 def test_fee_in_force_on_the_day(kb, today, standard, urgent):
     lines = {l.fee_id: l for l in kb.fees("id_card", {"reason": "expired"}, today)}
@@ -158,7 +249,9 @@ def _answer_space(kb, doc_type):
     return done
 
 
-@pytest.mark.parametrize("doc_type", ["id_card", "foreign_passport", "temporary_residence_permit", "permanent_residence_permit"])
+@pytest.mark.parametrize(
+    "doc_type", ["id_card", "foreign_passport", "temporary_residence_permit", "permanent_residence_permit"]
+)
 def test_every_reachable_combination_composes(kb, doc_type):
     combos = _answer_space(kb, doc_type)
     assert len(combos) >= 2

@@ -1,4 +1,5 @@
 """The schema check rejects malformed knowledge files with a message that names the file and the field."""
+
 import shutil
 from pathlib import Path
 
@@ -24,38 +25,143 @@ def edit(path: Path, change) -> None:
 
 def test_real_knowledge_base_is_valid():
     kb = load_knowledge_base()
-    assert set(kb.doc_types) == {"id_card", "foreign_passport", "temporary_residence_permit", "permanent_residence_permit"}
+    assert set(kb.doc_types) == {
+        "id_card",
+        "foreign_passport",
+        "temporary_residence_permit",
+        "permanent_residence_permit",
+    }
 
 
 @pytest.mark.parametrize(
     "file,change,field,words",
     [
-        ("documents/id_card.yml", lambda d: d["checklist"][1].pop("source"), "checklist[1]", "'source' is a required property"),
-        ("documents/id_card.yml", lambda d: d["checklist"][0]["source"].update(as_of="вчора"), "checklist[0].source.as_of", "вчора"),
-        ("documents/id_card.yml", lambda d: d["fees"][1]["schedule"][0].update(amount_uah="345 грн"), "fees[1].schedule[0]", "amount_uah"),
-        ("documents/id_card.yml", lambda d: d["fees"][1]["schedule"][0]["source"].update(url="krapka.rv.ua"), "fees[1].schedule[0].source.url", "does not match"),
-        ("documents/id_card.yml", lambda d: d["checklist"][2].update(when={"reason": ["first_time"]}), "checklist[2].when.reason", "'first_time' is not an answer option"),
-        ("documents/id_card.yml", lambda d: d["checklist"][2].update(when={"colour": ["red"]}), "checklist[2].when.colour", "unknown question slot"),
-        ("documents/id_card.yml", lambda d: d["checklist"][2].update(when={"age": [14]}), "checklist[2].when.age", "range"),
-        ("documents/id_card.yml", lambda d: d["checklist"][3].update(id=d["checklist"][0]["id"]), "checklist[3].id", "duplicate"),
+        (
+            "documents/id_card.yml",
+            lambda d: d["checklist"][1].pop("source"),
+            "checklist[1]",
+            "'source' is a required property",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["checklist"][0]["source"].update(as_of="вчора"),
+            "checklist[0].source.as_of",
+            "вчора",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["fees"][1]["schedule"][0].update(amount_uah="345 грн"),
+            "fees[1].schedule[0]",
+            "amount_uah",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["fees"][1]["schedule"][0]["source"].update(url="krapka.rv.ua"),
+            "fees[1].schedule[0].source.url",
+            "does not match",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["checklist"][2].update(when={"reason": ["first_time"]}),
+            "checklist[2].when.reason",
+            "'first_time' is not an answer option",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["checklist"][2].update(when={"colour": ["red"]}),
+            "checklist[2].when.colour",
+            "unknown question slot",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["checklist"][2].update(when={"age": [14]}),
+            "checklist[2].when.age",
+            "range",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["checklist"][3].update(id=d["checklist"][0]["id"]),
+            "checklist[3].id",
+            "duplicate",
+        ),
         ("documents/id_card.yml", lambda d: d.update(doc_type="passport"), "doc_type", "file name"),
         ("documents/id_card.yml", lambda d: d["checklist"][0].update(colour="red"), "checklist[0]", "colour"),
-        ("documents/foreign_passport.yml", lambda d: d["questions"][0].update(options=["booklet"]), "questions[0].options", "'booklet'"),
+        (
+            "documents/foreign_passport.yml",
+            lambda d: d["questions"][0].update(options=["booklet"]),
+            "questions[0].options",
+            "'booklet'",
+        ),
         ("questions.yml", lambda d: d["questions"]["reason"].update(type="free"), "questions.reason.type", "free"),
         # English is required next to every user-facing text
-        ("documents/id_card.yml", lambda d: d["checklist"][0].pop("text_en"), "checklist[0]", "'text_en' is a required property"),
-        ("documents/foreign_passport.yml", lambda d: d["notices"][1].pop("text_en"), "notices[1]", "'text_en' is a required property"),
-        ("documents/id_card.yml", lambda d: d.pop("short_title_en"), "(top level)", "'short_title_en' is a required property"),
-        ("documents/id_card.yml", lambda d: d["fees"][1].pop("label_en"), "fees[1]", "'label_en' is a required property"),
-        ("documents/id_card.yml", lambda d: d["fees"][0].pop("note_en"), "fees[0]", "'note_en' is a dependency of 'note'"),
-        ("documents/id_card.yml", lambda d: d["fees"][2]["schedule"][5].pop("term_en"), "fees[2].schedule[5]", "'term_en' is a dependency of 'term'"),
-        ("documents/id_card.yml", lambda d: d["age_buttons"][0].pop("label_en"), "age_buttons[0]", "'label_en' is a required property"),
-        ("questions.yml", lambda d: d["questions"]["reason"].pop("prompt_en"), "questions.reason", "'prompt_en' is a required property"),
-        ("questions.yml", lambda d: d["questions"]["sex"]["options"][0].pop("label_en"), "questions.sex.options[0]", "'label_en' is a required property"),
+        (
+            "documents/id_card.yml",
+            lambda d: d["checklist"][0].pop("text_en"),
+            "checklist[0]",
+            "'text_en' is a required property",
+        ),
+        (
+            "documents/foreign_passport.yml",
+            lambda d: d["notices"][1].pop("text_en"),
+            "notices[1]",
+            "'text_en' is a required property",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d.pop("short_title_en"),
+            "(top level)",
+            "'short_title_en' is a required property",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["fees"][1].pop("label_en"),
+            "fees[1]",
+            "'label_en' is a required property",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["fees"][0].pop("note_en"),
+            "fees[0]",
+            "'note_en' is a dependency of 'note'",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["fees"][2]["schedule"][5].pop("term_en"),
+            "fees[2].schedule[5]",
+            "'term_en' is a dependency of 'term'",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["age_buttons"][0].pop("label_en"),
+            "age_buttons[0]",
+            "'label_en' is a required property",
+        ),
+        (
+            "questions.yml",
+            lambda d: d["questions"]["reason"].pop("prompt_en"),
+            "questions.reason",
+            "'prompt_en' is a required property",
+        ),
+        (
+            "questions.yml",
+            lambda d: d["questions"]["sex"]["options"][0].pop("label_en"),
+            "questions.sex.options[0]",
+            "'label_en' is a required property",
+        ),
         ("contacts.yml", lambda d: d["contacts"][2].pop("text_en"), "contacts[2]", "'text_en' is a required property"),
         # a price has either the day it took effect or the day it was reported, and its parts add up
-        ("documents/id_card.yml", lambda d: d["fees"][1]["schedule"][5].update(reported_on="2026-01-02"), "fees[1].schedule[5]", "effective_from"),
-        ("documents/id_card.yml", lambda d: d["fees"][1]["schedule"][5]["parts"][1].update(amount_uah=500), "fees[1].schedule[5].parts", "add up to 626, not 618"),
+        (
+            "documents/id_card.yml",
+            lambda d: d["fees"][1]["schedule"][5].update(reported_on="2026-01-02"),
+            "fees[1].schedule[5]",
+            "effective_from",
+        ),
+        (
+            "documents/id_card.yml",
+            lambda d: d["fees"][1]["schedule"][5]["parts"][1].update(amount_uah=500),
+            "fees[1].schedule[5].parts",
+            "add up to 626, not 618",
+        ),
     ],
 )
 def test_malformed_file_is_rejected_with_file_and_field(kb_copy, file, change, field, words):

@@ -1,4 +1,5 @@
 """`dmsbot kb check --stale` on a small fixture knowledge base: old sources, fees with no price this year, unconfirmed."""
+
 import datetime as dt
 from pathlib import Path
 from textwrap import dedent
@@ -101,7 +102,8 @@ def test_stale_items(small_kb):
 def test_a_month_earlier_the_old_fact_is_fresh_and_last_years_price_is_current(small_kb):
     items = stale_items(load_knowledge_base(small_kb), dt.date(2026, 12, 3), small_kb)
     assert {(i.field, i.kind) for i in items} == {
-        ("notices.doubtful", "unconfirmed"), ("contacts.site", "old_source"),
+        ("notices.doubtful", "unconfirmed"),
+        ("contacts.site", "old_source"),
         ("fees.priced_now", "no_fee_this_year"),  # its only price is reported for next year
     }
 
@@ -111,8 +113,11 @@ def test_report_is_grouped_by_file(small_kb):
     lines = text.splitlines()
     assert lines[0].startswith("Stale-fact report for 2027-01-01: 4 item(s) in 2 file(s)")
     contacts, document = lines.index("kb/contacts.yml"), lines.index("kb/documents/id_card.yml")
-    assert lines[contacts + 1] == "  source older than 12 months: contacts.site — source from 2024-02-02 (https://example.org)"
-    assert lines[document + 1:document + 4] == [
+    assert (
+        lines[contacts + 1]
+        == "  source older than 12 months: contacts.site — source from 2024-02-02 (https://example.org)"
+    )
+    assert lines[document + 1 : document + 4] == [
         "  source older than 12 months: checklist.old — source from 2025-12-31 (https://example.org/old)",
         "  no price reported this year: fees.priced_last_year — no entry reported in 2027; newest source from 2026-01-02",
         "  unconfirmed: notices.doubtful — непідтверджений факт",

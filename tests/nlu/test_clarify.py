@@ -1,4 +1,5 @@
 """Clarifying question for low-confidence messages."""
+
 from __future__ import annotations
 
 from nlu.clarify import QUESTION, clarification

@@ -1,4 +1,5 @@
 """Checks of the NLU training data and the held-out set (no training)."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,6 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.utils.io import read_yaml_file
 
@@ -71,8 +71,12 @@ def test_synonym_targets_are_canonical_values(training) -> None:
     canonical = set().union(*CANONICAL_VALUES.values())
     for text, value in training.entity_synonyms.items():
         # Ages, dates and document numbers annotated with their normal form also become synonyms.
-        ok = (value in canonical or value.isdigit() or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
-              or canonical_document_number(value) == value)
+        ok = (
+            value in canonical
+            or value.isdigit()
+            or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+            or canonical_document_number(value) == value
+        )
         assert ok, (text, value)
 
 
@@ -94,7 +98,9 @@ def test_heldout_covers_every_intent_and_language(heldout, domain) -> None:
     intents = {m.get("intent") for m in heldout.intent_examples}
     assert intents == set(domain["intents"]) - NO_NLU_INTENTS
     texts = [m.get("text") for m in heldout.intent_examples]
-    russian = r"[ыэъё]|\b(что|как|где|мой|мне|мои|меня|нет|надо|лет|сыну|почем|готов|удалите|позовите|спасибо|пока|добрый)\b"
+    russian = (
+        r"[ыэъё]|\b(что|как|где|мой|мне|мои|меня|нет|надо|лет|сыну|почем|готов|удалите|позовите|спасибо|пока|добрый)\b"
+    )
     assert sum(bool(re.search(russian, t.lower())) for t in texts) >= 15  # Russian
     assert sum(bool(re.fullmatch(r"[A-Za-z0-9 ,.?!'\-\[\]]+", t)) for t in texts) >= 15  # English
     assert sum(bool(re.search(r"\bшо\b|\bшоб\b|нада|скіки|скоко", t)) for t in texts) >= 3  # surzhyk

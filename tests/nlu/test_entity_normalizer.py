@@ -1,10 +1,10 @@
 """EntityNormalizer: lemma synonyms, ages, document numbers, idp."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import TOKENS_NAMES
@@ -18,8 +18,13 @@ from nlu.tokenizer import UkrainianTokenizer
 
 def _ent(text: str, span: str, entity: str, value: str | None = None) -> dict:
     start = text.index(span)
-    return {"entity": entity, "start": start, "end": start + len(span), "value": value or span,
-            "extractor": "DIETClassifier"}
+    return {
+        "entity": entity,
+        "start": start,
+        "end": start + len(span),
+        "value": value or span,
+        "extractor": "DIETClassifier",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +34,11 @@ def normalizer(tmp_path_factory) -> EntityNormalizer:
     component = EntityNormalizer.create(EntityNormalizer.get_default_config(), storage, resource, None)
     text = "скільки коштує закордонка"
     data = TrainingData(
-        training_examples=[Message({TEXT: text, "intent": "ask_fee", ENTITIES: [_ent(text, "закордонка", "doc_type", "foreign_passport")]})],
+        training_examples=[
+            Message(
+                {TEXT: text, "intent": "ask_fee", ENTITIES: [_ent(text, "закордонка", "doc_type", "foreign_passport")]}
+            )
+        ],
         entity_synonyms={"айдішка": "id_card", "паспорт книжечка": "booklet_exchange"},
     )
     component.train(data)
@@ -70,8 +79,13 @@ def test_unknown_value_is_dropped(normalizer, tokenizer) -> None:
 
 @pytest.mark.parametrize(
     "text, span, value",
-    [("дитині п'ять років", "п'ять", "5"), ("мені 15 р.", "15 р.", "15"), ("сину чотирнадцять", "чотирнадцять", "14"),
-     ("мені -3", "3", "-3"), ("доньці 14-15", "15", "15")],
+    [
+        ("дитині п'ять років", "п'ять", "5"),
+        ("мені 15 р.", "15 р.", "15"),
+        ("сину чотирнадцять", "чотирнадцять", "14"),
+        ("мені -3", "3", "-3"),
+        ("доньці 14-15", "15", "15"),
+    ],
 )
 def test_age_becomes_digits(normalizer, tokenizer, text, span, value) -> None:
     assert _run(normalizer, tokenizer, text, [_ent(text, span, "age")]) == [("age", value)]
@@ -108,10 +122,13 @@ def test_known_phrase_found_when_tagger_missed_it(normalizer, tokenizer) -> None
     assert _run(normalizer, tokenizer, "в окупації", []) == [("passport_issued_in", "occupied_territory")]
     # Never over an entity the tagger already found.
     text = "в окупації"
-    assert _run(normalizer, tokenizer, text, [_ent(text, "окупації", "location", "ukraine")]) == [("location", "ukraine")]
+    assert _run(normalizer, tokenizer, text, [_ent(text, "окупації", "location", "ukraine")]) == [
+        ("location", "ukraine")
+    ]
 
 
 def test_gazetteer_only_for_topic_intents(normalizer, tokenizer) -> None:
     assert _run(normalizer, tokenizer, "вкрали мою закордонку", [], intent="ask_documents") == [
-        ("doc_type", "foreign_passport")]
+        ("doc_type", "foreign_passport")
+    ]
     assert _run(normalizer, tokenizer, "вкрали мою закордонку", [], intent="greet") == []

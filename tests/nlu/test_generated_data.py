@@ -1,4 +1,5 @@
 """data/nlu/generated/ is exactly what scripts/generate_nlu_data.py writes: the two cannot drift apart."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,9 @@ GENERATED = ROOT / "data" / "nlu" / "generated"
 def test_generated_nlu_files_match_the_generator(tmp_path):
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "generate_nlu_data.py"), "--out", str(tmp_path)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     fresh = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob("*.yml")}

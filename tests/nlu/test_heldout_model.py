@@ -1,4 +1,5 @@
 """The trained model on the held-out set (floors below the targets, to catch regressions)."""
+
 from __future__ import annotations
 
 import asyncio

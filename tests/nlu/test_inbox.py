@@ -1,4 +1,5 @@
 """`dmsbot inbox export` / `merge` against a real SQLite tracker store written by Rasa."""
+
 from __future__ import annotations
 
 import shutil
@@ -6,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
@@ -19,9 +19,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _user(text: str, intent: str, confidence: float) -> UserUttered:
     ranking = [{"name": intent, "confidence": confidence}, {"name": "ask_fee", "confidence": 0.2}]
-    return UserUttered(text, intent={"name": intent, "confidence": confidence},
-                       parse_data={"intent": {"name": intent, "confidence": confidence},
-                                   "intent_ranking": ranking, "entities": [], "text": text})
+    return UserUttered(
+        text,
+        intent={"name": intent, "confidence": confidence},
+        parse_data={
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": ranking,
+            "entities": [],
+            "text": text,
+        },
+    )
 
 
 @pytest.fixture()
@@ -33,7 +40,7 @@ def tracker_db(tmp_path: Path) -> str:
         _user("шо по бабках за закордонку", "nlu_fallback", 0.31),
         _user("скільки коштує ID-картка", "ask_fee", 0.97),  # confident: not exported
         _user("а шо з моєю ксивою", "track_document", 0.42),
-        _user("/inform{\"age\":\"15\"}", "inform", 0.2),  # a button payload: not exported
+        _user('/inform{"age":"15"}', "inform", 0.2),  # a button payload: not exported
         _user("шо по бабках за закордонку", "nlu_fallback", 0.30),  # duplicate text
     ]:
         tracker.update(event)
@@ -79,11 +86,19 @@ def test_export_then_merge(tracker_db: str, project: Path, tmp_path: Path) -> No
 def test_merge_rejects_unknown_names_and_heldout(project: Path, tmp_path: Path) -> None:
     labelled = tmp_path / "labelled.yml"
     heldout_text = "шо треба шоб зробити закордонку"
-    labelled.write_text(yaml.safe_dump({"messages": [
-        {"text": "якийсь текст", "intent": "no_such_intent"},
-        {"text": "скільки за [айді]{\"entity\": \"doc_type\", \"value\": \"idcard\"}", "intent": "ask_fee"},
-        {"text": heldout_text, "intent": "ask_documents"},
-    ]}, allow_unicode=True), encoding="utf-8")
+    labelled.write_text(
+        yaml.safe_dump(
+            {
+                "messages": [
+                    {"text": "якийсь текст", "intent": "no_such_intent"},
+                    {"text": 'скільки за [айді]{"entity": "doc_type", "value": "idcard"}', "intent": "ask_fee"},
+                    {"text": heldout_text, "intent": "ask_documents"},
+                ]
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     assert main(["inbox", "merge", str(labelled), "--no-validate", "--project", str(project)]) == 1
     assert not (project / "data" / "nlu" / "inbox.yml").exists()
 

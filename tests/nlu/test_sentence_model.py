@@ -1,4 +1,5 @@
 """The project's own sentence-transformers model: trained in a child process, read with numpy."""
+
 from __future__ import annotations
 
 import json
@@ -13,11 +14,29 @@ from nlu.sentence_model import StaticSentenceEncoder, check_pretrained_folder, l
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [
-    *[[t, "ask_fee"] for t in ["скільки коштує закордонний", "яка ціна айді", "скільки платити за паспорт",
-                                "вартість посвідки", "how much is the passport", "сколько стоит загранпаспорт"]],
+    *[
+        [t, "ask_fee"]
+        for t in [
+            "скільки коштує закордонний",
+            "яка ціна айді",
+            "скільки платити за паспорт",
+            "вартість посвідки",
+            "how much is the passport",
+            "сколько стоит загранпаспорт",
+        ]
+    ],
     *[[t, "greet"] for t in ["привіт", "добрий день", "вітаю", "hello", "здравствуйте", "доброго ранку"]],
-    *[[t, "track_document"] for t in ["чи готовий мій паспорт", "статус документа", "де мій закордонний",
-                                       "is my card ready", "перевірити готовність", "готов ли паспорт"]],
+    *[
+        [t, "track_document"]
+        for t in [
+            "чи готовий мій паспорт",
+            "статус документа",
+            "де мій закордонний",
+            "is my card ready",
+            "перевірити готовність",
+            "готов ли паспорт",
+        ]
+    ],
 ]
 
 
@@ -26,9 +45,27 @@ def model_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("st")
     examples = folder / "examples.json"
     examples.write_text(json.dumps(EXAMPLES, ensure_ascii=False), encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "nlu.st_training", "--examples", str(examples), "--out",
-                    str(folder / "model"), "--dimension", "32", "--vocab-size", "300",
-                    "--pairs-per-intent", "60", "--epochs", "2"], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nlu.st_training",
+            "--examples",
+            str(examples),
+            "--out",
+            str(folder / "model"),
+            "--dimension",
+            "32",
+            "--vocab-size",
+            "300",
+            "--pairs-per-intent",
+            "60",
+            "--epochs",
+            "2",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     return folder / "model"
 
 

@@ -1,8 +1,8 @@
 """UkrainianTokenizer: apostrophes, lemmas, offsets."""
+
 from __future__ import annotations
 
 import pytest
-
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -27,7 +27,7 @@ def test_apostrophe_words_stay_whole(tokenizer: UkrainianTokenizer, apostrophe: 
 def test_offsets_point_into_the_original_text(tokenizer: UkrainianTokenizer) -> None:
     text = "Вкрали  айдішку, п’ять днів тому (КВ 123456)"
     for token in tokenizer.tokenize_text(text):
-        assert text[token.start: token.end].replace("’", "'") == token.text
+        assert text[token.start : token.end].replace("’", "'") == token.text
 
 
 def test_lemmas_cover_case_forms(tokenizer: UkrainianTokenizer) -> None:

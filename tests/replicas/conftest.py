@@ -5,6 +5,7 @@ state, Rasa's lock store uses database 1), else a private redis-server on
 127.0.0.1:45379 started here. PostgreSQL: TEST_POSTGRES_URL as in tests/tracking (a fresh database
 per session). Missing servers skip with a reason; with REQUIRE_POSTGRES=1 / REQUIRE_REDIS=1 (CI) fail.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,9 +56,23 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             _require("REQUIRE_REDIS", "redis-server is not installed")
         workdir = tmp_path_factory.mktemp("redis")
         proc = subprocess.Popen(
-            [binary, "--port", str(OWN_REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--requirepass", OWN_REDIS_PASSWORD, "--dir", str(workdir)],
-            stdout=open(workdir / "redis.log", "wb"), stderr=subprocess.STDOUT,
+            [
+                binary,
+                "--port",
+                str(OWN_REDIS_PORT),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--requirepass",
+                OWN_REDIS_PASSWORD,
+                "--dir",
+                str(workdir),
+            ],
+            stdout=open(workdir / "redis.log", "wb"),
+            stderr=subprocess.STDOUT,
         )
         url = f"redis://:{OWN_REDIS_PASSWORD}@127.0.0.1:{OWN_REDIS_PORT}/2"
     client = redis.Redis.from_url(url)
@@ -144,8 +159,15 @@ def replicas(
         for i, port in enumerate(REPLICA_PORTS):
             # The first replica creates the tracker tables; the second starts when it is up.
             servers.append(
-                start_rasa(str(trained_model), tmp, env, f"replica{i}", port=port,
-                           endpoints=str(ROOT / "endpoints.production.yml"), wait=False)
+                start_rasa(
+                    str(trained_model),
+                    tmp,
+                    env,
+                    f"replica{i}",
+                    port=port,
+                    endpoints=str(ROOT / "endpoints.production.yml"),
+                    wait=False,
+                )
             )
             wait_for_rasa(servers[-1], port)
         yield [f"http://127.0.0.1:{port}" for port in REPLICA_PORTS]

@@ -1,4 +1,5 @@
 """Two Rasa replicas on one PostgreSQL tracker store, one Redis lock store and one Redis channel state."""
+
 from __future__ import annotations
 
 import uuid
@@ -14,8 +15,7 @@ SECRET = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
 
 
 def say(base: str, sender: str, text: str) -> List[Dict[str, Any]]:
-    status, body = http("POST", f"{base}/webhooks/rest/webhook", {"sender": sender, "message": text},
-                        timeout=120)
+    status, body = http("POST", f"{base}/webhooks/rest/webhook", {"sender": sender, "message": text}, timeout=120)
     assert status == 200, body
     return body
 
@@ -71,8 +71,9 @@ def test_a_button_sent_by_replica_a_works_on_replica_b(replicas: List[str], fake
     assert status == 200 and body["outcome"] == "rasa"
     keyboard = fake_api.wait_for_match(
         "sendMessage",
-        lambda c: c.params.get("chat_id") == chat_id
-        and bool((c.params.get("reply_markup") or {}).get("inline_keyboard")),
+        lambda c: (
+            c.params.get("chat_id") == chat_id and bool((c.params.get("reply_markup") or {}).get("inline_keyboard"))
+        ),
     )
     buttons = [x for row in keyboard.params["reply_markup"]["inline_keyboard"] for x in row]
     press = tg.callback(chat_id, keyboard.response["result"], buttons[0]["callback_data"])
@@ -92,8 +93,12 @@ def test_a_button_sent_by_replica_a_works_on_replica_b(replicas: List[str], fake
 
 def test_concurrent_messages_of_one_user_are_serialised(replicas: List[str]) -> None:
     user = new_user()
-    messages = ["Привіт", "скільки коштує ID-картка терміново", "дайте номер гарячої лінії",
-                "як отримати водійське посвідчення"] * 2
+    messages = [
+        "Привіт",
+        "скільки коштує ID-картка терміново",
+        "дайте номер гарячої лінії",
+        "як отримати водійське посвідчення",
+    ] * 2
     with ThreadPoolExecutor(len(messages)) as pool:
         replies = list(pool.map(lambda i: say(replicas[i % 2], user, messages[i]), range(len(messages))))
     assert all(text_of(r) for r in replies), "every message got an answer"
@@ -101,8 +106,7 @@ def test_concurrent_messages_of_one_user_are_serialised(replicas: List[str]) -> 
     users = [e for e in events if e["event"] == "user"]
     assert sorted(e["text"] for e in users) == sorted(messages), "no message lost"
     # the lock store lets one replica finish a turn before the other reads the next message
-    steps = [e["event"] if e["event"] == "user" else e.get("name") for e in events
-             if e["event"] in ("user", "action")]
+    steps = [e["event"] if e["event"] == "user" else e.get("name") for e in events if e["event"] in ("user", "action")]
     for i, step in enumerate(steps):
         if step == "user" and i > 0:
             assert steps[i - 1] == "action_listen", steps

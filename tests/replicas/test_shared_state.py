@@ -1,4 +1,5 @@
 """The channel state two replicas share, in-process against the real Redis (no Rasa needed)."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """A real stack (Rasa with the project's channels, action server, tracking store) on this suite's ports."""
+
 from __future__ import annotations
 
 import pytest

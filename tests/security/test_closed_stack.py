@@ -2,6 +2,7 @@
 
 Real Rasa (scripts/rasa_run.py, the project's channels), real action server, SQLite stores.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -16,8 +17,14 @@ import requests
 from tests.security.conftest import ACTIONS_PORT, RASA_PORT
 
 
-def raw(method: str, path: str, body: bytes = b"", headers: Optional[Dict[str, bytes]] = None,
-        port: int = RASA_PORT, timeout: float = 60) -> Tuple[int, bytes]:
+def raw(
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: Optional[Dict[str, bytes]] = None,
+    port: int = RASA_PORT,
+    timeout: float = 60,
+) -> Tuple[int, bytes]:
     """One request with exactly these bytes (requests would refuse or re-encode hostile ones)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -53,23 +60,29 @@ def test_every_port_listens_on_localhost_only(stack):
         assert listening_addresses(port) == {"0100007F"}, port  # 127.0.0.1, nothing on 0.0.0.0 or ::
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("GET", "/conversations/someone/tracker", None),
-    ("GET", "/conversations/someone/story", None),
-    ("POST", "/conversations/someone/trigger_intent?output_channel=callback", {"name": "greet"}),
-    ("POST", "/conversations/someone/execute", {"name": "action_tracking_list"}),
-    ("POST", "/conversations/someone/tracker/events", {"event": "slot", "name": "x", "value": 1}),
-    ("PUT", "/conversations/someone/tracker/events", []),
-    ("PUT", "/model", {"model_file": "/tmp/evil.tar.gz"}),
-    ("DELETE", "/model", None),
-    ("POST", "/model/train", {}),
-    ("POST", "/model/parse", {"text": "привіт"}),
-    ("GET", "/domain", None),
-    ("GET", "/status", None),
-    ("POST", "/webhooks/notifier/deliver?output_channel=callback",
-     {"sender_id": "someone", "name": "EXTERNAL_status_changed", "entities": {"stage": "arrived"}}),
-    ("POST", "/webhooks/notifier/forget", {"sender_id": "someone"}),
-])
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("GET", "/conversations/someone/tracker", None),
+        ("GET", "/conversations/someone/story", None),
+        ("POST", "/conversations/someone/trigger_intent?output_channel=callback", {"name": "greet"}),
+        ("POST", "/conversations/someone/execute", {"name": "action_tracking_list"}),
+        ("POST", "/conversations/someone/tracker/events", {"event": "slot", "name": "x", "value": 1}),
+        ("PUT", "/conversations/someone/tracker/events", []),
+        ("PUT", "/model", {"model_file": "/tmp/evil.tar.gz"}),
+        ("DELETE", "/model", None),
+        ("POST", "/model/train", {}),
+        ("POST", "/model/parse", {"text": "привіт"}),
+        ("GET", "/domain", None),
+        ("GET", "/status", None),
+        (
+            "POST",
+            "/webhooks/notifier/deliver?output_channel=callback",
+            {"sender_id": "someone", "name": "EXTERNAL_status_changed", "entities": {"stage": "arrived"}},
+        ),
+        ("POST", "/webhooks/notifier/forget", {"sender_id": "someone"}),
+    ],
+)
 def test_api_refuses_calls_without_the_token(stack, method, path, body):
     for params in ({}, {"token": "wrong"}):
         r = requests.request(method, f"{stack.rasa_url}{path}", params=params, json=body, timeout=30)
@@ -85,30 +98,37 @@ def test_the_token_opens_the_api(stack):
 def test_action_server_is_not_reachable_from_outside(stack):
     # Rasa reaches it on 127.0.0.1; nothing listens on any other address (checked above), and the action
     # server cannot be asked to act as a user through Rasa without the token.
-    r = requests.post(f"{stack.rasa_url}/conversations/x/execute", json={"name": "action_tracking_delete_data"},
-                      timeout=30)
+    r = requests.post(
+        f"{stack.rasa_url}/conversations/x/execute", json={"name": "action_tracking_delete_data"}, timeout=30
+    )
     assert r.status_code in (401, 403)
 
 
 def test_rest_sender_is_issued_by_the_server_and_cannot_be_chosen(stack):
-    r = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": "victim", "message": "привіт"},
-                      timeout=60)
+    r = requests.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": "victim", "message": "привіт"}, timeout=60
+    )
     assert r.status_code == 200
     issued = r.headers["X-Sender-Id"]
     assert issued != "victim" and issued.startswith("rest.")
     assert {m["recipient_id"] for m in r.json()} == {issued}
-    again = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": issued, "message": "дякую"},
-                          timeout=60)
+    again = requests.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": issued, "message": "дякую"}, timeout=60
+    )
     assert again.headers["X-Sender-Id"] == issued  # a valid id is kept
     forged = issued[:-2] + ("AA" if not issued.endswith("AA") else "BB")
-    r = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": forged, "message": "привіт"},
-                      timeout=60)
+    r = requests.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": forged, "message": "привіт"}, timeout=60
+    )
     assert r.headers["X-Sender-Id"] not in (forged, issued)
 
 
 def test_surrogate_sender_gets_400_and_rasa_stays_up(stack):
-    for body in (b'{"sender": "\\udc00", "message": "hi"}', b'{"message": "\\ud800 hi"}',
-                 b'{"sender": "\\udc00\\ud800", "message": "\\udfff"}'):
+    for body in (
+        b'{"sender": "\\udc00", "message": "hi"}',
+        b'{"message": "\\ud800 hi"}',
+        b'{"sender": "\\udc00\\ud800", "message": "\\udfff"}',
+    ):
         status, text = raw("POST", "/webhooks/rest/webhook", body)
         assert status == 400, (body, status, text[:200])
     assert rasa_alive(stack)
@@ -119,12 +139,24 @@ DEEP = b"[" * 60000 + b"]" * 60000
 DEEP_SMALL = b"[" * 30000 + b"]" * 30000  # under the body cap: the parser itself must refuse it
 
 
-@pytest.mark.parametrize("body, expected", [
-    (b"[1, 2, 3]", 400), (b'"just a string"', 400), (b"null", 400), (b"42", 400), (b"{not json", 400),
-    (b"\xff\xfe\x00garbage", 400), (DEEP, (400, 413)), (DEEP_SMALL, 400), (b'{"message": 5}', 400),
-    (b'{"message": ["a"]}', 400), (b'{"sender": 7, "message": "hi"}', 400),
-    (json.dumps({"message": "x" * 200_000}).encode(), 413), (b"x" * 2_000_000, 413),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (b"[1, 2, 3]", 400),
+        (b'"just a string"', 400),
+        (b"null", 400),
+        (b"42", 400),
+        (b"{not json", 400),
+        (b"\xff\xfe\x00garbage", 400),
+        (DEEP, (400, 413)),
+        (DEEP_SMALL, 400),
+        (b'{"message": 5}', 400),
+        (b'{"message": ["a"]}', 400),
+        (b'{"sender": 7, "message": "hi"}', 400),
+        (json.dumps({"message": "x" * 200_000}).encode(), 413),
+        (b"x" * 2_000_000, 413),
+    ],
+)
 def test_hostile_rest_bodies_get_4xx(stack, body, expected):
     status, text = raw("POST", "/webhooks/rest/webhook", body)
     assert status in (expected if isinstance(expected, tuple) else (expected,)), (status, text[:200])
@@ -134,11 +166,11 @@ def test_hostile_rest_bodies_get_4xx(stack, body, expected):
 def test_long_text_gets_a_polite_answer_in_the_users_language(stack):
     uk = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"message": "ї" * 5000}, timeout=60)
     assert uk.status_code == 200 and "задовге" in uk.json()[0]["text"] and "2 000" in uk.json()[0]["text"]
-    en = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"message": "please help " * 400},
-                       timeout=60)
+    en = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"message": "please help " * 400}, timeout=60)
     assert en.status_code == 200 and "too long" in en.json()[0]["text"]
-    digits = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook",
-                           json={"message": "мені " + "9" * 1990 + " років"}, timeout=60)
+    digits = requests.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook", json={"message": "мені " + "9" * 1990 + " років"}, timeout=60
+    )
     assert digits.status_code == 200 and digits.json() and digits.json()[0].get("text")
 
 
@@ -150,8 +182,14 @@ def test_hostile_headers_and_bodies_on_the_notifier_channel(stack, path):
     status, _ = raw("POST", path, b"{}", {"Authorization": "Bearer ї".encode("utf-8") * 1000})
     assert status in (401, 413, 431)  # Sanic refuses headers over 8 KB itself
     tok = f"&token={stack.token}" if "?" in path else f"?token={stack.token}"
-    bodies = [b"[]", DEEP, DEEP_SMALL, b'{"sender_id": "\\udc00", "name": "EXTERNAL_status_changed"}', b"\xff",
-              b'{"sender_id": 5}']
+    bodies = [
+        b"[]",
+        DEEP,
+        DEEP_SMALL,
+        b'{"sender_id": "\\udc00", "name": "EXTERNAL_status_changed"}',
+        b"\xff",
+        b'{"sender_id": 5}',
+    ]
     if "deliver" in path:
         bodies.append(b'{"sender_id": "x", "name": "EXTERNAL_status_changed", "entities": [1]}')
     for body in bodies:
@@ -161,8 +199,8 @@ def test_hostile_headers_and_bodies_on_the_notifier_channel(stack, path):
 
 
 def test_action_server_down_gives_a_clear_answer_not_silence(stack):
+    from tests.harness import wait_port
     from tests.tracking.stack import kill
-    from tests.tracking.helpers import wait_port
 
     user = stack.sid("action-server-down")
     kill(stack.actions)
@@ -177,15 +215,14 @@ def test_action_server_down_gives_a_clear_answer_not_silence(stack):
 
 
 def rest_turn(stack, sender: str, text: str) -> list:  # type: ignore[no-untyped-def]
-    r = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                      timeout=120)
+    r = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120)
     r.raise_for_status()
     assert r.headers["X-Sender-Id"] == sender
     return r.json()
 
 
 def test_notification_with_action_server_down_mid_consultation_arrives_once_and_the_form_goes_on(stack, store):
-    from tests.tracking.helpers import wait_port
+    from tests.harness import wait_port
     from tests.tracking.stack import kill, stage_markers
 
     marker = stage_markers()["arrived"]
@@ -198,8 +235,7 @@ def test_notification_with_action_server_down_mid_consultation_arrives_once_and_
     try:
         store.apply_status("id_card", "КВ765432", "arrived")
         deadline = time.time() + 20
-        while time.time() < deadline and not any(r.attempts >= 2 for r in store.outbox_rows()
-                                                 if r.chat_id == user):
+        while time.time() < deadline and not any(r.attempts >= 2 for r in store.outbox_rows() if r.chat_id == user):
             time.sleep(0.2)
         assert stack.receiver.texts_for(user) == []  # nothing sent (and nothing marked sent) while it is down
         assert {r.status for r in store.outbox_rows() if r.chat_id == user} <= {"pending", "sending"}

@@ -1,4 +1,5 @@
 """Server-issued sender ids: valid ones verify, forged, altered or hostile ones never do (and never raise)."""
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,10 @@ def test_altered_or_forged_ids_are_refused():
     assert sender_ids.verify_sender_id(sid + "\n") is None
 
 
-@pytest.mark.parametrize("value", [None, 5, "", "me", "\udc00", "a.b.c", "rest..", "x" * 10_000,
-                                   ["rest"], "rest.\udc00\udc00.\udc00", "ю" * 60])
+@pytest.mark.parametrize(
+    "value",
+    [None, 5, "", "me", "\udc00", "a.b.c", "rest..", "x" * 10_000, ["rest"], "rest.\udc00\udc00.\udc00", "ю" * 60],
+)
 def test_hostile_values_never_verify_and_never_raise(value):
     assert sender_ids.verify_sender_id(value) is None  # type: ignore[arg-type]
 

@@ -1,4 +1,5 @@
 """One settings module: defaults, types, production checks, and the README lists every setting."""
+
 import re
 from pathlib import Path
 
@@ -37,14 +38,15 @@ def test_a_broken_number_names_the_variable():
 
 def test_an_unknown_setting_is_an_error_not_none():
     with pytest.raises(AttributeError, match="NO_SUCH"):
-        settings({}).no_such
+        _ = settings({}).no_such
 
 
 def test_production_requires_the_secrets():
     with pytest.raises(SettingsError, match="RASA_AUTH_TOKEN.*STATUS_API_TOKEN.*TRACKING_HASH_KEY"):
         settings({"DMSBOT_ENV": "production"}).check_production()
-    settings({"DMSBOT_ENV": "production", "RASA_AUTH_TOKEN": "a", "STATUS_API_TOKEN": "b",
-              "TRACKING_HASH_KEY": "c"}).check_production()
+    settings(
+        {"DMSBOT_ENV": "production", "RASA_AUTH_TOKEN": "a", "STATUS_API_TOKEN": "b", "TRACKING_HASH_KEY": "c"}
+    ).check_production()
     settings({}).check_production()  # development: nothing required
 
 

@@ -6,6 +6,7 @@ p95, rate and the Rasa server's RSS; writes results/telegram_bench.json.
 
     .venv/bin/python tests/telegram/bench_telegram.py [--model models/x.tar.gz] [--updates 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,12 @@ sys.path.insert(0, str(ROOT))
 from tests.telegram import updates as tg  # noqa: E402
 from tests.telegram.fake_bot_api import FakeBotApi  # noqa: E402
 from tests.telegram.servers import (  # noqa: E402
-    FAKE_API_PORT, RASA_PORT, WEBHOOK_SECRET, http, start_action_server, start_rasa,
+    FAKE_API_PORT,
+    RASA_PORT,
+    WEBHOOK_SECRET,
+    http,
+    start_action_server,
+    start_rasa,
 )
 
 WEBHOOK = f"http://127.0.0.1:{RASA_PORT}/webhooks/telegram/webhook"
@@ -45,8 +51,9 @@ def rss_mb(pid: int) -> float:
 
 def one(fake: FakeBotApi, chat_id: int) -> float:
     started = time.perf_counter()
-    status, _ = http("POST", WEBHOOK, tg.text(chat_id, "/help"),
-                     headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})
+    status, _ = http(
+        "POST", WEBHOOK, tg.text(chat_id, "/help"), headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    )
     assert status == 200
     fake.wait_for("sendMessage", chat_id=chat_id, timeout=60)
     return time.perf_counter() - started
@@ -65,11 +72,17 @@ def main() -> None:
     actions = start_action_server(tmp)
     rasa = None
     try:
-        rasa = start_rasa(model, tmp, {
-            "TELEGRAM_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-            "TELEGRAM_WEBHOOK_URL": "https://bot.example.test",
-            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        }, "bench")
+        rasa = start_rasa(
+            model,
+            tmp,
+            {
+                "TELEGRAM_TOKEN": fake.token,
+                "TELEGRAM_API_BASE_URL": fake.base_url,
+                "TELEGRAM_WEBHOOK_URL": "https://bot.example.test",
+                "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            },
+            "bench",
+        )
         fake.wait_for("setWebhook", timeout=60)
         for i in range(5):  # warm-up
             one(fake, 800_000 + i)

@@ -1,4 +1,5 @@
 """Fixtures: the fake Bot API, the action server and the Rasa server (webhook / polling)."""
+
 from __future__ import annotations
 
 import os

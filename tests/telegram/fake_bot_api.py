@@ -4,6 +4,7 @@ python-telegram-bot talks real HTTP to it (base_url = http://127.0.0.1:<port>/bo
 every call, answers with valid Bot API objects, serves queued updates to getUpdates (long
 polling) and can answer the next matching call with 429 Too Many Requests.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,21 @@ BOT_ID = 777000111
 BOT_USERNAME = "pasport_test_bot"
 # Parameters PTB sends JSON-encoded; everything else stays a string.
 _JSON_PARAMS = {
-    "reply_markup", "allowed_updates", "commands", "entities", "caption_entities",
-    "link_preview_options", "chat_id", "message_id", "offset", "timeout", "limit",
-    "show_alert", "drop_pending_updates", "max_connections", "reply_parameters",
+    "reply_markup",
+    "allowed_updates",
+    "commands",
+    "entities",
+    "caption_entities",
+    "link_preview_options",
+    "chat_id",
+    "message_id",
+    "offset",
+    "timeout",
+    "limit",
+    "show_alert",
+    "drop_pending_updates",
+    "max_connections",
+    "reply_parameters",
 }
 
 
@@ -113,9 +126,7 @@ class FakeBotApi:
         with self._lock:
             self._failures.append(_Failure(method, match, retry_after, times))
 
-    def fail_with(
-        self, method: str, match: Callable[[Dict[str, Any]], bool], code: int, description: str
-    ) -> None:
+    def fail_with(self, method: str, match: Callable[[Dict[str, Any]], bool], code: int, description: str) -> None:
         """Answer matching calls with a Bot API error, e.g. 403 «bot was blocked by the user»."""
         with self._lock:
             self._failures.append(_Failure(method, match, 0, 10**9, code, description))
@@ -124,13 +135,10 @@ class FakeBotApi:
         with self._lock:
             calls = list(self.calls)
         return [
-            c for c in calls
-            if c.method == method and all(str(c.params.get(k)) == str(v) for k, v in where.items())
+            c for c in calls if c.method == method and all(str(c.params.get(k)) == str(v) for k, v in where.items())
         ]
 
-    def wait_for(
-        self, method: str, count: int = 1, timeout: float = 30.0, **where: Any
-    ) -> List[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 30.0, **where: Any) -> List[Call]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = [c for c in self.find(method, **where) if c.status == 200]
@@ -143,9 +151,7 @@ class FakeBotApi:
             f"{[(c.method, c.status, c.params) for c in self.calls][-15:]}"
         )
 
-    def wait_for_match(
-        self, method: str, match: Callable[[Call], bool], timeout: float = 30.0
-    ) -> Call:
+    def wait_for_match(self, method: str, match: Callable[[Call], bool], timeout: float = 30.0) -> Call:
         """The first successful call of `method` that satisfies `match`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -164,7 +170,7 @@ class FakeBotApi:
         if not path.startswith(prefix):
             self._send(req, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
             return
-        method = path[len(prefix):]
+        method = path[len(prefix) :]
         length = int(req.headers.get("Content-Length") or 0)
         body = req.rfile.read(length) if length else b""
         params = self._parse(req.headers.get("Content-Type", ""), body)
@@ -206,7 +212,9 @@ class FakeBotApi:
                     failure.remaining -= 1
                     if failure.code != 429:
                         return failure.code, {
-                            "ok": False, "error_code": failure.code, "description": failure.description,
+                            "ok": False,
+                            "error_code": failure.code,
+                            "description": failure.description,
                         }
                     return 429, {
                         "ok": False,
@@ -217,11 +225,18 @@ class FakeBotApi:
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
         if method == "getMe":
-            return 200, {"ok": True, "result": {
-                "id": BOT_ID, "is_bot": True, "first_name": "Паспортний помічник",
-                "username": BOT_USERNAME, "can_join_groups": True,
-                "can_read_all_group_messages": False, "supports_inline_queries": False,
-            }}
+            return 200, {
+                "ok": True,
+                "result": {
+                    "id": BOT_ID,
+                    "is_bot": True,
+                    "first_name": "Паспортний помічник",
+                    "username": BOT_USERNAME,
+                    "can_join_groups": True,
+                    "can_read_all_group_messages": False,
+                    "supports_inline_queries": False,
+                },
+            }
         if method in ("sendMessage", "sendPhoto", "sendDocument"):
             return 200, {"ok": True, "result": self._message(method, params)}
         if method in ("editMessageText", "editMessageReplyMarkup"):
@@ -233,7 +248,10 @@ class FakeBotApi:
             }
             return 200, {"ok": True, "result": msg}
         if method in (
-            "answerCallbackQuery", "setWebhook", "deleteWebhook", "setMyCommands",
+            "answerCallbackQuery",
+            "setWebhook",
+            "deleteWebhook",
+            "setMyCommands",
         ):
             return 200, {"ok": True, "result": True}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found"}

@@ -1,4 +1,5 @@
 """Without TELEGRAM_TOKEN the channel is off and the assistant still starts."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,16 +7,18 @@ from typing import Iterator
 
 import pytest
 
+from tests.telegram import updates as tg
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.servers import RASA_PORT, Managed, http, start_rasa
-from tests.telegram import updates as tg
 
 BASE = f"http://127.0.0.1:{RASA_PORT}"
 
 
 @pytest.fixture(scope="module")
 def rasa_without_token(
-    fake_api: FakeBotApi, telegram_model: str, action_server: Managed,
+    fake_api: FakeBotApi,
+    telegram_model: str,
+    action_server: Managed,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Managed]:
     fake_api.reset()
@@ -33,7 +36,8 @@ def test_assistant_runs_with_the_channel_off(rasa_without_token: Managed, fake_a
     assert http("POST", f"{BASE}/webhooks/telegram/webhook", tg.text(7001, "/help"))[0] == 404
     # a push to Telegram cannot be delivered: it must fail loudly, not vanish
     status, _ = http(
-        "POST", f"{BASE}/conversations/7001/trigger_intent?output_channel=telegram",
+        "POST",
+        f"{BASE}/conversations/7001/trigger_intent?output_channel=telegram",
         {"name": "greet"},
     )
     assert status == 500

@@ -1,4 +1,5 @@
 """The output side in-process: a real python-telegram-bot client against the fake Bot API."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,12 +7,12 @@ import time
 from typing import Iterator, List
 
 import pytest
+from rasa.core.channels.channel import UserMessage
 
 from connectors.telegram import DisabledTelegramOutput, TelegramInput, TelegramOutput, TelegramService
 from connectors.telegram_delivery import DeliveryError, SlidingWindow
 from connectors.telegram_format import MAX_MESSAGE, utf16_len
 from connectors.telegram_settings import TelegramSettings
-from rasa.core.channels.channel import UserMessage
 from tests.telegram import updates as tg
 from tests.telegram.fake_bot_api import FakeBotApi
 
@@ -26,9 +27,7 @@ LONG_CYRILLIC_PAYLOAD = (
 @pytest.fixture
 def service(fake_api: FakeBotApi) -> Iterator[TelegramService]:
     fake_api.reset()
-    settings = TelegramSettings.load(
-        {"token": fake_api.token, "api_base_url": fake_api.base_url}, environ={}
-    )
+    settings = TelegramSettings.load({"token": fake_api.token, "api_base_url": fake_api.base_url}, environ={})
     yield TelegramService(settings)
 
 
@@ -52,23 +51,18 @@ async def test_long_text_is_split_at_paragraphs(service: TelegramService, fake_a
     assert [bool(c.params.get("reply_markup")) for c in calls] == [False] * (len(calls) - 1) + [True]
 
 
-async def test_user_data_is_escaped_and_markup_is_safe_html(
-    service: TelegramService, fake_api: FakeBotApi
-) -> None:
+async def test_user_data_is_escaped_and_markup_is_safe_html(service: TelegramService, fake_api: FakeBotApi) -> None:
     chat_id = 6002
     await TelegramOutput(service).send_text_message(
         str(chat_id), "Номер <script>&amp;</script> **важливо** [ДМС](https://dmsu.gov.ua/?a=1&b=2)"
     )
     text = sent_to(fake_api, chat_id)[0].params["text"]
     assert text == (
-        "Номер &lt;script&gt;&amp;amp;&lt;/script&gt; <b>важливо</b> "
-        '<a href="https://dmsu.gov.ua/?a=1&amp;b=2">ДМС</a>'
+        'Номер &lt;script&gt;&amp;amp;&lt;/script&gt; <b>важливо</b> <a href="https://dmsu.gov.ua/?a=1&amp;b=2">ДМС</a>'
     )
 
 
-async def test_long_cyrillic_payload_survives_the_64_byte_limit(
-    service: TelegramService, fake_api: FakeBotApi
-) -> None:
+async def test_long_cyrillic_payload_survives_the_64_byte_limit(service: TelegramService, fake_api: FakeBotApi) -> None:
     chat_id = 6003
     assert len(LONG_CYRILLIC_PAYLOAD.encode()) > 64
     received: List[UserMessage] = []
@@ -80,8 +74,10 @@ async def test_long_cyrillic_payload_survives_the_64_byte_limit(
     await TelegramOutput(service).send_text_with_buttons(
         str(chat_id),
         "Чому потрібен новий паспорт?",
-        [{"title": "Втратив паспорт", "payload": LONG_CYRILLIC_PAYLOAD},
-         {"title": "Інше", "payload": "/inform{\"reason\":\"other\"}"}],
+        [
+            {"title": "Втратив паспорт", "payload": LONG_CYRILLIC_PAYLOAD},
+            {"title": "Інше", "payload": '/inform{"reason":"other"}'},
+        ],
     )
     call = sent_to(fake_api, chat_id)[0]
     buttons = [b for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
@@ -98,9 +94,7 @@ async def test_long_cyrillic_payload_survives_the_64_byte_limit(
 async def test_images_and_documents(service: TelegramService, fake_api: FakeBotApi) -> None:
     chat_id = 6004
     output = TelegramOutput(service)
-    await output.send_response(
-        str(chat_id), {"text": "Зразок заяви:", "image": "https://example.org/zrazok.png"}
-    )
+    await output.send_response(str(chat_id), {"text": "Зразок заяви:", "image": "https://example.org/zrazok.png"})
     await output.send_response(str(chat_id), {"attachment": "https://example.org/anketa.pdf"})
     await output.send_response(
         str(chat_id), {"custom": {"document": "https://example.org/perelik.pdf", "caption": "Перелік"}}
@@ -108,15 +102,11 @@ async def test_images_and_documents(service: TelegramService, fake_api: FakeBotA
     assert sent_to(fake_api, chat_id)[0].params["text"] == "Зразок заяви:"
     assert sent_to(fake_api, chat_id, "sendPhoto")[0].params["photo"] == "https://example.org/zrazok.png"
     documents = [c.params for c in sent_to(fake_api, chat_id, "sendDocument")]
-    assert [d["document"] for d in documents] == [
-        "https://example.org/anketa.pdf", "https://example.org/perelik.pdf"
-    ]
+    assert [d["document"] for d in documents] == ["https://example.org/anketa.pdf", "https://example.org/perelik.pdf"]
     assert documents[1]["caption"] == "Перелік"
 
 
-async def test_endless_flood_limit_raises_instead_of_dropping(
-    service: TelegramService, fake_api: FakeBotApi
-) -> None:
+async def test_endless_flood_limit_raises_instead_of_dropping(service: TelegramService, fake_api: FakeBotApi) -> None:
     chat_id = 6005
     fake_api.fail_with_429("sendMessage", lambda p: p.get("chat_id") == chat_id, retry_after=600)
     with pytest.raises(DeliveryError):
@@ -158,9 +148,7 @@ async def test_without_token_the_channel_is_off(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_webhook_secret_is_never_empty() -> None:
-    settings = TelegramSettings.load(
-        {"token": "1:abc", "webhook_url": "https://bot.example.org"}, environ={}
-    )
+    settings = TelegramSettings.load({"token": "1:abc", "webhook_url": "https://bot.example.org"}, environ={})
     assert settings.mode == "webhook"
     assert settings.webhook_url == "https://bot.example.org/webhooks/telegram/webhook"
     assert len(settings.webhook_secret) >= 32

@@ -1,4 +1,5 @@
 """Long-polling mode: no webhook URL, updates come from getUpdates; clean stop with Rasa."""
+
 from __future__ import annotations
 
 import time
@@ -22,8 +23,9 @@ def test_polled_message_and_button_press(rasa_polling: Managed, fake_api: FakeBo
     fake_api.queue_update(tg.text(chat_id, "/help"))
     keyboard = fake_api.wait_for_match(
         "sendMessage",
-        lambda c: c.params.get("chat_id") == chat_id
-        and bool((c.params.get("reply_markup") or {}).get("inline_keyboard")),
+        lambda c: (
+            c.params.get("chat_id") == chat_id and bool((c.params.get("reply_markup") or {}).get("inline_keyboard"))
+        ),
     )
     button = keyboard.params["reply_markup"]["inline_keyboard"][0][0]
     press = tg.callback(chat_id, keyboard.response["result"], button["callback_data"])
@@ -31,8 +33,11 @@ def test_polled_message_and_button_press(rasa_polling: Managed, fake_api: FakeBo
     fake_api.wait_for("answerCallbackQuery", callback_query_id=press["callback_query"]["id"])
     fake_api.wait_for_match(
         "sendMessage",
-        lambda c: c.params.get("chat_id") == chat_id and c.at > keyboard.at + 0.001
-        and c.params.get("text") != keyboard.params.get("text"),
+        lambda c: (
+            c.params.get("chat_id") == chat_id
+            and c.at > keyboard.at + 0.001
+            and c.params.get("text") != keyboard.params.get("text")
+        ),
     )
     # each update is handled once although getUpdates is called again and again
     time.sleep(1.5)

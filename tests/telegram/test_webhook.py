@@ -1,4 +1,5 @@
 """Webhook mode end to end: real Rasa server, real PTB client, fake Bot API."""
+
 from __future__ import annotations
 
 import time
@@ -71,10 +72,7 @@ def test_start_sets_persistent_menu_and_inline_keyboard(fake_api: FakeBotApi) ->
     # the reply needs sendMessage calls only: no getMe, no extra set-up per update
     assert {c.method for c in fake_api.calls[calls_before:]} == {"sendMessage"}
     sent = fake_api.find("sendMessage", chat_id=chat_id)
-    menus = [
-        c.params["reply_markup"] for c in sent
-        if "keyboard" in (c.params.get("reply_markup") or {})
-    ]
+    menus = [c.params["reply_markup"] for c in sent if "keyboard" in (c.params.get("reply_markup") or {})]
     assert menus, "no main-menu reply keyboard"
     labels = [b["text"] for row in menus[0]["keyboard"] for b in row]
     assert labels == [label for row in MAIN_MENU_ROWS for label in row]
@@ -99,7 +97,8 @@ def test_button_press_is_answered_edited_and_reaches_rasa(fake_api: FakeBotApi) 
     answers = fake_api.wait_for("answerCallbackQuery", callback_query_id=press["callback_query"]["id"])
     assert len(answers) == 1 and not answers[0].params.get("text")
     edits = [
-        c for c in fake_api.calls
+        c
+        for c in fake_api.calls
         if c.method in ("editMessageText", "editMessageReplyMarkup")
         and c.params.get("message_id") == bot_message["message_id"]
     ]
@@ -133,9 +132,7 @@ def test_older_keyboard_is_stale_after_the_user_moved_on(fake_api: FakeBotApi) -
     assert post(press) == 200
     answer = fake_api.wait_for("answerCallbackQuery", callback_query_id=press["callback_query"]["id"])
     assert "неактуальні" in answer[0].params["text"]
-    removed = fake_api.wait_for(
-        "editMessageReplyMarkup", message_id=old.response["result"]["message_id"]
-    )
+    removed = fake_api.wait_for("editMessageReplyMarkup", message_id=old.response["result"]["message_id"])
     assert not (removed[0].params.get("reply_markup") or {}).get("inline_keyboard")
     assert user_texts(chat_id) == ["/help", "/help"]
 
@@ -185,9 +182,15 @@ def test_tracking_notification_reaches_the_chat(fake_api: FakeBotApi) -> None:
     status, body = http(
         "POST",
         f"http://127.0.0.1:{RASA_PORT}/conversations/{chat_id}/trigger_intent?output_channel=telegram",
-        {"name": "EXTERNAL_status_changed",
-         "entities": {"stage": "arrived", "tracked_doc_type": "foreign_passport",
-                      "number_masked": "FS34****", "notification_key": "t-4012-arrived"}},
+        {
+            "name": "EXTERNAL_status_changed",
+            "entities": {
+                "stage": "arrived",
+                "tracked_doc_type": "foreign_passport",
+                "number_masked": "FS34****",
+                "notification_key": "t-4012-arrived",
+            },
+        },
     )
     assert status == 200, body
     sent = fake_api.wait_for("sendMessage", chat_id=chat_id)
@@ -197,7 +200,9 @@ def test_tracking_notification_reaches_the_chat(fake_api: FakeBotApi) -> None:
 def test_undeliverable_push_fails_loudly(fake_api: FakeBotApi) -> None:
     chat_id = 4013
     fake_api.fail_with(
-        "sendMessage", lambda p: p.get("chat_id") == chat_id, 403,
+        "sendMessage",
+        lambda p: p.get("chat_id") == chat_id,
+        403,
         "Forbidden: bot was blocked by the user",
     )
     status, _ = http(
@@ -212,8 +217,14 @@ def test_undeliverable_push_fails_loudly(fake_api: FakeBotApi) -> None:
 
 def test_non_text_updates_get_polite_answer_or_deliberate_ignore(fake_api: FakeBotApi) -> None:
     chat_id, group_id, channel_id = 4009, -100400900, -100400901
-    polite = [tg.sticker(chat_id), tg.photo(chat_id), tg.voice(chat_id),
-              tg.location(chat_id), tg.edited(chat_id, "виправлено"), tg.text(chat_id, "/unknown")]
+    polite = [
+        tg.sticker(chat_id),
+        tg.photo(chat_id),
+        tg.voice(chat_id),
+        tg.location(chat_id),
+        tg.edited(chat_id, "виправлено"),
+        tg.text(chat_id, "/unknown"),
+    ]
     for update in polite:
         assert post(update) == 200
     answers = fake_api.wait_for("sendMessage", count=len(polite), chat_id=chat_id)

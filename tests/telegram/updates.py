@@ -1,4 +1,5 @@
 """Builders of real Telegram Update JSON (as the Bot API sends it)."""
+
 from __future__ import annotations
 
 import itertools
@@ -35,9 +36,7 @@ def update(**body: Any) -> Dict[str, Any]:
 def text(chat_id: int, value: str) -> Dict[str, Any]:
     content: Dict[str, Any] = {"text": value}
     if value.startswith("/"):
-        content["entities"] = [
-            {"offset": 0, "length": len(value.split()[0]), "type": "bot_command"}
-        ]
+        content["entities"] = [{"offset": 0, "length": len(value.split()[0]), "type": "bot_command"}]
     return update(message=message(chat_id, **content))
 
 
@@ -55,26 +54,47 @@ def callback(chat_id: int, bot_message: Dict[str, Any], data: str) -> Dict[str, 
 
 
 def sticker(chat_id: int) -> Dict[str, Any]:
-    return update(message=message(chat_id, sticker={
-        "file_id": "CAACAgIAAxkBAAE", "file_unique_id": "AgADwQ", "type": "regular",
-        "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "👍",
-    }))
+    return update(
+        message=message(
+            chat_id,
+            sticker={
+                "file_id": "CAACAgIAAxkBAAE",
+                "file_unique_id": "AgADwQ",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": "👍",
+            },
+        )
+    )
 
 
 def photo(chat_id: int, caption: Optional[str] = None) -> Dict[str, Any]:
-    content: Dict[str, Any] = {"photo": [
-        {"file_id": "AgACAgIAAxk1", "file_unique_id": "AQADx1", "width": 90, "height": 67, "file_size": 1234},
-        {"file_id": "AgACAgIAAxk2", "file_unique_id": "AQADx2", "width": 800, "height": 600, "file_size": 45678},
-    ]}
+    content: Dict[str, Any] = {
+        "photo": [
+            {"file_id": "AgACAgIAAxk1", "file_unique_id": "AQADx1", "width": 90, "height": 67, "file_size": 1234},
+            {"file_id": "AgACAgIAAxk2", "file_unique_id": "AQADx2", "width": 800, "height": 600, "file_size": 45678},
+        ]
+    }
     if caption:
         content["caption"] = caption
     return update(message=message(chat_id, **content))
 
 
 def voice(chat_id: int) -> Dict[str, Any]:
-    return update(message=message(chat_id, voice={
-        "file_id": "AwACAgIAAxk", "file_unique_id": "AgADvo", "duration": 3, "mime_type": "audio/ogg",
-    }))
+    return update(
+        message=message(
+            chat_id,
+            voice={
+                "file_id": "AwACAgIAAxk",
+                "file_unique_id": "AgADvo",
+                "duration": 3,
+                "mime_type": "audio/ogg",
+            },
+        )
+    )
 
 
 def location(chat_id: int) -> Dict[str, Any]:
@@ -96,22 +116,26 @@ def group_text(chat_id: int, user_id: int, value: str) -> Dict[str, Any]:
 
 
 def channel_post(chat_id: int, value: str) -> Dict[str, Any]:
-    return update(channel_post={
-        "message_id": next(_message_ids),
-        "sender_chat": {"id": chat_id, "title": "Новини", "type": "channel"},
-        "chat": {"id": chat_id, "title": "Новини", "type": "channel"},
-        "date": int(time.time()),
-        "text": value,
-    })
+    return update(
+        channel_post={
+            "message_id": next(_message_ids),
+            "sender_chat": {"id": chat_id, "title": "Новини", "type": "channel"},
+            "chat": {"id": chat_id, "title": "Новини", "type": "channel"},
+            "date": int(time.time()),
+            "text": value,
+        }
+    )
 
 
 def my_chat_member_blocked(chat_id: int) -> Dict[str, Any]:
     now = int(time.time())
     bot = {"id": 777000111, "is_bot": True, "first_name": "Паспортний помічник"}
-    return update(my_chat_member={
-        "chat": private_chat(chat_id),
-        "from": user(chat_id),
-        "date": now,
-        "old_chat_member": {"status": "member", "user": bot},
-        "new_chat_member": {"status": "kicked", "user": bot, "until_date": 0},
-    })
+    return update(
+        my_chat_member={
+            "chat": private_chat(chat_id),
+            "from": user(chat_id),
+            "date": now,
+            "old_chat_member": {"status": "member", "user": bot},
+            "new_chat_member": {"status": "kicked", "user": bot, "until_date": 0},
+        }
+    )

@@ -1,6 +1,7 @@
 """One table for the shared text normalisation: document numbers, numbers in digits and words, lemmas.
 
 The NLU components, the actions and tracking all use `textnorm`, so these cases hold them together."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,14 +55,39 @@ def test_find_document_numbers_skips_dates_phones_and_words() -> None:
 
 @pytest.mark.parametrize(
     "text, number",
-    [("п'ять", 5), ("п’ять", 5), ("п`ять років", 5), ("чотирнадцять", 14), ("сину чотирнадцяти", 14),
-     ("чотирнадцяти років", 14), ("сорока", 40), ("мені сорока два", 42), ("двадцять п'ять", 25),
-     ("15 р.", 15), ("мені 15.", 15), ("fifteen", 15), ("twenty five", 25), ("сорок два", 42), ("пятнадцать", 15),
-     ("сто двадцять", 120), ("без віку", None), ("", None),
-     # signs: a minus right before the number counts, a dash between two numbers does not
-     ("мені -3", -3), ("-3", -3), ("мінус три", -3), ("14-15 років", 14), ("14–15 років", 14),
-     # not whole numbers, or too long to be an age
-     ("1,5 року", None), ("1.5", None), ("мені ² років", None), ("x²", None), ("9" * 5000, None), ("мені " + "9" * 5000 + " або 7", 7)],
+    [
+        ("п'ять", 5),
+        ("п’ять", 5),
+        ("п`ять років", 5),
+        ("чотирнадцять", 14),
+        ("сину чотирнадцяти", 14),
+        ("чотирнадцяти років", 14),
+        ("сорока", 40),
+        ("мені сорока два", 42),
+        ("двадцять п'ять", 25),
+        ("15 р.", 15),
+        ("мені 15.", 15),
+        ("fifteen", 15),
+        ("twenty five", 25),
+        ("сорок два", 42),
+        ("пятнадцать", 15),
+        ("сто двадцять", 120),
+        ("без віку", None),
+        ("", None),
+        # signs: a minus right before the number counts, a dash between two numbers does not
+        ("мені -3", -3),
+        ("-3", -3),
+        ("мінус три", -3),
+        ("14-15 років", 14),
+        ("14–15 років", 14),
+        # not whole numbers, or too long to be an age
+        ("1,5 року", None),
+        ("1.5", None),
+        ("мені ² років", None),
+        ("x²", None),
+        ("9" * 5000, None),
+        ("мені " + "9" * 5000 + " або 7", 7),
+    ],
 )
 def test_parse_number(text: str, number) -> None:
     assert parse_number(text) == number
@@ -74,8 +100,15 @@ def test_lemma_key_is_the_same_for_every_case_form() -> None:
 
 @pytest.mark.parametrize(
     "raw, kind",
-    [("кв 123456", "booklet"), ("KB123456", "booklet"), ("001234567", "id_card"), ("І-ВЛ 648009", "birth_certificate"),
-     ("1-ВЛ648009", "birth_certificate"), ("FS341265", "foreign_passport"), ("fs 341265", "foreign_passport")],
+    [
+        ("кв 123456", "booklet"),
+        ("KB123456", "booklet"),
+        ("001234567", "id_card"),
+        ("І-ВЛ 648009", "birth_certificate"),
+        ("1-ВЛ648009", "birth_certificate"),
+        ("FS341265", "foreign_passport"),
+        ("fs 341265", "foreign_passport"),
+    ],
 )
 def test_document_number_kind(raw: str, kind: str) -> None:
     assert parse_document_number(raw).kind == kind

@@ -3,6 +3,7 @@
 PostgreSQL comes from TEST_POSTGRES_URL (or a postgresql DATABASE_URL). Without it the PostgreSQL
 variants are skipped with a visible reason; with REQUIRE_POSTGRES=1 (CI) they fail instead.
 """
+
 from __future__ import annotations
 
 import os

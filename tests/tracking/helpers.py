@@ -1,10 +1,9 @@
 """Test helpers: a database per test (SQLite file or a fresh PostgreSQL database) and a stand-in Rasa."""
+
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import socket
 import threading
 import time
 import uuid
@@ -51,19 +50,6 @@ def drop_pg_database(admin_url: str, name: str) -> None:
     conn.close()
 
 
-def wait_port(host: str, port: int, timeout: float, proc: Any = None) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited early with {proc.returncode}")
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{host}:{port} not ready after {timeout}s")
-
-
 class FakeRasa:
     """Speaks the two Rasa endpoints the notifier uses and records what it was asked to send.
 
@@ -95,14 +81,21 @@ class FakeRasa:
                 self.retry_after_next -= 1
                 return web.json_response(
                     {"message": "An unexpected error occurred. Error: Flood control exceeded. Retry in 1 seconds"},
-                    status=500)
+                    status=500,
+                )
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return web.json_response({"message": "boom"}, status=self.fail_status)
             entities = body.get("entities") or {}
-            self.events[chat].append({"event": "user", "parse_data": {
-                "intent": {"name": body["name"]},
-                "entities": [{"entity": k, "value": v} for k, v in entities.items()]}})
+            self.events[chat].append(
+                {
+                    "event": "user",
+                    "parse_data": {
+                        "intent": {"name": body["name"]},
+                        "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+                    },
+                }
+            )
             self.delivered.append((chat, request.query.get("output_channel", ""), entities))
         if self.delay:
             await asyncio.sleep(self.delay)

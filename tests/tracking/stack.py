@@ -1,26 +1,25 @@
 """Starts the real processes for end-to-end tests: Rasa, the action server, notifier workers."""
+
 from __future__ import annotations
 
-import glob
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import requests
 import yaml
 
-from tests.tracking.helpers import REPO, CallbackReceiver, wait_port
+from tests.harness import action_server_args, kill, rasa_args, spawn, wait_port, wait_until  # noqa: F401
+from tests.harness import find_model as harness_find_model
+from tests.tracking.helpers import REPO, CallbackReceiver
 
 RASA_PORT = 35005
 ACTIONS_PORT = 35055
 CALLBACK_PORT = 35090
 RASA_URL = f"http://127.0.0.1:{RASA_PORT}"
-BIN = Path(sys.executable).parent
 
 
 def stage_markers() -> Dict[str, str]:
@@ -31,7 +30,7 @@ def stage_markers() -> Dict[str, str]:
         if name.startswith("utter_tracking_stage_"):
             # The Ukrainian variant is the one without a condition (English has `language: en`).
             text = next(v for v in variants if not v.get("condition"))["text"]
-            out[name[len("utter_tracking_stage_"):]] = text.split("): ", 1)[-1][:30]
+            out[name[len("utter_tracking_stage_") :]] = text.split("): ", 1)[-1][:30]
     return out
 
 
@@ -40,38 +39,26 @@ def find_model(request) -> str:  # type: ignore[no-untyped-def]
         return os.environ["TRACKING_TEST_MODEL"]
     try:
         return str(request.getfixturevalue("trained_model"))
-    except Exception as exc:  # noqa: BLE001 - the lead's fixture may not exist yet
-        models = sorted(glob.glob(os.path.join(REPO, "models", "*.tar.gz")), key=os.path.getmtime)
-        if models:
-            return models[-1]
-        raise RuntimeError(f"no trained model (run `make train`): {exc}") from exc
+    except Exception:  # noqa: BLE001 - not every suite defines the fixture
+        return harness_find_model()
 
 
 def _popen(args: List[str], env: Dict[str, str], log: Path) -> subprocess.Popen:
-    fh = open(log, "ab")
-    return subprocess.Popen(args, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
-def kill(proc: Optional[subprocess.Popen], sig: int = signal.SIGTERM) -> None:
-    """Stop one process we started (its own process group only)."""
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+    return spawn(args, env, log, append=True)
 
 
 class Stack:
-    def __init__(self, model: str, workdir: Path, db_url: str, rasa_port: int = RASA_PORT,
-                 actions_port: int = ACTIONS_PORT, callback_port: int = CALLBACK_PORT,
-                 extra_credentials: str = "", extra_env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        workdir: Path,
+        db_url: str,
+        rasa_port: int = RASA_PORT,
+        actions_port: int = ACTIONS_PORT,
+        callback_port: int = CALLBACK_PORT,
+        extra_credentials: str = "",
+        extra_env: Optional[Dict[str, str]] = None,
+    ) -> None:
         self.extra_credentials = extra_credentials
         self.extra_env = dict(extra_env or {})
         self.model = model
@@ -104,11 +91,20 @@ class Stack:
         return {"token": self.token}
 
     def env(self, **extra: str) -> Dict[str, str]:
-        env = {**os.environ, "DATABASE_URL": self.db_url, "RASA_URL": self.rasa_url,
-               "RASA_AUTH_TOKEN": self.token, "SANIC_HOST": "127.0.0.1", "PYTHONPATH": REPO,
-               "NOTIFIER_POLL_SECONDS": "0.1", "NOTIFIER_LEASE_SECONDS": "4",
-               "NOTIFIER_TIMEOUT_SECONDS": "3", "NOTIFIER_BACKOFF_SECONDS": "0.5",
-               "STATUS_API_TOKEN": "e2e-token", "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.db_url,
+            "RASA_URL": self.rasa_url,
+            "RASA_AUTH_TOKEN": self.token,
+            "SANIC_HOST": "127.0.0.1",
+            "PYTHONPATH": REPO,
+            "NOTIFIER_POLL_SECONDS": "0.1",
+            "NOTIFIER_LEASE_SECONDS": "4",
+            "NOTIFIER_TIMEOUT_SECONDS": "3",
+            "NOTIFIER_BACKOFF_SECONDS": "0.5",
+            "STATUS_API_TOKEN": "e2e-token",
+            "PYTHONUNBUFFERED": "1",
+        }
         env.update(self.extra_env)
         env.update(extra)
         return env
@@ -116,33 +112,32 @@ class Stack:
     def start(self) -> "Stack":
         self.receiver.start()
         creds = self.workdir / "credentials.yml"
-        creds.write_text(f"connectors.rest.RestInput:\ncallback:\n  url: \"{self.receiver.url}\"\n"
-                         "tracking.rasa_channel.NotifierInput:\n" + self.extra_credentials, encoding="utf-8")
+        creds.write_text(
+            f'connectors.rest.RestInput:\ncallback:\n  url: "{self.receiver.url}"\n'
+            "tracking.rasa_channel.NotifierInput:\n" + self.extra_credentials,
+            encoding="utf-8",
+        )
         endpoints = self.workdir / "endpoints.yml"
-        endpoints.write_text(f"action_endpoint:\n  url: \"http://127.0.0.1:{self.actions_port}/webhook\"\n"
-                             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{self.workdir / 'rasa.db'}\"\n",
-                             encoding="utf-8")
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+            f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{self.workdir / "rasa.db"}"\n',
+            encoding="utf-8",
+        )
         self.start_actions()
-        self.rasa = _popen([sys.executable, os.path.join(REPO, "scripts", "rasa_run.py"), "--enable-api", "-m", self.model,
-                            "-p", str(self.rasa_port), "-i", "127.0.0.1", "--credentials", str(creds),
-                            "--endpoints", str(endpoints)], self.env(), self.workdir / "rasa.log")
+        self.rasa = _popen(
+            rasa_args(self.model, self.rasa_port, creds, endpoints, self.token), self.env(), self.workdir / "rasa.log"
+        )
         wait_port("127.0.0.1", self.actions_port, 120, self.actions)
-        deadline = time.time() + 300
-        while time.time() < deadline:
-            if self.rasa.poll() is not None:
-                raise RuntimeError(f"Rasa exited: {(self.workdir / 'rasa.log').read_text()[-3000:]}")
-            try:
-                r = requests.get(f"{self.rasa_url}/status", params=self.auth, timeout=2)
-                if r.status_code == 200 and r.json().get("model_file"):
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(1)
-        raise TimeoutError("Rasa did not load the model in time")
+
+        def loaded() -> bool:
+            r = requests.get(f"{self.rasa_url}/status", params=self.auth, timeout=2)
+            return r.status_code == 200 and bool(r.json().get("model_file"))
+
+        wait_until(loaded, 300, "Rasa with the model loaded", self.rasa, self.workdir / "rasa.log")
+        return self
 
     def start_actions(self) -> subprocess.Popen:
-        self.actions = _popen([str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                               "-p", str(self.actions_port)], self.env(), self.workdir / "actions.log")
+        self.actions = _popen(action_server_args(self.actions_port), self.env(), self.workdir / "actions.log")
         return self.actions
 
     def stop(self) -> None:
@@ -153,8 +148,9 @@ class Stack:
         self.receiver.stop()
 
     def say(self, sender: str, text: str) -> List[str]:
-        r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                          timeout=60)
+        r = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+        )
         r.raise_for_status()
         assert r.headers["X-Sender-Id"] == sender, "use stack.sid(name): the server issues REST sender ids"
         return [m.get("text") or "" for m in r.json()]
@@ -164,13 +160,13 @@ class Stack:
         r.raise_for_status()
         return r.json()
 
-    def start_notifier(self, db_url: Optional[str] = None, log_name: str = "notifier.log",
-                       **extra: str) -> subprocess.Popen:
+    def start_notifier(
+        self, db_url: Optional[str] = None, log_name: str = "notifier.log", **extra: str
+    ) -> subprocess.Popen:
         env = self.env(**extra)
         if db_url:
             env["DATABASE_URL"] = db_url
-        p = _popen([sys.executable, "-m", "dmsbot.cli", "serve", "--only", "notifier"], env,
-                   self.workdir / log_name)
+        p = _popen([sys.executable, "-m", "dmsbot.cli", "serve", "--only", "notifier"], env, self.workdir / log_name)
         self.notifiers.append(p)
         return p
 
@@ -178,5 +174,6 @@ class Stack:
         env = self.env()
         if db_url:
             env["DATABASE_URL"] = db_url
-        return subprocess.run([sys.executable, "-m", "dmsbot.cli", *args], cwd=REPO, env=env,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "dmsbot.cli", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        )

@@ -1,4 +1,5 @@
 """Status API over real HTTP on 127.0.0.1, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,12 @@ from tracking.api import make_app
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-BODY = {"doc_type": "id_card", "document_number": "КВ 123456", "stage": "submitted",
-        "changed_at": "2026-11-25T09:00:00+02:00"}
+BODY = {
+    "doc_type": "id_card",
+    "document_number": "КВ 123456",
+    "stage": "submitted",
+    "changed_at": "2026-11-25T09:00:00+02:00",
+}
 
 
 @pytest.fixture
@@ -34,22 +39,35 @@ async def test_empty_configured_token_refuses_everything(store):
         assert r.status == 401
 
 
-@pytest.mark.parametrize("payload, message", [
-    ("{not json", "not valid JSON"),
-    ('["a list"]', "JSON object"),
-    ('{"doc_type": "id_card"}', "missing field(s): document_number, stage, changed_at"),
-    ('{"doc_type": "driving_licence", "document_number": "КВ123456", "stage": "submitted", '
-     '"changed_at": "2026-11-25T09:00:00Z"}', "unknown doc_type 'driving_licence'"),
-    ('{"doc_type": "id_card", "document_number": "КВ123456", "stage": "cooking", '
-     '"changed_at": "2026-11-25T09:00:00Z"}', "unknown stage 'cooking'"),
-    ('{"doc_type": "id_card", "document_number": "КВ123456", "stage": "arrived", '
-     '"changed_at": "yesterday"}', "not ISO 8601"),
-    ('{"doc_type": "id_card", "document_number": "12", "stage": "arrived", '
-     '"changed_at": "2026-11-25T09:00:00Z"}', "document_number has a wrong format"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('["a list"]', "JSON object"),
+        ('{"doc_type": "id_card"}', "missing field(s): document_number, stage, changed_at"),
+        (
+            '{"doc_type": "driving_licence", "document_number": "КВ123456", "stage": "submitted", '
+            '"changed_at": "2026-11-25T09:00:00Z"}',
+            "unknown doc_type 'driving_licence'",
+        ),
+        (
+            '{"doc_type": "id_card", "document_number": "КВ123456", "stage": "cooking", '
+            '"changed_at": "2026-11-25T09:00:00Z"}',
+            "unknown stage 'cooking'",
+        ),
+        (
+            '{"doc_type": "id_card", "document_number": "КВ123456", "stage": "arrived", "changed_at": "yesterday"}',
+            "not ISO 8601",
+        ),
+        (
+            '{"doc_type": "id_card", "document_number": "12", "stage": "arrived", '
+            '"changed_at": "2026-11-25T09:00:00Z"}',
+            "document_number has a wrong format",
+        ),
+    ],
+)
 async def test_bad_requests_are_400_with_a_clear_message(client, store, payload, message):
-    r = await client.post("/api/v1/status", data=payload.encode(),
-                          headers={**AUTH, "Content-Type": "application/json"})
+    r = await client.post("/api/v1/status", data=payload.encode(), headers={**AUTH, "Content-Type": "application/json"})
     assert r.status == 400
     assert message in (await r.json())["error"]
     assert store.outbox_rows() == []
@@ -59,8 +77,7 @@ async def test_accepts_then_ignores_replays_and_backward_moves(client, store):
     store.subscribe("chat-1", "telegram", "id_card", "КВ123456")
     r = await client.post("/api/v1/status", json=BODY, headers=AUTH)
     assert r.status == 200
-    assert (await r.json()) == {"accepted": True, "result": "accepted", "stage": "submitted",
-                                "notifications_queued": 1}
+    assert (await r.json()) == {"accepted": True, "result": "accepted", "stage": "submitted", "notifications_queued": 1}
     r = await client.post("/api/v1/status", json=BODY, headers=AUTH)  # replay
     assert r.status == 200 and (await r.json())["accepted"] is False
     r = await client.post("/api/v1/status", json={**BODY, "stage": "arrived"}, headers=AUTH)

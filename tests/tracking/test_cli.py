@@ -1,4 +1,5 @@
 """`dmsbot status|outbox|subscriptions` run as real processes against the database."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,9 @@ NUM = "КВ123456"
 
 def dmsbot(db_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run([sys.executable, "-m", "dmsbot.cli", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "dmsbot.cli", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_status_set_and_show(db_url, store):
@@ -45,7 +47,8 @@ def test_status_import_reports_bad_rows_and_keeps_good_ones(db_url, store, tmp_p
         "id_card,КВ123456,approved_for_personalization,not-a-date\n"
         "id_card,КВ123456,approved_for_personalization,2026-11-24T13:00:00Z\n"
         "id_card,КВ123456,submitted,2026-11-24T09:00:00+02:00\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     r = dmsbot(db_url, "status", "import", str(csv_file))
     assert r.returncode == 1
     assert f"{csv_file}:3: unknown stage 'cooking'" in r.stderr

@@ -4,10 +4,12 @@ A user subscribes through the REST channel; `dmsbot status set` moves the applic
 stage; exactly one message per stage reaches Rasa's callback channel, in order. Notifiers are
 SIGKILLed between stages and mid-delivery; two workers on PostgreSQL never send twice.
 """
+
 from __future__ import annotations
 
 import signal
 import time
+
 import pytest
 
 from tests.tracking.conftest import make_db_url
@@ -125,8 +127,9 @@ def test_unsubscribe_reminder_and_delete_my_data(stack, store):
     done = " ".join(stack.say(user, '/unsubscribe{"doc_type":"id_card","document_number":"КВ****11"}'))
     assert "ID-картка (КВ****11)" in done
     assert [s.doc_type for s in store.list_subscriptions(user)] == ["foreign_passport"]
-    text = " ".join(stack.say(
-        user, '/set_expiry_reminder{"doc_type":"temporary_residence_permit","expiry_date":"12.03.2031"}'))
+    text = " ".join(
+        stack.say(user, '/set_expiry_reminder{"doc_type":"temporary_residence_permit","expiry_date":"12.03.2031"}')
+    )
     assert "12.02.2031" in text  # a week before the last day ЦНАП still accepts the exchange (19.02.2031)
     assert {r.kind for r in store.list_reminders(user)} == {"permit_exchange_deadline"}
     assert any("Видалити все" in t for t in stack.say(user, "/delete_my_data"))
@@ -179,8 +182,9 @@ def test_two_workers_on_postgresql_never_duplicate(stack, tmp_path):
         users = [f"e2e-pg-{i}" for i in range(40)]
         for u in users:
             pg.subscribe(u, "callback", "foreign_passport", "FS341265")
-        workers = [stack.start_notifier(db_url=pg_url, log_name=f"notifier-pg-{i}.log",
-                                        NOTIFIER_BATCH="10") for i in range(2)]
+        workers = [
+            stack.start_notifier(db_url=pg_url, log_name=f"notifier-pg-{i}.log", NOTIFIER_BATCH="10") for i in range(2)
+        ]
         try:
             for stage in MAIN_STAGES[:3]:
                 pg.apply_status("foreign_passport", "FS341265", stage)
@@ -205,9 +209,16 @@ def test_notifier_channel_refuses_a_second_delivery_of_the_same_key(stack):
     from tests.tracking.stack import RASA_URL
 
     user = "e2e-channel-dedupe"
-    body = {"sender_id": user, "name": "EXTERNAL_status_changed",
-            "entities": {"stage": "arrived", "tracked_doc_type": "id_card", "number_masked": "КВ****99",
-                         "notification_key": f"stage:999:arrived:{user}"}}
+    body = {
+        "sender_id": user,
+        "name": "EXTERNAL_status_changed",
+        "entities": {
+            "stage": "arrived",
+            "tracked_doc_type": "id_card",
+            "number_masked": "КВ****99",
+            "notification_key": f"stage:999:arrived:{user}",
+        },
+    }
     url = f"{RASA_URL}/webhooks/notifier/deliver?output_channel=callback"
     assert requests.post(url, json=body, timeout=30).status_code == 401  # no token
     url += f"&token={stack.token}"

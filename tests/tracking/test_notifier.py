@@ -1,4 +1,5 @@
 """Notifier against a stand-in Rasa over HTTP: order, retries, dead letters, RetryAfter, crash recovery."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,9 +14,19 @@ NUM = "КВ123456"
 
 
 def cfg(fake, **kw) -> NotifierConfig:
-    base = dict(rasa_url=fake.url, rasa_token=None, rest_output_channel="callback", rate_per_sec=200,
-                batch_size=50, concurrency=8, poll_interval=0.05, request_timeout=5, lease_seconds=30,
-                max_attempts=3, base_backoff=0.05)
+    base = dict(
+        rasa_url=fake.url,
+        rasa_token=None,
+        rest_output_channel="callback",
+        rate_per_sec=200,
+        batch_size=50,
+        concurrency=8,
+        poll_interval=0.05,
+        request_timeout=5,
+        lease_seconds=30,
+        max_attempts=3,
+        base_backoff=0.05,
+    )
     base.update(kw)
     return NotifierConfig(**base)
 

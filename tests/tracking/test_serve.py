@@ -1,4 +1,5 @@
 """`dmsbot serve` as a process: the status API on its port and the demo simulator."""
+
 from __future__ import annotations
 
 import os
@@ -9,7 +10,8 @@ import time
 
 import requests
 
-from tests.tracking.helpers import REPO, wait_port
+from tests.harness import wait_port
+from tests.tracking.helpers import REPO
 from tracking.db import make_engine
 from tracking.simulator import advance_all
 from tracking.stages import MAIN_STAGES
@@ -20,15 +22,32 @@ PORT = 35080
 
 def test_serve_runs_api_and_simulator(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'serve.db'}"
-    env = {**os.environ, "DATABASE_URL": db_url, "STATUS_API_TOKEN": "tok", "TRACKING_API_PORT": str(PORT),
-           "DEMO_SIMULATOR": "1", "DEMO_SIMULATOR_INTERVAL": "0.5", "NOTIFIER_WORKERS": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "dmsbot.cli", "serve"], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "STATUS_API_TOKEN": "tok",
+        "TRACKING_API_PORT": str(PORT),
+        "DEMO_SIMULATOR": "1",
+        "DEMO_SIMULATOR_INTERVAL": "0.5",
+        "NOTIFIER_WORKERS": "0",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dmsbot.cli", "serve"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_port("127.0.0.1", PORT, 60, proc)
         url = f"http://127.0.0.1:{PORT}/api/v1/status"
-        body = {"doc_type": "id_card", "document_number": "КВ123456", "stage": "submitted",
-                "changed_at": "2026-11-25T09:00:00Z"}
+        body = {
+            "doc_type": "id_card",
+            "document_number": "КВ123456",
+            "stage": "submitted",
+            "changed_at": "2026-11-25T09:00:00Z",
+        }
         assert requests.post(url, json=body, timeout=10).status_code == 401
         r = requests.post(url, json=body, headers={"Authorization": "Bearer tok"}, timeout=10)
         assert r.status_code == 200 and r.json()["accepted"] is True

@@ -1,12 +1,12 @@
 """Tracking store on SQLite and PostgreSQL: stage rules, outbox, subscriptions, privacy, rate limits."""
+
 from __future__ import annotations
 
 import datetime as dt
 import threading
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, text
 
-from tracking.models import OutboxMessage
 from tracking.stages import MAIN_STAGES, find_number_in_text, normalize_number
 from tracking.store import utcnow
 
@@ -176,8 +176,9 @@ def test_concurrent_claims_never_share_a_row(store):
 
 def test_expiry_reminders_are_planned_and_queued_once(store):
     today = dt.date(2026, 11, 25)
-    rs = store.set_expiry_reminder("chat-a", "telegram", "temporary_residence_permit", dt.date(2027, 3, 12),
-                                   today=today)
+    rs = store.set_expiry_reminder(
+        "chat-a", "telegram", "temporary_residence_permit", dt.date(2027, 3, 12), today=today
+    )
     plan = {r.kind: r.remind_on for r in rs}
     # A temporary permit gets its own rule only (no ID-card «month before» window): 15 working days before
     # 12.03.2027 (a Friday) is 19.02.2027, the last day ЦНАП still accepts the exchange; remind a week before.
@@ -188,8 +189,7 @@ def test_expiry_reminders_are_planned_and_queued_once(store):
     stages = sorted(r.entities["stage"] for r in store.outbox_rows())
     assert stages == ["permit_exchange_deadline"]
     # A passport's reminder that is already due goes out at once rather than never.
-    rs = store.set_expiry_reminder("chat-b", "foreign_passport", "foreign_passport", dt.date(2026, 12, 1),
-                                   today=today)
+    rs = store.set_expiry_reminder("chat-b", "foreign_passport", "foreign_passport", dt.date(2026, 12, 1), today=today)
     assert [r.remind_on for r in rs] == [today]
 
 

@@ -1,4 +1,5 @@
 """Small pure functions: flood-control parsing, reminder dates, stage rules, action helpers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,15 +14,23 @@ from tracking.reminders import last_day_at_any_office, minus_months
 from tracking.stages import is_advance
 
 
-@pytest.mark.parametrize("status, body, header, expected", [
-    (429, "", "7", 7.0),
-    (500, '{"message": "An unexpected error occurred. Error: Flood control exceeded. Retry in 12 seconds"}', None, 12.0),
-    (500, "Error: sendMessage to 42: flood limit 150.0s", None, 150.0),
-    (500, '{"retry_after": 3}', None, 3.0),
-    (429, "slow down", None, 1.0),
-    (500, "boom", None, None),
-    (404, "not found", None, None),
-])
+@pytest.mark.parametrize(
+    "status, body, header, expected",
+    [
+        (429, "", "7", 7.0),
+        (
+            500,
+            '{"message": "An unexpected error occurred. Error: Flood control exceeded. Retry in 12 seconds"}',
+            None,
+            12.0,
+        ),
+        (500, "Error: sendMessage to 42: flood limit 150.0s", None, 150.0),
+        (500, '{"retry_after": 3}', None, 3.0),
+        (429, "slow down", None, 1.0),
+        (500, "boom", None, None),
+        (404, "not found", None, None),
+    ],
+)
 def test_parse_retry_after(status, body, header, expected):
     assert parse_retry_after(status, body, header) == expected
 
@@ -49,8 +58,16 @@ def test_parse_expiry_formats():
 
 
 def _tracker(events, entities=None, text="", intent="inform"):
-    return Tracker("u1", {}, {"intent": {"name": intent}, "entities": entities or [], "text": text},
-                   events, False, None, {}, "action_listen")
+    return Tracker(
+        "u1",
+        {},
+        {"intent": {"name": intent}, "entities": entities or [], "text": text},
+        events,
+        False,
+        None,
+        {},
+        "action_listen",
+    )
 
 
 def test_validate_number_accepts_variants_and_explains_errors():
@@ -64,13 +81,18 @@ def test_validate_number_accepts_variants_and_explains_errors():
 
 
 async def test_notify_renders_the_stage_once_per_key():
-    ents = [{"entity": "stage", "value": "arrived"}, {"entity": "tracked_doc_type", "value": "id_card"},
-            {"entity": "number_masked", "value": "КВ****56"}, {"entity": "notification_key", "value": "k1"}]
+    ents = [
+        {"entity": "stage", "value": "arrived"},
+        {"entity": "tracked_doc_type", "value": "id_card"},
+        {"entity": "number_masked", "value": "КВ****56"},
+        {"entity": "notification_key", "value": "k1"},
+    ]
     event = {"event": "user", "parse_data": {"intent": {"name": "EXTERNAL_status_changed"}, "entities": ents}}
     d = CollectingDispatcher()
     await ActionTrackingNotify().run(d, _tracker([event], ents, intent="EXTERNAL_status_changed"), {})
     assert [(m["response"], m["doc_name"], m["number"]) for m in d.messages] == [
-        ("utter_tracking_stage_arrived", "ID-картка", "КВ****56")]
+        ("utter_tracking_stage_arrived", "ID-картка", "КВ****56")
+    ]
     d = CollectingDispatcher()
     await ActionTrackingNotify().run(d, _tracker([event, event], ents, intent="EXTERNAL_status_changed"), {})
     assert d.messages == []  # the same key already in the conversation
@@ -81,8 +103,9 @@ async def test_status_action_shows_stage_offers_and_rate_limits(tmp_path, monkey
     from tracking.db import make_engine
     from tracking.store import RateLimits, TrackingStore
 
-    store = TrackingStore(make_engine(f"sqlite:///{tmp_path / 't.db'}"),
-                          limits=RateLimits(lookups_per_hour=10, distinct_per_day=2))
+    store = TrackingStore(
+        make_engine(f"sqlite:///{tmp_path / 't.db'}"), limits=RateLimits(lookups_per_hour=10, distinct_per_day=2)
+    )
     monkeypatch.setattr(at, "_store", store)
     store.apply_status("id_card", "КВ123456", "arrived")
 
@@ -94,7 +117,10 @@ async def test_status_action_shows_stage_offers_and_rate_limits(tmp_path, monkey
     d = CollectingDispatcher()
     events = await at.ActionTrackingStatus().run(d, tracker("КВ123456"), {})
     assert [m["response"] for m in d.messages] == [
-        "utter_tracking_current", "utter_tracking_stage_arrived", "utter_tracking_offer_subscribe"]
+        "utter_tracking_current",
+        "utter_tracking_stage_arrived",
+        "utter_tracking_offer_subscribe",
+    ]
     assert {"event": "slot", "name": "tracking_offer_open", "value": True, "timestamp": None} in events
     d = CollectingDispatcher()
     await at.ActionTrackingStatus().run(d, tracker("КВ000001"), {})

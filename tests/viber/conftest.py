@@ -3,6 +3,7 @@
 Ports 44005 (Rasa), 44055 (actions) and 44081 (fake Viber). The process helpers are the Telegram
 suite's (tests/telegram/servers.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,8 @@ from typing import Dict, Iterator
 
 import pytest
 
-from tests.telegram.servers import RASA, Managed, http, wait_until
+from tests import harness
+from tests.harness import Managed
 from tests.viber.fake_viber_api import FakeViberApi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,10 +25,12 @@ RASA_AUTH_TOKEN = "viber-test-rasa-token"  # the notifier channel's token (track
 
 
 def base_env() -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("VIBER_", "TELEGRAM_")) and k not in ("REDIS_URL", "DATABASE_URL")}
-    env.update(RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2",
-               PYTHONUNBUFFERED="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("VIBER_", "TELEGRAM_")) and k not in ("REDIS_URL", "DATABASE_URL")
+    }
+    env.update(RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
     return env
 
 
@@ -49,33 +53,28 @@ def tracking_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def rasa_viber(fake_api: FakeViberApi, viber_model: str, tracking_db: str,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Managed]:
+def rasa_viber(
+    fake_api: FakeViberApi, viber_model: str, tracking_db: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Managed]:
     tmp = tmp_path_factory.mktemp("viber-rasa")
     env = base_env()
     env["DATABASE_URL"] = tracking_db
     env["RASA_AUTH_TOKEN"] = RASA_AUTH_TOKEN
-    actions = Managed([RASA, "run", "actions", "--actions", "actions", "--port", str(ACTIONS_PORT)],
-                      env, tmp / "actions.log")
+    actions = harness.start_action_server(tmp, ACTIONS_PORT, env)
     try:
-        wait_until(lambda: http("GET", f"http://127.0.0.1:{ACTIONS_PORT}/health", timeout=2)[0] == 200,
-                   120, "action server", actions.proc)
-        creds = tmp / "credentials.yml"
-        creds.write_text("rest:\nconnectors.viber.ViberInput:\ntracking.rasa_channel.NotifierInput:\n")
-        endpoints = tmp / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{ACTIONS_PORT}/webhook"\n')
-        env.update(VIBER_TOKEN=fake_api.token, VIBER_API_BASE_URL=fake_api.base_url,
-                   VIBER_WEBHOOK_URL=WEBHOOK_URL, VIBER_BOT_NAME="Паспортний помічник (тест)")
-        rasa = Managed([RASA, "run", "--enable-api", "--model", viber_model, "--credentials", str(creds),
-                        "--endpoints", str(endpoints), "--port", str(RASA_PORT), "--interface", "127.0.0.1"],
-                       env, tmp / "rasa.log")
-
-        def ready() -> bool:
-            status, body = http("GET", f"http://127.0.0.1:{RASA_PORT}/status", timeout=2)
-            return status == 200 and bool(body and body.get("model_file"))
+        creds, endpoints = harness.write_rasa_files(
+            tmp, "viber", "rest:\nconnectors.viber.ViberInput:\ntracking.rasa_channel.NotifierInput:\n", ACTIONS_PORT
+        )
+        env.update(
+            VIBER_TOKEN=fake_api.token,
+            VIBER_API_BASE_URL=fake_api.base_url,
+            VIBER_WEBHOOK_URL=WEBHOOK_URL,
+            VIBER_BOT_NAME="Паспортний помічник (тест)",
+        )
+        rasa = harness.start_rasa(viber_model, tmp, RASA_PORT, creds, endpoints, env, wait=False)
 
         try:
-            wait_until(ready, 300, "rasa server", rasa.proc)
+            harness.wait_for_rasa(rasa, RASA_PORT)
             fake_api.wait_for("set_webhook", timeout=60)
             yield rasa
         finally:

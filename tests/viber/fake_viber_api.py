@@ -5,6 +5,7 @@ number), checks the `X-Viber-Auth-Token` header, records every call, and can ans
 with another status (e.g. 12 "Too many requests"). Like Viber, set_webhook first sends a signed
 `webhook` callback to the URL and succeeds only if it gets 200.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -87,16 +88,20 @@ class FakeViberApi:
             self._failures.clear()
             self.webhook_checks.clear()
 
-    def fail(self, method: str, match: Callable[[Dict[str, Any]], bool], status: int, message: str,
-             times: int = 10**9) -> None:
+    def fail(
+        self, method: str, match: Callable[[Dict[str, Any]], bool], status: int, message: str, times: int = 10**9
+    ) -> None:
         with self._lock:
             self._failures.append(_Failure(method, match, status, message, times))
 
     def sent_to(self, receiver: str, ok_only: bool = True) -> List[Call]:
         with self._lock:
             calls = list(self.calls)
-        return [c for c in calls if c.method == "send_message" and c.body.get("receiver") == receiver
-                and (c.status == 0 or not ok_only)]
+        return [
+            c
+            for c in calls
+            if c.method == "send_message" and c.body.get("receiver") == receiver and (c.status == 0 or not ok_only)
+        ]
 
     def wait_sent(self, receiver: str, count: int = 1, timeout: float = 60.0) -> List[Call]:
         deadline = time.monotonic() + timeout
@@ -150,16 +155,25 @@ class FakeViberApi:
             for failure in self._failures:
                 if failure.method == method and failure.remaining > 0 and failure.match(body):
                     failure.remaining -= 1
-                    return {"status": failure.status, "status_message": failure.message,
-                            "message_token": self._token(), "chat_hostname": "SN-CHAT-01_"}
+                    return {
+                        "status": failure.status,
+                        "status_message": failure.message,
+                        "message_token": self._token(),
+                        "chat_hostname": "SN-CHAT-01_",
+                    }
         if method == "set_webhook":
             return self._set_webhook(body)
         if method == "send_message":
             problem = _check_message(body, size)
             if problem:
                 return {"status": 3, "status_message": problem}
-            return {"status": 0, "status_message": "ok", "message_token": self._token(),
-                    "chat_hostname": "SN-CHAT-01_", "billing_status": 1}
+            return {
+                "status": 0,
+                "status_message": "ok",
+                "message_token": self._token(),
+                "chat_hostname": "SN-CHAT-01_",
+                "billing_status": 1,
+            }
         return {"status": 3, "status_message": f"unknown method {method}"}
 
     def _token(self) -> int:
@@ -171,10 +185,20 @@ class FakeViberApi:
         url = body.get("url")
         if not isinstance(url, str) or not url.startswith("http"):
             return {"status": 1, "status_message": "invalidUrl"}
-        check = json.dumps({"event": "webhook", "timestamp": int(time.time() * 1000),
-                            "chat_hostname": "SN-376_", "message_token": self._token()}).encode()
-        request = urllib.request.Request(url, data=check, method="POST", headers={
-            "Content-Type": "application/json", "X-Viber-Content-Signature": sign(check, self.token)})
+        check = json.dumps(
+            {
+                "event": "webhook",
+                "timestamp": int(time.time() * 1000),
+                "chat_hostname": "SN-376_",
+                "message_token": self._token(),
+            }
+        ).encode()
+        request = urllib.request.Request(
+            url,
+            data=check,
+            method="POST",
+            headers={"Content-Type": "application/json", "X-Viber-Content-Signature": sign(check, self.token)},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as res:
                 status = res.status

@@ -1,4 +1,5 @@
 """A resent callback is answered once, also when it reaches another replica (real redis-server)."""
+
 from __future__ import annotations
 
 import shutil
@@ -21,8 +22,22 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if server is None:
         pytest.skip("redis-server is not installed; the Redis variant is NOT tested")
     tmp = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([server, "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -56,8 +71,13 @@ def replica(received: List[UserMessage]) -> ViberService:
 
 
 def event(token: int, text: str = "Привіт") -> Dict[str, Any]:
-    return {"event": "message", "timestamp": 1, "message_token": token,
-            "sender": {"id": "replica-user==", "language": "uk"}, "message": {"type": "text", "text": text}}
+    return {
+        "event": "message",
+        "timestamp": 1,
+        "message_token": token,
+        "sender": {"id": "replica-user==", "language": "uk"},
+        "message": {"type": "text", "text": text},
+    }
 
 
 async def test_memory_answers_a_token_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,5 @@
 """The Viber output side in-process: our aiohttp client against the fake Viber API."""
+
 from __future__ import annotations
 
 import json
@@ -52,14 +53,21 @@ async def test_buttons_become_a_keyboard_whose_payloads_come_back_signed(
     user = "buttons-user=="
     payload = '/inform{"reason":"втрата паспорта громадянина України для виїзду за кордон"}'
     await ViberOutput(service).send_text_with_buttons(
-        user, "Чому потрібен новий паспорт?",
-        [{"title": "Втратив", "payload": payload}, {"title": "Інше", "payload": '/inform{"reason":"other"}'},
-         {"title": "Сайт ДМС", "url": "https://dmsu.gov.ua"}])
+        user,
+        "Чому потрібен новий паспорт?",
+        [
+            {"title": "Втратив", "payload": payload},
+            {"title": "Інше", "payload": '/inform{"reason":"other"}'},
+            {"title": "Сайт ДМС", "url": "https://dmsu.gov.ua"},
+        ],
+    )
     body = fake_api.sent_to(user)[0].body
     buttons = body["keyboard"]["Buttons"]
     assert [(b["ActionType"], b["ActionBody"], b["Text"]) for b in buttons] == [
-        ("reply", payload, "Втратив"), ("reply", '/inform{"reason":"other"}', "Інше"),
-        ("open-url", "https://dmsu.gov.ua", "Сайт ДМС")]
+        ("reply", payload, "Втратив"),
+        ("reply", '/inform{"reason":"other"}', "Інше"),
+        ("open-url", "https://dmsu.gov.ua", "Сайт ДМС"),
+    ]
     assert all(b["Columns"] == 3 and b["Rows"] == 1 for b in buttons)  # short titles: two per row
     assert buttons[0]["Silent"] is True
     # Viber returns tracking_data with the user's reply: it names exactly these payloads, signed
@@ -132,8 +140,9 @@ async def test_without_token_the_channel_is_off(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_settings() -> None:
-    s = ViberSettings.load({"token": "t"}, environ={"VIBER_BOT_NAME": "Б" * 40,
-                                                    "VIBER_WEBHOOK_URL": "https://bot.example.org"})
+    s = ViberSettings.load(
+        {"token": "t"}, environ={"VIBER_BOT_NAME": "Б" * 40, "VIBER_WEBHOOK_URL": "https://bot.example.org"}
+    )
     assert len(s.bot_name) == 28
     assert s.webhook_url == "https://bot.example.org/webhooks/viber/webhook"
     assert s.api_base_url == "https://chatapi.viber.com/pa"

@@ -1,4 +1,5 @@
 """Tracking subscriptions of a user who left the Viber bot are paused, and resumed when they are back."""
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -32,5 +33,7 @@ def test_paused_subscriptions_queue_nothing_until_resumed(store: TrackingStore) 
     assert store.resume_subscriptions("viber-user-1") == 0
     result = store.apply_status("id_card", "001234567", "sent_to_personalization")
     assert result.queued == 2
-    assert sorted(r.chat_id for r in store.outbox_rows()
-                  if r.entities.get("stage") == "sent_to_personalization") == ["tg-2", "viber-user-1"]
+    assert sorted(r.chat_id for r in store.outbox_rows() if r.entities.get("stage") == "sent_to_personalization") == [
+        "tg-2",
+        "viber-user-1",
+    ]

@@ -1,4 +1,5 @@
 """The Viber channel end to end: real Rasa server and action server, fake Viber API on 127.0.0.1."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,15 @@ def post(event: Dict[str, Any]) -> Tuple[int, Any]:
     return post_raw(body, sign(body))
 
 
-def message(user: str, text: str, *, kind: str = "text", tracking_data: Optional[str] = None,
-            token: Optional[int] = None, language: str = "uk") -> Dict[str, Any]:
+def message(
+    user: str,
+    text: str,
+    *,
+    kind: str = "text",
+    tracking_data: Optional[str] = None,
+    token: Optional[int] = None,
+    language: str = "uk",
+) -> Dict[str, Any]:
     msg: Dict[str, Any] = {"type": kind}
     if text:
         msg["text"] = text
@@ -53,10 +61,15 @@ def message(user: str, text: str, *, kind: str = "text", tracking_data: Optional
         msg["sticker_id"] = 46105
     if kind == "location":
         msg["location"] = {"lat": 50.45, "lon": 30.52}
-    return {"event": "message", "timestamp": int(time.time() * 1000), "chat_hostname": "SN-CHAT-01_",
-            "message_token": token or next(_tokens),
-            "sender": {"id": user, "name": "Тест", "language": language, "country": "UA", "api_version": 10},
-            "message": msg, "silent": False}
+    return {
+        "event": "message",
+        "timestamp": int(time.time() * 1000),
+        "chat_hostname": "SN-CHAT-01_",
+        "message_token": token or next(_tokens),
+        "sender": {"id": user, "name": "Тест", "language": language, "country": "UA", "api_version": 10},
+        "message": msg,
+        "silent": False,
+    }
 
 
 def user_texts(user: str) -> List[str]:
@@ -100,11 +113,27 @@ def test_bad_signature_gets_403_and_nothing_is_processed(fake_api: FakeViberApi)
 
 
 def test_hostile_input_gets_4xx_never_5xx() -> None:
-    bodies = [b"", b"{", b"null", b"[]", b'"text"', b"42", b'{"no_event": 1}', b'{"event": 5}',
-              "{\"event\": \"message\", \"sender\": \"ї\"}".encode(), b"\xff\xfe\x00",
-              json.dumps({"event": "message", "message": [1], "sender": {"id": 5}}).encode(),
-              json.dumps({"event": "message", "message": {"type": "text", "text": {"a": 1}},
-                          "sender": {"id": "h=="}, "message_token": [1]}).encode()]
+    bodies = [
+        b"",
+        b"{",
+        b"null",
+        b"[]",
+        b'"text"',
+        b"42",
+        b'{"no_event": 1}',
+        b'{"event": 5}',
+        '{"event": "message", "sender": "ї"}'.encode(),
+        b"\xff\xfe\x00",
+        json.dumps({"event": "message", "message": [1], "sender": {"id": 5}}).encode(),
+        json.dumps(
+            {
+                "event": "message",
+                "message": {"type": "text", "text": {"a": 1}},
+                "sender": {"id": "h=="},
+                "message_token": [1],
+            }
+        ).encode(),
+    ]
     for body in bodies:
         status, _ = post_raw(body, sign(body))
         assert 200 <= status < 500, (body, status)
@@ -112,7 +141,11 @@ def test_hostile_input_gets_4xx_never_5xx() -> None:
         assert post_raw(body, sign(body))[0] == 400, body
     deep = b"[" * 60_000  # deeper than Python's JSON parser goes
     assert post_raw(deep, sign(deep))[0] == 400
-    broken = json.dumps(message("surrogate==", "")).replace('"type": "text"', '"type": "text", "text": "\\ud800\\u0000"').encode()
+    broken = (
+        json.dumps(message("surrogate==", ""))
+        .replace('"type": "text"', '"type": "text", "text": "\\ud800\\u0000"')
+        .encode()
+    )
     assert post_raw(broken, sign(broken))[0] == 200  # signed, so answered politely, never 500
     huge = json.dumps(message("huge==", "а" * 200_000)).encode()
     assert post_raw(huge, sign(huge))[0] == 413
@@ -125,9 +158,17 @@ def test_hostile_input_gets_4xx_never_5xx() -> None:
 def test_conversation_started_gets_welcome_and_main_menu_in_the_answer(fake_api: FakeViberApi) -> None:
     for language, expected in (("uk", "Вітаю"), ("en", "Hello"), ("de", "Hello")):
         user = f"start-{language}=="
-        status, body = post({"event": "conversation_started", "timestamp": 1, "message_token": next(_tokens),
-                             "type": "open", "context": "", "subscribed": False,
-                             "user": {"id": user, "name": "Тест", "language": language, "api_version": 10}})
+        status, body = post(
+            {
+                "event": "conversation_started",
+                "timestamp": 1,
+                "message_token": next(_tokens),
+                "type": "open",
+                "context": "",
+                "subscribed": False,
+                "user": {"id": user, "name": "Тест", "language": language, "api_version": 10},
+            }
+        )
         assert status == 200
         assert body["type"] == "text" and body["text"].startswith(expected)
         assert body["sender"]["name"] == "Паспортний помічник (тест)"
@@ -180,8 +221,12 @@ def test_viber_hanging_up_early_loses_nothing(fake_api: FakeViberApi) -> None:
     user = "impatient=="
     event = message(user, "Привіт")
     body = json.dumps(event, ensure_ascii=False).encode()
-    req = urllib.request.Request(WEBHOOK_URL, data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-Viber-Content-Signature": sign(body)})
+    req = urllib.request.Request(
+        WEBHOOK_URL,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Viber-Content-Signature": sign(body)},
+    )
     with pytest.raises(OSError):  # Viber's client gives up before the turn is done
         urllib.request.urlopen(req, timeout=0.05)
     turn = wait_turn(fake_api, user, 0)
@@ -248,9 +293,13 @@ def test_stickers_and_other_media_get_a_polite_answer(fake_api: FakeViberApi) ->
 
 
 def test_delivery_events_get_200(fake_api: FakeViberApi) -> None:
-    for event in ({"event": "delivered", "user_id": "ev=="}, {"event": "seen", "user_id": "ev=="},
-                  {"event": "failed", "user_id": "ev==", "desc": "failure description"},
-                  {"event": "webhook", "chat_hostname": "SN-1_"}, {"event": "something_new"}):
+    for event in (
+        {"event": "delivered", "user_id": "ev=="},
+        {"event": "seen", "user_id": "ev=="},
+        {"event": "failed", "user_id": "ev==", "desc": "failure description"},
+        {"event": "webhook", "chat_hostname": "SN-1_"},
+        {"event": "something_new"},
+    ):
         event.update(timestamp=1, message_token=next(_tokens))
         status, body = post(event)
         assert status == 200 and body["status"] == 0, event
@@ -273,14 +322,21 @@ def test_unsubscribed_pauses_tracking_and_a_message_resumes_it(fake_api: FakeVib
     status, _ = post({"event": "unsubscribed", "timestamp": 1, "user_id": user, "message_token": next(_tokens)})
     assert status == 200 and paused()
     assert store.apply_status("foreign_passport", "FS341265", "submitted").queued == 0
-    assert post({"event": "subscribed", "timestamp": 1, "message_token": next(_tokens),
-                 "user": {"id": user, "language": "uk", "api_version": 10}})[0] == 200
+    assert (
+        post(
+            {
+                "event": "subscribed",
+                "timestamp": 1,
+                "message_token": next(_tokens),
+                "user": {"id": user, "language": "uk", "api_version": 10},
+            }
+        )[0]
+        == 200
+    )
     assert not paused()
 
 
-def test_push_to_a_user_who_left_fails_loudly_and_pauses_tracking(
-    fake_api: FakeViberApi, tracking_db: str
-) -> None:
+def test_push_to_a_user_who_left_fails_loudly_and_pauses_tracking(fake_api: FakeViberApi, tracking_db: str) -> None:
     from tracking.db import make_engine
     from tracking.store import TrackingStore
 
@@ -289,10 +345,18 @@ def test_push_to_a_user_who_left_fails_loudly_and_pauses_tracking(
     store.subscribe(user, "viber", "id_card", "009998887")
     fake_api.fail("send_message", lambda b: b.get("receiver") == user, 6, "receiverNotSubscribed")
     status, _ = http(
-        "POST", f"http://127.0.0.1:{RASA_PORT}/conversations/{user}/trigger_intent?output_channel=viber",
-        {"name": "EXTERNAL_status_changed",
-         "entities": {"stage": "arrived", "tracked_doc_type": "id_card", "number_masked": "0099****",
-                      "notification_key": "v-left"}})
+        "POST",
+        f"http://127.0.0.1:{RASA_PORT}/conversations/{user}/trigger_intent?output_channel=viber",
+        {
+            "name": "EXTERNAL_status_changed",
+            "entities": {
+                "stage": "arrived",
+                "tracked_doc_type": "id_card",
+                "number_masked": "0099****",
+                "notification_key": "v-left",
+            },
+        },
+    )
     assert status == 500, "the notifier must learn that nothing was delivered"
     assert store.apply_status("id_card", "009998887", "submitted").queued == 0, "paused after status 6"
 
@@ -300,19 +364,25 @@ def test_push_to_a_user_who_left_fails_loudly_and_pauses_tracking(
 def test_proactive_notification_through_trigger_intent(fake_api: FakeViberApi) -> None:
     user = "notified=="
     status, body = http(
-        "POST", f"http://127.0.0.1:{RASA_PORT}/conversations/{user}/trigger_intent?output_channel=viber",
-        {"name": "EXTERNAL_status_changed",
-         "entities": {"stage": "arrived", "tracked_doc_type": "foreign_passport",
-                      "number_masked": "FS34****", "notification_key": "v-arrived"}})
+        "POST",
+        f"http://127.0.0.1:{RASA_PORT}/conversations/{user}/trigger_intent?output_channel=viber",
+        {
+            "name": "EXTERNAL_status_changed",
+            "entities": {
+                "stage": "arrived",
+                "tracked_doc_type": "foreign_passport",
+                "number_masked": "FS34****",
+                "notification_key": "v-arrived",
+            },
+        },
+    )
     assert status == 200, body
     sent = fake_api.wait_sent(user)
     assert "FS34****" in " ".join(c.body["text"] for c in sent)
     assert "keyboard" in sent[-1].body
 
 
-def test_rate_answer_postpones_the_notification_for_that_user_only(
-    fake_api: FakeViberApi, tracking_db: str
-) -> None:
+def test_rate_answer_postpones_the_notification_for_that_user_only(fake_api: FakeViberApi, tracking_db: str) -> None:
     from tracking.db import make_engine
     from tracking.notifier import Notifier, NotifierConfig, RasaDelivery
     from tracking.store import TrackingStore
@@ -323,8 +393,16 @@ def test_rate_answer_postpones_the_notification_for_that_user_only(
     store.subscribe(limited, "viber", "id_card", "007654321")
     store.subscribe(fine, "viber", "id_card", "007654321")
     assert store.apply_status("id_card", "007654321", "submitted").queued == 2
-    notifier = Notifier(store, NotifierConfig(rasa_url=f"http://127.0.0.1:{RASA_PORT}", rasa_token=RASA_AUTH_TOKEN,
-                                              max_attempts=3, endpoint="channel", viber_notify=True))
+    notifier = Notifier(
+        store,
+        NotifierConfig(
+            rasa_url=f"http://127.0.0.1:{RASA_PORT}",
+            rasa_token=RASA_AUTH_TOKEN,
+            max_attempts=3,
+            endpoint="channel",
+            viber_notify=True,
+        ),
+    )
 
     async def one_round() -> None:
         import aiohttp
@@ -351,8 +429,12 @@ def test_viber_notify_0_sends_no_viber_notifications(fake_api: FakeViberApi, tra
     store = TrackingStore(make_engine(tracking_db))
     store.subscribe(user, "viber", "id_card", "001112223")
     store.apply_status("id_card", "001112223", "submitted")
-    notifier = Notifier(store, NotifierConfig(rasa_url=f"http://127.0.0.1:{RASA_PORT}", rasa_token=RASA_AUTH_TOKEN,
-                                              endpoint="channel", viber_notify=False))
+    notifier = Notifier(
+        store,
+        NotifierConfig(
+            rasa_url=f"http://127.0.0.1:{RASA_PORT}", rasa_token=RASA_AUTH_TOKEN, endpoint="channel", viber_notify=False
+        ),
+    )
 
     async def one_round() -> None:
         import aiohttp

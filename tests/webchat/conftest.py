@@ -1,7 +1,7 @@
 """The real Rasa + action server with the web chat channel, and the page server in front of them (ports 43xxx)."""
+
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,13 +17,7 @@ CREDENTIALS = "rest:\nconnectors.webchat.WebChatInput:\ntracking.rasa_channel.No
 class WebChatStack(RasaStack):
     """RasaStack with the web chat channel registered and web/server.py started in front of it."""
 
-    def _spawn(self, args, log_name):
-        if "--credentials" in args:
-            path = self.workdir / "webchat-credentials.yml"
-            path.write_text(CREDENTIALS, encoding="utf-8")
-            args = list(args)
-            args[args.index("--credentials") + 1] = str(path)
-        return super()._spawn(args, log_name)
+    CREDENTIALS = CREDENTIALS
 
     def start(self) -> "WebChatStack":
         super().start()

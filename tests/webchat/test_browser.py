@@ -2,6 +2,7 @@
 
 Screenshots go to results/webchat-desktop.png and results/webchat-phone.png.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -29,15 +30,26 @@ def make_driver(width: int, height: int, profile: str, phone: bool = False) -> w
         pytest.fail("chromium and chromium-driver are needed (Debian packages; .ci/run installs them)")
     options = Options()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--window-size={width},{height}",
-                 "--lang=uk"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        f"--window-size={width},{height}",
+        "--lang=uk",
+    ):
         options.add_argument(flag)
     if phone:
         # Headless windows are at least 500 px wide; a phone is emulated instead (touch, 360 CSS px, DPR 2).
-        options.add_experimental_option("mobileEmulation", {
-            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": True}})
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": True}}
+        )
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)
     return driver
@@ -63,8 +75,11 @@ def wait_for_answer(driver, before: int):
 
 def press(driver, title: str):
     before = bot_count(driver)
-    button = WebDriverWait(driver, WAIT).until(EC.element_to_be_clickable(
-        (By.XPATH, f"//button[contains(@class,'choice') and not(@disabled) and normalize-space()='{title}']")))
+    button = WebDriverWait(driver, WAIT).until(
+        EC.element_to_be_clickable(
+            (By.XPATH, f"//button[contains(@class,'choice') and not(@disabled) and normalize-space()='{title}']")
+        )
+    )
     button.click()
     wait_for_answer(driver, before)
 
@@ -79,8 +94,11 @@ NAVIGATION = ("Назад", "Почати спочатку", "English", "Укр�
 def last_answers(driver):
     """Enabled answer buttons of the newest bot message, without back/restart/language."""
     last = driver.find_elements(By.CSS_SELECTOR, "#log li.msg.bot")[-1]
-    return [b for b in last.find_elements(By.CSS_SELECTOR, "button.choice")
-            if b.is_enabled() and not any(word in b.text for word in NAVIGATION)]
+    return [
+        b
+        for b in last.find_elements(By.CSS_SELECTOR, "button.choice")
+        if b.is_enabled() and not any(word in b.text for word in NAVIGATION)
+    ]
 
 
 def test_conversation_in_the_browser(webchat, profile):
@@ -88,7 +106,9 @@ def test_conversation_in_the_browser(webchat, profile):
     try:
         driver.get(webchat.web_url + "/")
         # First visit: the greeting with the main menu, as buttons.
-        WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Консультація']"))
+        WebDriverWait(driver, WAIT).until(
+            lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Консультація']")
+        )
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "uk"
         assert driver.find_element(By.CSS_SELECTOR, "label[for=input]").text == "Ваше питання"
         # The session id is HttpOnly: the page's script cannot read it.
@@ -122,10 +142,14 @@ def test_conversation_in_the_browser(webchat, profile):
                 break
         assert answered, "the consultation asks its questions with buttons"
         # Old buttons cannot be pressed any more.
-        assert not any(b.is_enabled() for b in driver.find_elements(By.XPATH, "//button[normalize-space()='Консультація']"))
+        assert not any(
+            b.is_enabled() for b in driver.find_elements(By.XPATH, "//button[normalize-space()='Консультація']")
+        )
 
         # The checklist: a numbered list, sources collapsed until opened.
-        checklist = driver.find_elements(By.CSS_SELECTOR, "#log li.msg.bot details.sources")[-1].find_element(By.XPATH, "./ancestor::li")
+        checklist = driver.find_elements(By.CSS_SELECTOR, "#log li.msg.bot details.sources")[-1].find_element(
+            By.XPATH, "./ancestor::li"
+        )
         assert checklist.find_elements(By.CSS_SELECTOR, ".bubble > ol > li, .bubble > ul > li"), checklist.text
         assert checklist.get_attribute("lang") == "uk"
         sources = checklist.find_element(By.CSS_SELECTOR, "details.sources")
@@ -136,14 +160,16 @@ def test_conversation_in_the_browser(webchat, profile):
         assert links[0].is_displayed()
         driver.execute_script(
             "const chat = document.getElementById('main'); chat.scrollTop = arguments[0].offsetTop - chat.offsetTop;",
-            checklist)
+            checklist,
+        )
         driver.save_screenshot(str(results_dir() / "webchat-desktop.png"))
 
         # Reload: the same conversation comes back from the tracker store, with the buttons' titles.
         shown_before = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#log li.msg.user")]
         driver.refresh()
         WebDriverWait(driver, WAIT).until(
-            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log li.msg.user")) >= len(shown_before))
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log li.msg.user")) >= len(shown_before)
+        )
         shown_after = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#log li.msg.user")]
         assert shown_after == shown_before
         assert any("Консультація" in text for text in shown_after) and any("ID-картка" in text for text in shown_after)
@@ -163,7 +189,9 @@ def test_free_text_on_a_phone_without_sideways_scroll(webchat, profile):
     driver = make_driver(360, 740, profile, phone=True)
     try:
         driver.get(webchat.web_url + "/")
-        WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Консультація']"))
+        WebDriverWait(driver, WAIT).until(
+            lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Консультація']")
+        )
         assert driver.execute_script("return window.innerWidth") == 360
         # A free-text question, typed and sent with Enter, gets the checklist.
         field = driver.find_element(By.ID, "input")

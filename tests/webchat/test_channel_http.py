@@ -1,4 +1,5 @@
 """The web chat channel over HTTP, through the page's server: signed ids, privacy, size caps, history, pushes."""
+
 from __future__ import annotations
 
 import json
@@ -55,11 +56,14 @@ def test_session_cookie_is_issued_by_the_server_signed_and_http_only(webchat):
     assert other != token
 
 
-@pytest.mark.parametrize("cookie", [
-    None,
-    "webchat.AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA",  # made up
-    "someone-else",                                              # a plain id chosen by the browser
-])
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        None,
+        "webchat.AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA",  # made up
+        "someone-else",  # a plain id chosen by the browser
+    ],
+)
 def test_without_a_valid_signed_id_nothing_is_read_or_written(webchat, cookie):
     cookies = {COOKIE_NAME: cookie} if cookie else {}
     assert requests.get(f"{webchat.web_url}/api/history", cookies=cookies, timeout=10).status_code == 401
@@ -76,7 +80,9 @@ def test_a_tampered_id_is_refused(webchat, person):
     assert resp.status_code == 401
     # An id issued for another channel (REST) is not a web chat id.
     rest_like = f"rest.{rand}.{sig}"
-    assert requests.get(f"{webchat.web_url}/api/history", cookies={COOKIE_NAME: rest_like}, timeout=10).status_code == 401
+    assert (
+        requests.get(f"{webchat.web_url}/api/history", cookies={COOKIE_NAME: rest_like}, timeout=10).status_code == 401
+    )
 
 
 def test_nobody_reads_or_writes_another_persons_conversation(webchat, person):
@@ -88,8 +94,9 @@ def test_nobody_reads_or_writes_another_persons_conversation(webchat, person):
     # The stranger names the victim's id in the body and the query: both are ignored.
     resp = say(webchat, stranger, text="Привіт", sender=victim_id, sender_id=victim_id)
     assert resp.status_code == 200
-    stranger_history = stranger.get(f"{webchat.web_url}/api/history",
-                                    params={"sender": victim_id, "sender_id": victim_id}, timeout=30).json()
+    stranger_history = stranger.get(
+        f"{webchat.web_url}/api/history", params={"sender": victim_id, "sender_id": victim_id}, timeout=30
+    ).json()
     assert secret_question not in texts(stranger_history["messages"])
     victim_history = history(webchat, person)["messages"]
     assert secret_question in texts(victim_history)
@@ -136,15 +143,18 @@ def test_typed_slash_text_is_not_a_payload(webchat, person):
     assert user_lines[-1] == "restart"
 
 
-@pytest.mark.parametrize("body,status", [
-    ({"text": "а" * (MAX_TEXT_CHARS + 1)}, 413),
-    ({"text": "а" * 5000}, 413),
-    ({"text": "   "}, 400),
-    ({"text": 12}, 400),
-    ({"payload": "start_consultation"}, 400),
-    ({"payload": ["/help"]}, 400),
-    ({}, 400),
-])
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        ({"text": "а" * (MAX_TEXT_CHARS + 1)}, 413),
+        ({"text": "а" * 5000}, 413),
+        ({"text": "   "}, 400),
+        ({"text": 12}, 400),
+        ({"payload": "start_consultation"}, 400),
+        ({"payload": ["/help"]}, 400),
+        ({}, 400),
+    ],
+)
 def test_bad_messages_get_a_polite_4xx(webchat, person, body, status):
     resp = say(webchat, person, **body)
     assert resp.status_code == status
@@ -154,15 +164,17 @@ def test_bad_messages_get_a_polite_4xx(webchat, person, body, status):
 
 @pytest.mark.parametrize("raw", [b"[1, 2]", b'"text"', b"42", b"null", b"{not json", b"\xff\xfe"])
 def test_non_object_json_is_400(webchat, person, raw):
-    resp = person.post(f"{webchat.web_url}/api/message", data=raw,
-                       headers={"Content-Type": "application/json"}, timeout=30)
+    resp = person.post(
+        f"{webchat.web_url}/api/message", data=raw, headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert resp.status_code == 400
 
 
 def test_oversized_body_and_wrong_content_type(webchat, person):
     big = json.dumps({"text": "x", "pad": "y" * 40_000}).encode()
-    resp = person.post(f"{webchat.web_url}/api/message", data=big,
-                       headers={"Content-Type": "application/json"}, timeout=30)
+    resp = person.post(
+        f"{webchat.web_url}/api/message", data=big, headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert resp.status_code == 413
     # A cross-site form can only send form/text bodies: they are refused.
     resp = person.post(f"{webchat.web_url}/api/message", data={"text": "Привіт"}, timeout=30)
@@ -182,9 +194,9 @@ def _read_events(resp, out: "queue.Queue"):
         for raw in resp.iter_lines():
             line = raw.decode("utf-8")
             if line.startswith("event: "):
-                event = line[len("event: "):]
+                event = line[len("event: ") :]
             elif line.startswith("data: ") and event == "message":
-                out.put(json.loads(line[len("data: "):]))
+                out.put(json.loads(line[len("data: ") :]))
     except ValueError as exc:  # a broken event: the test's assertion shows it
         out.put({"reader_error": repr(exc)})
     except (requests.RequestException, AttributeError):
@@ -196,11 +208,19 @@ def notify(webchat, sender_id, key):
     body = {
         "sender_id": sender_id,
         "name": "EXTERNAL_status_changed",
-        "entities": {"stage": "arrived", "tracked_doc_type": "id_card", "number_masked": "КВ****56",
-                     "notification_key": key},
+        "entities": {
+            "stage": "arrived",
+            "tracked_doc_type": "id_card",
+            "number_masked": "КВ****56",
+            "notification_key": key,
+        },
     }
-    resp = requests.post(f"{webchat.url}/webhooks/notifier/deliver", params={"output_channel": "webchat", "token": webchat.token},
-                         json=body, timeout=120)
+    resp = requests.post(
+        f"{webchat.url}/webhooks/notifier/deliver",
+        params={"output_channel": "webchat", "token": webchat.token},
+        json=body,
+        timeout=120,
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()
 

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -30,8 +31,7 @@ def upgrade() -> None:
     op.create_table(
         "stage_events",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("application_id", sa.Integer,
-                  sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("application_id", sa.Integer, sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
         sa.Column("stage", sa.String(40), nullable=False),
         sa.Column("changed_at", sa.DateTime, nullable=False),
         sa.Column("received_at", sa.DateTime, nullable=False),
@@ -43,8 +43,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("chat_id", sa.String(128), nullable=False),
         sa.Column("channel", sa.String(40), nullable=False),
-        sa.Column("application_id", sa.Integer,
-                  sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("application_id", sa.Integer, sa.ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.UniqueConstraint("chat_id", "application_id", name="uq_sub_chat_app"),
     )

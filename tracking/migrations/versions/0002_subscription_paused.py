@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-03
 """
+
 import sqlalchemy as sa
 from alembic import op
 
