@@ -11,6 +11,7 @@ from telegram.constants import ChatType
 
 from connectors import telegram_texts as texts
 from connectors.channel_state import ChannelState
+from connectors.input_limits import MAX_TEXT_CHARS, too_long_reply
 from connectors.telegram_buttons import ButtonRegistry
 from connectors.telegram_outbound import TelegramOutbound
 
@@ -100,6 +101,10 @@ class TelegramInbound:
                 return "ignored"  # service messages (pins, payments, ...)
             await self.outbound.reply(chat_id, texts.MEDIA_ANSWERS[kind])
             return f"media:{kind}"
+        if len(text) > MAX_TEXT_CHARS:
+            # The NLU never reads more than this (memory and time); the person hears why, in their language.
+            await self.outbound.reply(chat_id, too_long_reply(text))
+            return "too_long"
         if text.startswith("/"):
             command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
             if command not in COMMAND_PAYLOADS:

@@ -224,6 +224,7 @@ def test_non_text_updates_get_polite_answer_or_deliberate_ignore(fake_api: FakeB
         tg.location(chat_id),
         tg.edited(chat_id, "виправлено"),
         tg.text(chat_id, "/unknown"),
+        tg.text(chat_id, "паспорт " * 600),  # over MAX_USER_TEXT_CHARS: a polite answer, not the NLU
     ]
     for update in polite:
         assert post(update) == 200
