@@ -16,11 +16,13 @@ NEUTRAL_LATIN = {"ok", "okay", "id", "ok.", "pdf", "viber", "telegram", "ua", "d
 _TOKEN = re.compile(r"[^\s,.;:!?()«»\"“”„/\\]+")
 _CYRILLIC = re.compile(r"[а-яіїєґёъыэ]", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*", re.IGNORECASE)
+# Rasa's text of an event pushed through trigger_intent («EXTERNAL: EXTERNAL_status_changed»): nobody typed it.
+EXTERNAL_PREFIX = "EXTERNAL: "
 
 
 def detect_language(text: Optional[str]) -> Optional[str]:
     """'en', 'uk', or None when the message gives no evidence (then keep the conversation's language)."""
-    if not text or text.startswith("/"):
+    if not text or text.startswith(("/", EXTERNAL_PREFIX)):
         return None
     latin = cyrillic = 0
     for token in _TOKEN.findall(text[:1000]):

@@ -9,6 +9,8 @@ from nlu.language import detect_language
     "text,expected",
     [
         ("How much is a passport for travel abroad?", "en"),
+        # a stage change pushed through trigger_intent must not switch a Ukrainian conversation to English
+        ("EXTERNAL: EXTERNAL_status_changed", None),
         ("I lost my ID card", "en"),
         ("how long may I stay after my student residence permit ends?", "en"),
         ("Do I need an ID-картка for this?", "en"),
