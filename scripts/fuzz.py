@@ -396,7 +396,7 @@ def start_stack(workdir: Path, base: int) -> Tuple[Any, Any, Any, Dict[str, Any]
     )
     stack.start()
     api = _popen([sys.executable, "-m", "dmsbot.cli", "serve", "--only", "api"], stack.env(), workdir / "tracking.log")
-    from tests.tracking.helpers import wait_port
+    from tests.harness import wait_port
 
     wait_port("127.0.0.1", base + 80, 60, api)
     info = {
