@@ -13,7 +13,10 @@ Every request needs `?token=` (or `Authorization: Bearer`) equal to Rasa's API t
   which could stop Rasa after the channel sent the message but before it saved the conversation, and a
   retry would then send it again;
 - under the conversation lock it first checks whether an event with the same `notification_key` is
-  already in the conversation and, if so, answers `{"status": "duplicate"}` without sending anything.
+  already in the conversation and, if so, answers `{"status": "duplicate"}` without sending anything;
+- it claims the `notification_key` in a store the replicas share (tracking/delivery_claims.py) from before
+  the action runs until the conversation is saved, so that a replica killed between sending and saving
+  does not leave the next attempt free to send again: that attempt answers `uncertain` or `duplicate`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.input_limits import BadInput, header_value, is_valid_unicode, parse_json_object
+from tracking import delivery_claims
 from tracking.log_redaction import install as install_log_redaction
 
 log = logging.getLogger(__name__)
@@ -90,7 +94,12 @@ def is_ambiguous(exc: BaseException) -> bool:
 
 
 async def deliver_once(
-    agent: Any, tracker: Any, intent: str, entities: Dict[str, Any], output_channel: OutputChannel
+    agent: Any,
+    tracker: Any,
+    intent: str,
+    entities: Dict[str, Any],
+    output_channel: OutputChannel,
+    before_send: Optional[Callable[[], Awaitable[None]]] = None,
 ) -> Dict[str, Any]:
     """Run the notification action, send its messages, then save the conversation: nothing is saved unless
     a message went out (or may have: a timeout after sending), so a failure leaves the notification to retry.
@@ -123,6 +132,8 @@ async def deliver_once(
         messages.append(resume)
     tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
 
+    if before_send is not None:
+        await before_send()  # may refuse (NotDelivered): then nothing is sent
     sent = 0
     try:
         for message in messages:
@@ -137,6 +148,56 @@ async def deliver_once(
         return {"status": "uncertain", "error": str(exc)[:300]}
     await save_delivered(agent, tracker)
     return {"status": "sent"}
+
+
+async def claimed_delivery(
+    claims: Any,
+    sender: str,
+    key: str,
+    deliver: Callable[[Callable[[], Awaitable[None]]], Awaitable[Dict[str, Any]]],
+) -> Dict[str, Any]:
+    """Run deliver(before_send) holding the claim on `key` (tracking/delivery_claims.py): claimed → sending just
+    before the channel sends → done after the save; released on every path on which nothing was sent."""
+    ckey, owner = delivery_claims.claim_key(sender, key), delivery_claims.new_owner()
+    try:
+        found = await claims.claim(ckey, owner)
+    except Exception as exc:  # noqa: BLE001 - the claim store is down: nothing was sent
+        raise NotDelivered(f"notification claim store unavailable: {exc}", status=503) from exc
+    if found == delivery_claims.DONE:
+        return {"status": "duplicate"}
+    if found == delivery_claims.SENDING:
+        # An earlier attempt was about to send (or sent) and did not save the conversation: it may have arrived.
+        return {"status": "uncertain", "error": "an earlier attempt may have sent this notification"}
+    if found != delivery_claims.CLAIMED:
+        raise NotDelivered("another delivery of this notification is in progress", status=409)
+
+    sending = False
+
+    async def before_send() -> None:
+        nonlocal sending
+        try:
+            ours = await claims.mark_sending(ckey, owner)
+        except Exception as exc:  # noqa: BLE001
+            raise NotDelivered(f"notification claim store unavailable: {exc}", status=503) from exc
+        if not ours:
+            raise NotDelivered("the claim on this notification was taken over", status=409)
+        sending = True
+
+    try:
+        result = await deliver(before_send)
+    except BaseException as exc:
+        # Nothing went out: NotDelivered says so, and any other failure before "sending" happened before it.
+        if isinstance(exc, NotDelivered) or not sending:
+            try:
+                await claims.release(ckey, owner)
+            except Exception:  # noqa: BLE001 - a claim left behind goes stale after the lease
+                log.warning("could not release a notification claim", exc_info=True)
+        raise
+    try:
+        await claims.mark_done(ckey, owner)
+    except Exception:  # noqa: BLE001 - left at "sending": a retry answers uncertain, never sends twice
+        log.warning("could not mark a notification claim done", exc_info=True)
+    return result
 
 
 async def check_tracker_store(agent: Any, sender: str) -> None:
@@ -217,10 +278,11 @@ class NotifierInput(InputChannel):
 
         return cls((credentials or {}).get("token") or get_secret("RASA_AUTH_TOKEN"))
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, claims: Any = None) -> None:
         if not token:
             raise ValueError("the notifier channel needs a token")
         self.token = token
+        self.claims = claims if claims is not None else delivery_claims.claims_from_env()
 
     def authorised(self, request: Request) -> bool:
         given = request.args.get("token") or ""
@@ -293,7 +355,14 @@ class NotifierInput(InputChannel):
                     if key and _has_key(tracker, key):
                         return {"status": "duplicate"}
                     output_channel = strict_output(_get_output_channel(request, tracker))
-                    return await deliver_once(agent, tracker, intent, entities, output_channel)
+                    if not key:
+                        return await deliver_once(agent, tracker, intent, entities, output_channel)
+                    return await claimed_delivery(
+                        self.claims,
+                        sender,
+                        str(key),
+                        lambda before_send: deliver_once(agent, tracker, intent, entities, output_channel, before_send),
+                    )
 
             # Runs to the end even if the notifier disconnects meanwhile.
             task = asyncio.ensure_future(work())
