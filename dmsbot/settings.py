@@ -139,6 +139,13 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("NOTIFIER_REMINDER_CHECK_SECONDS", "60", "how often due expiry reminders are queued", "float"),
     Setting("NOTIFIER_REST_CHANNEL", "callback", "output channel for subscribers who came over REST"),
     Setting("NOTIFIER_RASA_ENDPOINT", "auto", "`auto`, `notifier` (our delivery channel) or `trigger_intent`"),
+    Setting(
+        "NOTIFIER_CLAIM_LEASE_SECONDS",
+        "60",
+        "Rasa side: after this a delivery's unfinished claim may be taken over",
+        "float",
+    ),
+    Setting("NOTIFIER_CLAIM_TTL_DAYS", "7", "Rasa side: how long a notification key's claim is kept", "float"),
     Setting("DEMO_SIMULATOR", "0", "`1` moves demo applications through the stages (`make run` sets it)", "bool"),
     Setting("DEMO_SIMULATOR_INTERVAL", "60", "seconds between simulated stage changes", "float"),
 )

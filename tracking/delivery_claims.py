@@ -28,15 +28,15 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 from connectors.channel_state import redis_url
 
 log = logging.getLogger(__name__)
 
 CLAIMED, SENDING, DONE, BUSY = "claimed", "sending", "done", "busy"
-DEFAULT_LEASE_SECONDS = 60.0  # Rasa's TICKET_LOCK_LIFETIME: a holder that is gone has lost its lock by then
-DEFAULT_TTL_DAYS = 7.0  # far longer than a row's retries (NOTIFIER_MAX_ATTEMPTS with backoff)
+# Defaults (dmsbot/settings.py): the lease is Rasa's TICKET_LOCK_LIFETIME, 60 s, as a holder that is gone has
+# lost its conversation lock by then; the TTL, 7 days, is far longer than a row's retries.
 PREFIX = "notify-claim:"
 
 # KEYS[1] claim key; ARGV owner, lease ms, ttl ms. Value "state|owner|since_ms" (Redis server time, so the
@@ -199,20 +199,15 @@ class RedisClaims:
 Claims = Any  # MemoryClaims | RedisClaims (same async methods)
 
 
-def _float(env: Dict[str, str], name: str, default: float) -> float:
-    try:
-        value = float(env.get(name) or default)
-    except ValueError:
-        raise ValueError(f"{name} must be a number") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be positive")
-    return value
+def claims_from_env(environ: Optional[Mapping[str, str]] = None) -> Claims:
+    """NOTIFIER_CLAIM_LEASE_SECONDS, NOTIFIER_CLAIM_TTL_DAYS (dmsbot/settings.py); Redis when REDIS_URL is set."""
+    from dmsbot.settings import SettingsError, settings
 
-
-def claims_from_env(environ: Optional[Dict[str, str]] = None) -> Claims:
     env = dict(os.environ if environ is None else environ)
-    lease = _float(env, "NOTIFIER_CLAIM_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
-    ttl = _float(env, "NOTIFIER_CLAIM_TTL_DAYS", DEFAULT_TTL_DAYS) * 86400
+    current = settings(env)
+    lease, ttl = current.notifier_claim_lease_seconds, current.notifier_claim_ttl_days * 86400
+    if lease <= 0 or ttl <= 0:
+        raise SettingsError("NOTIFIER_CLAIM_LEASE_SECONDS and NOTIFIER_CLAIM_TTL_DAYS must be positive")
     url = redis_url(env)
     if url:
         log.info("notification claims in Redis (%s)", url.split("@")[-1])

@@ -57,6 +57,14 @@ class _Failure:
 
 
 @dataclass
+class _Delay:
+    method: str
+    match: Callable[[Dict[str, Any]], bool]
+    seconds: float
+    remaining: int
+
+
+@dataclass
 class FakeBotApi:
     port: int
     token: str = "123456:TEST-token"
@@ -66,6 +74,7 @@ class FakeBotApi:
         self._lock = threading.Condition()
         self._updates: List[Dict[str, Any]] = []
         self._failures: List[_Failure] = []
+        self._delays: List[_Delay] = []
         self._next_message_id = 1000
         self._next_update_id = 5000
         self._server: Optional[ThreadingHTTPServer] = None
@@ -106,6 +115,7 @@ class FakeBotApi:
             self.calls.clear()
             self._updates.clear()
             self._failures.clear()
+            self._delays.clear()
             self._epoch += 1  # ends long polls of a server from an earlier test module
             self._lock.notify_all()
 
@@ -130,6 +140,12 @@ class FakeBotApi:
         """Answer matching calls with a Bot API error, e.g. 403 «bot was blocked by the user»."""
         with self._lock:
             self._failures.append(_Failure(method, match, 0, 10**9, code, description))
+
+    def delay(self, method: str, match: Callable[[Dict[str, Any]], bool], seconds: float, times: int = 1) -> None:
+        """Carry out matching calls but answer only after `seconds`: past the client's read timeout the message
+        was delivered and the client saw a timeout."""
+        with self._lock:
+            self._delays.append(_Delay(method, match, seconds, times))
 
     def find(self, method: str, **where: Any) -> List[Call]:
         with self._lock:
@@ -176,9 +192,17 @@ class FakeBotApi:
         params = self._parse(req.headers.get("Content-Type", ""), body)
         # recorded on arrival, so a long poll still open at reset() is not counted later
         call = Call(method, params, time.time(), status=0)
+        wait = 0.0
         with self._lock:
             self.calls.append(call)
+            for delay in self._delays:
+                if delay.method == method and delay.remaining > 0 and delay.match(params):
+                    delay.remaining -= 1
+                    wait = delay.seconds
+                    break
         status, payload = self._dispatch(method, params)
+        if wait:
+            time.sleep(wait)
         with self._lock:
             call.status, call.response = status, payload
             self._lock.notify_all()

@@ -6,7 +6,9 @@ receiver 47090; a private redis-server on 47379 unless TEST_REDIS_URL is set):
 - a tracker-store outage (Rasa's SQLite tracker store locked by another connection): `check_tracker_store`
   refuses with 503 and sends nothing, and the retry after the outage delivers exactly once; an outage that
   starts while the message is being sent is ridden out by `save_delivered`, and one that outlasts its retries
-  still leaves no duplicate (the claim says `done`).
+  still leaves no duplicate (the claim says `done`);
+- Telegram answering after the client's read timeout (fake Bot API on 47081): the message arrived, Rasa saw
+  `TimedOut`; the channel answers `uncertain`, and the notifier's retries send nothing twice.
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
+import aiohttp
 import pytest
 import requests
 from aiohttp import web
 
+from tests.telegram.fake_bot_api import FakeBotApi
 from tests.tracking.helpers import CallbackReceiver
 from tests.tracking.redis_fixture import redis_server
 from tests.tracking.stack import Stack, find_model, stage_markers
 from tracking import delivery_claims as dc
 
-RASA_PORT, ACTIONS_PORT, CALLBACK_PORT = 47005, 47055, 47090
+RASA_PORT, ACTIONS_PORT, CALLBACK_PORT, FAKE_TELEGRAM_PORT = 47005, 47055, 47090, 47081
 LEASE = 3.0
+TELEGRAM_READ_TIMEOUT = 15.0  # connectors/telegram.py HTTPXRequest(read_timeout=15.0)
 
 
 class HookedReceiver(CallbackReceiver):
@@ -53,7 +58,19 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Stack]:
+def fake_telegram() -> Iterator[FakeBotApi]:
+    api = FakeBotApi(FAKE_TELEGRAM_PORT).start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    redis_url: str,
+    fake_telegram: FakeBotApi,
+) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("delivery_faults")
     s = Stack(
         find_model(request),
@@ -62,7 +79,13 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         RASA_PORT,
         ACTIONS_PORT,
         CALLBACK_PORT,
-        extra_env={"REDIS_URL": redis_url, "NOTIFIER_CLAIM_LEASE_SECONDS": str(LEASE)},
+        extra_credentials="connectors.telegram.TelegramInput:\n",
+        extra_env={
+            "REDIS_URL": redis_url,
+            "NOTIFIER_CLAIM_LEASE_SECONDS": str(LEASE),
+            "TELEGRAM_TOKEN": fake_telegram.token,
+            "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
+        },
     )
     s.receiver = HookedReceiver(CALLBACK_PORT)
     try:
@@ -94,10 +117,10 @@ def body(user: str, key: str) -> Dict[str, Any]:
     }
 
 
-def deliver(stack: Stack, user: str, key: str, timeout: float = 120) -> requests.Response:
+def deliver(stack: Stack, user: str, key: str, timeout: float = 120, channel: str = "callback") -> requests.Response:
     return requests.post(
         f"{stack.rasa_url}/webhooks/notifier/deliver",
-        params={"output_channel": "callback", "token": stack.token},
+        params={"output_channel": channel, "token": stack.token},
         json=body(user, key),
         timeout=timeout,
     )
@@ -261,3 +284,48 @@ def test_outage_outlasting_the_save_retries_leaves_no_duplicate(stack: Stack, re
     assert claim_state(red, dc.claim_key(user, key)) == "done"
     assert deliver(stack, user, key).json() == {"status": "duplicate"}
     assert len(arrived(stack, user)) == 1
+
+
+# ----------------------------------------------------------------------------- Telegram: a timeout after sending
+
+
+def test_telegram_timeout_after_sending_is_uncertain_and_never_sent_twice(
+    stack: Stack, fake_telegram: FakeBotApi
+) -> None:
+    """The Bot API carries the message out but answers after the client's read timeout: Rasa sees TimedOut.
+    The notifier (its own delivery code, tracking/notifier.py) takes `uncertain` as done, and its retries of the
+    row (claim lease expired: it first reads the conversation) send nothing more."""
+    import asyncio
+
+    from tracking.notifier import NotifierConfig, RasaDelivery
+    from tracking.store import Claimed
+
+    chat = "700123456"
+    key = f"stage:701:arrived:{chat}"
+    fake_telegram.delay("sendMessage", lambda p: str(p.get("chat_id")) == chat, TELEGRAM_READ_TIMEOUT + 3)
+    cfg = NotifierConfig(
+        rasa_url=stack.rasa_url, rasa_token=stack.token, request_timeout=90, endpoint="channel", viber_notify=True
+    )
+
+    def row(uncertain: bool) -> Claimed:
+        entities = dict(body(chat, key)["entities"])
+        return Claimed(1, "t", chat, "telegram", "EXTERNAL_status_changed", entities, key, 1, uncertain, None)
+
+    async def notifier_attempts() -> List[Any]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=cfg.request_timeout)) as session:
+            delivery = RasaDelivery(cfg, session)
+            first = await delivery.send(row(False))  # no exception: the row is marked sent
+            seen = await delivery.already_delivered(row(True))  # a retry after a lost lease looks first
+            again = await delivery.send(row(True))  # and even if it sent: duplicate, nothing goes out
+            return [first, seen, again]
+
+    started = time.monotonic()
+    assert asyncio.run(notifier_attempts()) == [None, True, None]
+    assert time.monotonic() - started >= TELEGRAM_READ_TIMEOUT  # the first attempt did time out
+    r = deliver(stack, chat, key, channel="telegram")
+    assert r.json() == {"status": "duplicate"}
+    time.sleep(1)
+    sent = [c for c in fake_telegram.find("sendMessage") if str(c.params.get("chat_id")) == chat]
+    assert len(sent) == 1 and stage_markers()["arrived"] in sent[0].params.get("text", "")
+    log = (stack.workdir / "rasa.log").read_text(encoding="utf-8", errors="replace")
+    assert "may have been delivered" in log
