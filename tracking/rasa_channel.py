@@ -164,9 +164,11 @@ async def claimed_delivery(
     except Exception as exc:  # noqa: BLE001 - the claim store is down: nothing was sent
         raise NotDelivered(f"notification claim store unavailable: {exc}", status=503) from exc
     if found == delivery_claims.DONE:
+        log.info("notification for %s: already delivered by an attempt whose conversation was not saved", sender)
         return {"status": "duplicate"}
     if found == delivery_claims.SENDING:
         # An earlier attempt was about to send (or sent) and did not save the conversation: it may have arrived.
+        log.warning("notification for %s: an earlier attempt may have sent it; not sent again", sender)
         return {"status": "uncertain", "error": "an earlier attempt may have sent this notification"}
     if found != delivery_claims.CLAIMED:
         raise NotDelivered("another delivery of this notification is in progress", status=409)
