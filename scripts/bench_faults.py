@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Load with faults (issue 13, item 4): the production shape under load while its parts are killed.
 
-    .venv/bin/python scripts/bench_faults.py [--quick] [--users 20] [--keep]
+    .venv/bin/python scripts/bench_faults.py [--quick] [--users 20] [--keep] [--kill-rasa-mid-delivery]
 
 Starts everything itself on 127.0.0.1 (ports 46000-46999) and removes it afterwards: a private PostgreSQL
 cluster (initdb in a temp dir; databases `rasa` for Rasa's tracker store and `tracking`), a private
@@ -15,7 +15,10 @@ each subscribes to one document with the tracking flow, then runs the consultati
 text) again and again. Once the subscriptions are in, every document is pushed through the six stages via
 `POST /api/v1/status`. After a calm phase (the baseline of the same run) the script kill -9s one Rasa
 replica, one action server and one notifier (restarting each at once), then stops PostgreSQL for a few
-seconds and starts it again. Measured: messages answered, polite error replies, empty replies, HTTP errors,
+seconds and starts it again. With --kill-rasa-mid-delivery the replica is killed at the moment its callback
+channel hands a stage notification over (the receiver kills it before answering, so Rasa has sent the
+message and not saved the conversation: the duplicate window of issue 13), instead of at a random moment
+(falls back to that after 30 s without such a notification). Measured: messages answered, polite error replies, empty replies, HTTP errors,
 hangs (no reply within --timeout), latency, and notifications expected / delivered / lost / duplicated,
 counted at the receiving end. Prints the figures and writes results/bench_faults.json.
 
@@ -38,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -252,6 +256,25 @@ def conversation_key(path: str, body: bytes) -> Optional[str]:
 # --------------------------------------------------------------------------- the stack
 
 
+class KillingReceiver(CallbackReceiver):
+    """The callback receiver; when armed, `arm(body)` runs before the answer (it may kill the sending replica)."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(port)
+        self.arm: Optional[Callable[[Dict[str, Any]], bool]] = None
+        self.fired = threading.Event()
+
+    async def _post(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        check = self.arm
+        if check is not None and check(body):
+            self.arm = None
+            self.fired.set()
+        with self._lock:
+            self.messages.append(body)
+        return web.Response(text="ok")
+
+
 class Stack:
     def __init__(self, tmp: Path, model: str) -> None:
         self.tmp, self.model = tmp, model
@@ -263,7 +286,7 @@ class Stack:
         self.actions: List[Optional[Managed]] = [None, None]
         self.api: Optional[Managed] = None
         self.notifiers: List[Optional[Managed]] = [None, None]
-        self.receiver = CallbackReceiver(CALLBACK_PORT)
+        self.receiver = KillingReceiver(CALLBACK_PORT)
         self.redis_password = secrets.token_urlsafe(12)
         self.restarts = 0
 
@@ -579,7 +602,24 @@ async def push_stages(
             await asyncio.sleep(interval)
 
 
-async def fault_kill(stack: Stack, what: str, faults: List[Dict[str, Any]], load: Load) -> None:
+def kill_on_notification(stack: Stack, victim: Managed) -> Callable[[Dict[str, Any]], bool]:
+    """A receiver hook: kill -9 replica 0 as it hands over a stage notification of a conversation the router
+    sends to it (hash of the sender, as Router.order)."""
+    markers = list(stage_markers().values())
+
+    def check(body: Dict[str, Any]) -> bool:
+        sender, text = body.get("recipient_id") or "", body.get("text") or ""
+        if zlib.crc32(sender.encode()) % 2 != 0 or not any(m in text for m in markers):
+            return False
+        os.killpg(victim.proc.pid, signal.SIGKILL)
+        return True
+
+    return check
+
+
+async def fault_kill(
+    stack: Stack, what: str, faults: List[Dict[str, Any]], load: Load, mid_delivery: bool = False
+) -> None:
     at = time.monotonic() - load.t0
     if what == "rasa":
         victim = stack.rasa[0]
@@ -588,10 +628,21 @@ async def fault_kill(stack: Stack, what: str, faults: List[Dict[str, Any]], load
     else:
         victim = stack.notifiers[0]
     assert victim is not None
-    log(f"kill -9 {what} (pid {victim.proc.pid})")
     record: Dict[str, Any] = {"fault": f"kill -9 {what}", "at_s": round(at, 1), "back_after_s": None}
     faults.append(record)
-    os.killpg(victim.proc.pid, signal.SIGKILL)
+    if mid_delivery:
+        receiver: KillingReceiver = stack.receiver  # type: ignore[assignment]
+        receiver.fired.clear()
+        receiver.arm = kill_on_notification(stack, victim)
+        fired = await asyncio.to_thread(receiver.fired.wait, 30)
+        receiver.arm = None
+        record["fault"] += " mid-delivery" if fired else " (no delivery in 30 s: at once)"
+        record["at_s"] = round(time.monotonic() - load.t0, 1)
+    log(f"{record['fault']} (pid {victim.proc.pid})")
+    try:
+        os.killpg(victim.proc.pid, signal.SIGKILL)  # (again, when the receiver killed it: harmless)
+    except ProcessLookupError:
+        pass
     victim.proc.wait(10)
     victim.stop()
     if what == "rasa":
@@ -689,7 +740,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> Dict[str, Any]:
         await asyncio.sleep(max(0.0, args.calm - (time.monotonic() - load.t0)))
         fault_start = time.monotonic() - load.t0
         gap = args.fault_gap
-        fault_tasks = [asyncio.ensure_future(fault_kill(stack, "rasa", faults, load))]
+        fault_tasks = [asyncio.ensure_future(fault_kill(stack, "rasa", faults, load, args.kill_rasa_mid_delivery))]
         await asyncio.sleep(gap)
         fault_tasks.append(asyncio.ensure_future(fault_kill(stack, "actions", faults, load)))
         await asyncio.sleep(gap)
@@ -733,7 +784,8 @@ async def run(args: argparse.Namespace, stack: Stack) -> Dict[str, Any]:
         dup = {f"{k[0][:14]}…:{k[1]}": n for k, n in got.items() if n > 1}
         result = {
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "mode": "quick" if args.quick else "full",
+            "mode": ("quick" if args.quick else "full")
+            + (", rasa killed mid-delivery" if args.kill_rasa_mid_delivery else ""),
             "machine": f"{os.cpu_count()} cores, shared with other work",
             "users": args.users,
             "setup_s": round(setup_s, 1),
@@ -796,6 +848,11 @@ def main() -> None:
         help="exit 1 when a notification is lost or duplicated, or a reply is empty or hangs",
     )
     ap.add_argument("--model", help="model archive (default: the newest in models/)")
+    ap.add_argument(
+        "--kill-rasa-mid-delivery",
+        action="store_true",
+        help="kill replica 0 while it hands a stage notification over (sent, not yet saved)",
+    )
     args = ap.parse_args()
     if args.quick:
         args.users = args.users or 8

@@ -124,17 +124,27 @@ class Stack:
             encoding="utf-8",
         )
         self.start_actions()
+        self.start_rasa(wait=False)
+        wait_port("127.0.0.1", self.actions_port, 120, self.actions)
+        self.wait_rasa()
+        return self
+
+    def start_rasa(self, wait: bool = True) -> subprocess.Popen:
+        """(Re)start Rasa on the credentials and endpoints written by start(), e.g. after a kill -9."""
+        creds, endpoints = self.workdir / "credentials.yml", self.workdir / "endpoints.yml"
         self.rasa = _popen(
             rasa_args(self.model, self.rasa_port, creds, endpoints, self.token), self.env(), self.workdir / "rasa.log"
         )
-        wait_port("127.0.0.1", self.actions_port, 120, self.actions)
+        if wait:
+            self.wait_rasa()
+        return self.rasa
 
+    def wait_rasa(self) -> None:
         def loaded() -> bool:
             r = requests.get(f"{self.rasa_url}/status", params=self.auth, timeout=2)
             return r.status_code == 200 and bool(r.json().get("model_file"))
 
         wait_until(loaded, 300, "Rasa with the model loaded", self.rasa, self.workdir / "rasa.log")
-        return self
 
     def start_actions(self) -> subprocess.Popen:
         self.actions = _popen(action_server_args(self.actions_port), self.env(), self.workdir / "actions.log")

@@ -188,6 +188,38 @@ def test_killed_before_sending_is_refused_then_taken_over(stack: Stack, red: Any
     assert len(arrived(stack, user)) == 1
 
 
+def test_rasa_killed_between_sending_and_saving_does_not_send_twice(stack: Stack, red: Any) -> None:
+    """The scenario of issue 13: kill -9 of Rasa after its channel handed the message over and before the
+    conversation was saved. The restarted Rasa finds no trace in the conversation; the claim (`sending`) makes
+    the retry answer `uncertain` instead of sending the stage again. Runs last among the claim tests: Rasa
+    restarts (about a minute)."""
+    import os
+    import signal
+
+    user, key = stack.sid("claims-killed"), "stage:505:arrived:claims-killed"
+    assert stack.rasa is not None
+    victim = stack.rasa
+
+    def on_message(message: Dict[str, Any]) -> None:
+        if message.get("recipient_id") == user:
+            os.killpg(victim.pid, signal.SIGKILL)  # before answering: Rasa is still in the send
+
+    stack.receiver.hook = on_message  # type: ignore[attr-defined]
+    try:
+        with pytest.raises(requests.RequestException):
+            deliver(stack, user, key)
+    finally:
+        stack.receiver.hook = None  # type: ignore[attr-defined]
+    victim.wait(20)
+    assert claim_state(red, dc.claim_key(user, key)) == "sending"
+    stack.start_rasa()
+    events = stack.tracker(user)["events"]
+    assert not any(e.get("event") == "user" for e in events)  # the conversation was never saved
+    r = deliver(stack, user, key)
+    assert r.status_code == 200 and r.json()["status"] == "uncertain"
+    assert len(arrived(stack, user)) == 1
+
+
 # ----------------------------------------------------------------------------- tracker-store outage
 
 
