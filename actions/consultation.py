@@ -95,6 +95,8 @@ class SlotAnswers:
             return {}  # a button payload whose entity did not fit; validation explains
         question = knowledge_base().question_for(slot, valid_doc_type(tracker.get_slot("doc_type")))
         value = parse_answer(question, text[:1000])
+        if value is None and _latest_intent(tracker) == "faq":
+            return {}  # a question, not an answer: the form steps aside and the FAQ rule answers it
         if value is None:
             if question.type == "number":
                 dispatcher.utter_message(response="utter_age_not_understood")

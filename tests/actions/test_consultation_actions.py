@@ -108,6 +108,21 @@ async def test_navigation_intent_is_left_to_the_rules(dispatcher, domain):
     assert dispatcher.messages == []
 
 
+async def test_faq_question_in_the_form_is_left_to_the_faq_rule(dispatcher, domain):
+    slots = {"doc_type": "id_card", "requested_slot": "reason"}
+    said = "чи треба приносити фото на паспорт чи фотографують на місці"
+    events = await run_form(dispatcher, domain, slots=slots, text=said, intent="faq")
+    # nothing filled and no «не зрозумів»: Rasa rejects the form and the FAQ rule answers, then the form asks again
+    assert events == [SlotSet("requested_slot", "reason")]
+    assert dispatcher.messages == []
+
+
+async def test_answer_routed_to_faq_is_still_an_answer(dispatcher, domain):
+    slots = {"doc_type": "id_card", "requested_slot": "reason"}
+    events = await run_form(dispatcher, domain, slots=slots, text="вкрали", intent="faq")
+    assert events == [SlotSet("reason", "stolen"), SlotSet("requested_slot", "location")]
+
+
 async def test_idp_yes_no(dispatcher, domain):
     slots = {"doc_type": "id_card", "reason": "first_issue", "age": 14, "requested_slot": "idp"}
     events = await run_form(dispatcher, domain, slots=slots, text="так, я переселенець")
