@@ -98,6 +98,22 @@ DOC_NAMES = {
 FAQ_INTENT = "faq"
 FAQ_ENTITY = "faq_id"
 TITLE_CHARS = 60
+# Intents an FAQ entry may hand its questions to (`trains_intent`): actions the bot performs, and the checklist
+# engine's fee / term / place / documents answers for a named document (issue 11: those still go there).
+ACTION_INTENTS = (
+    "ask_fee",
+    "ask_processing_time",
+    "ask_where_to_apply",
+    "ask_documents",
+    "contact_human",
+    "set_language",
+    "track_document",
+    "set_expiry_reminder",
+    "unsubscribe",
+    "my_subscriptions",
+    "delete_my_data",
+    "help",
+)
 
 _SOURCE = {
     "type": "object",
@@ -126,6 +142,9 @@ ENTRY_SCHEMA: Dict[str, Any] = {
         },
         "source": _SOURCE,
         "unconfirmed": {"type": "boolean"},
+        # The request is an action the bot performs (connect to a person, switch language, subscribe ...): the
+        # questions train that intent, not `faq` (scripts/generate_nlu_data.py); the answer stays for retrieval.
+        "trains_intent": {"enum": list(ACTION_INTENTS)},
         "followups": {
             "type": "array",
             "maxItems": MAX_FOLLOWUPS,
@@ -153,6 +172,7 @@ class FaqEntry:
     unconfirmed: bool
     followups: Tuple[str, ...]
     file: str
+    trains_intent: Optional[str] = None
 
     def __hash__(self) -> int:
         return hash(self.id)
@@ -287,6 +307,7 @@ def _entry(raw: Dict[str, Any], index: int, path: Path, kb: Optional[KnowledgeBa
         unconfirmed=raw.get("unconfirmed", False),
         followups=tuple(raw.get("followups", ())),
         file=str(path),
+        trains_intent=raw.get("trains_intent"),
     )
 
 

@@ -13,6 +13,7 @@ questions (entry = label; child process, as for the featurizer) and stores the i
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 INDEX_DIR = "faq_index"
 MODEL_DIR = "faq_sentence_model"
+# entry id -> the intent whose action serves its request (kb/faq `trains_intent`).
+SERVED_BY_FILE = "served_by.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -66,12 +69,14 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         resource: Resource,
         index: Any = None,
         encoder: Any = None,
+        served_by: Optional[Dict[str, str]] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self._index = index
         self._encoder = encoder
+        self._served_by = served_by or {}
 
     @classmethod
     def create(
@@ -99,6 +104,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             with model_storage.read_from(resource) as storage:
                 index = FaqIndex.load(Path(storage) / INDEX_DIR)
                 encoder = load_encoder(Path(storage) / MODEL_DIR) if (Path(storage) / MODEL_DIR).exists() else None
+                served_path = Path(storage) / SERVED_BY_FILE
+                served_by = json.loads(served_path.read_text(encoding="utf-8")) if served_path.exists() else {}
         except ValueError:
             logger.warning("No FAQ index in the model; FAQ retrieval is off until the next training.")
             return cls(config, model_storage, resource)
@@ -107,7 +114,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         index.weight = merged["weight"]
         index.bm25_norm = merged["bm25_norm"]
         index.calibration = Calibration(**merged["calibration"])
-        return cls(config, model_storage, resource, index, encoder)
+        return cls(config, model_storage, resource, index, encoder, served_by)
 
     def _kb_dir(self) -> Optional[Path]:
         configured = self._config.get("kb_dir") or settings().dmsbot_kb_dir
@@ -140,6 +147,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                 examples, encoder, extra_text=extra, weight=self._config["weight"], bm25_norm=self._config["bm25_norm"]
             )
             index.save(Path(storage) / INDEX_DIR)
+            self._served_by = {e.id: e.trains_intent for e in faq.entries.values() if e.trains_intent}
+            (Path(storage) / SERVED_BY_FILE).write_text(json.dumps(self._served_by), encoding="utf-8")
         logger.info("FAQ index: %d entries, %d example questions", len(faq), len(examples))
         return self._resource
 
@@ -175,12 +184,16 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "ranking": [{"id": c.entry_id, "score": round(c.score, 4)} for c in candidates],
         }
         message.set(FAQ, faq, add_to_output=True)
-        if decision == FAQ and name != FAQ:
-            new_intent = {"name": FAQ, "confidence": max(confidence, float(intent.get("confidence") or 0.0))}
-            ranking = [new_intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FAQ]
+        target = FAQ
+        if decision == FAQ and faq["confident"] and candidates and candidates[0].entry_id in self._served_by:
+            # «можна поговорити з живою людиною?»: the entry's request is an action (contacts, subscribe, ...).
+            target = self._served_by[candidates[0].entry_id]
+        if decision == FAQ and name != target:
+            new_intent = {"name": target, "confidence": max(confidence, float(intent.get("confidence") or 0.0))}
+            ranking = [new_intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != target]
             message.set(INTENT, new_intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-            name = FAQ
+            name = target
         if passport_alone(name, entities, text):
             # «скільки коштує паспорт», «паспорт»: which one? The form asks instead of assuming the ID card.
             kept = [e for e in entities if e.get("entity") != "doc_type"]

@@ -264,12 +264,15 @@ def cross_validate(folds: int, out: Path, config: Path, data: Path) -> Optional[
     return summary
 
 
-def faq_verdict(item: Dict[str, Any], parse: Dict[str, Any]) -> Dict[str, Any]:
+def faq_verdict(
+    item: Dict[str, Any], parse: Dict[str, Any], served_by: Optional[Dict[str, str]] = None
+) -> Dict[str, Any]:
     """Was the bot's reply right (top-1), right among its first three offers (top-3), or confidently wrong?
 
     Confident = an FAQ answer, a checklist or another intent's reply; «did you mean» buttons, the clarifying
     question and «which document?» are not. For an expected FAQ entry, top-1/top-3 need the message routed to the
-    FAQ and the entry first / among the first three of the retriever's ranking."""
+    FAQ and the entry first / among the first three of the retriever's ranking — or, for an entry whose request an
+    action serves (`trains_intent` in kb/faq, `served_by` here), that action's intent."""
     from nlu.faq_decision import outcome
 
     expect = item["expect"]
@@ -281,6 +284,8 @@ def faq_verdict(item: Dict[str, Any], parse: Dict[str, Any]) -> Dict[str, Any]:
         routed = got["kind"] in ("faq", "suggest")
         top1 = routed and ranking[:1] == [wanted]
         top3 = routed and wanted in ranking[:3]
+        if (served_by or {}).get(wanted) and got["kind"] != "suggest" and got["intent"] == served_by[wanted]:
+            top1 = top3 = True
     elif expect.startswith("intent:"):
         # e.g. intent:ask_fee — the fee answer of the checklist engine, whatever document it names.
         top1 = top3 = got["intent"] == expect[7:] and got["kind"] in ("intent", "checklist")
@@ -302,7 +307,10 @@ def evaluate_faq(model: Path, eval_file: Path, out: Path) -> Dict[str, Any]:
 
     items = yaml.safe_load(eval_file.read_text(encoding="utf-8"))["questions"]
     parses = asyncio.run(parse_all(model, [i["text"] for i in items]))
-    verdicts = [faq_verdict(i, p) for i, p in zip(items, parses)]
+    from kbengine.faq import load_faq
+
+    served_by = {e.id: e.trains_intent for e in load_faq().entries.values() if e.trains_intent}
+    verdicts = [faq_verdict(i, p, served_by) for i, p in zip(items, parses)]
     groups: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
     for item, verdict in zip(items, verdicts):
         groups["all"].append(verdict)

@@ -1163,9 +1163,70 @@ def _texts_of(paths) -> set:
     return texts
 
 
+# A bare «паспорт» is not tagged in FAQ questions: there it means either passport (the bot asks which).
+_BARE_PASSPORT = re.compile(r"^(паспорт[а-яіїє]{0,3}|passports?)$", re.IGNORECASE)
+
+
+def _doc_type_pattern() -> "re.Pattern[str]":
+    forms: Dict[str, str] = {}
+    for value, cases in DOCS.items():
+        for form in (f for fs in cases.values() for f in fs):
+            if not _BARE_PASSPORT.match(form):
+                forms.setdefault(form.lower(), value)
+    alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    _doc_type_pattern.forms = forms  # type: ignore[attr-defined]
+    return re.compile(rf"(?<![\w-])({alternation})(?![\w-])", re.IGNORECASE)
+
+
+def annotate_doc_types(text: str) -> str:
+    """Tags the documents named in an FAQ question, as in the checklist intents: without this, ~2,000 untagged
+    mentions teach DIET's tagger that a document named in a question is no entity (held-out doc_type F1 fell)."""
+    pattern = getattr(annotate_doc_types, "pattern", None) or _doc_type_pattern()
+    annotate_doc_types.pattern = pattern  # type: ignore[attr-defined]
+    forms = _doc_type_pattern.forms  # type: ignore[attr-defined]
+    return pattern.sub(
+        lambda m: f'[{m.group(1)}]{{"entity": "doc_type", "value": "{forms[m.group(1).lower()]}"}}', text
+    )
+
+
+# DIET learns «this is an FAQ question» from a few questions per entry; which entry is the retriever's job and it
+# indexes every question in kb/faq. All ~2,000 as `faq` made it DIET's dominant class: help, out-of-scope and
+# checklist questions went to `faq` too (held-out intent accuracy 0.83).
+FAQ_EXAMPLES_PER_ENTRY = 4
+
+
+def _pick_faq_questions(questions: Sequence[str]) -> List[str]:
+    """The first English question and the first others, in the editor's order (languages and styles vary)."""
+    english = [q for q in questions if not re.search(r"[а-яіїєґё]", q, re.IGNORECASE)]
+    picked = english[:1]
+    for q in questions:
+        if len(picked) >= FAQ_EXAMPLES_PER_ENTRY:
+            break
+        if q not in picked and q not in english:
+            picked.append(q)
+    return [q for q in questions if q in picked]
+
+
+_LANGUAGE_WORDS = [
+    (re.compile(r"(?<!\w)(english|англійськ\w*|английск\w*|по-английски)(?!\w)", re.IGNORECASE), "en"),
+    (re.compile(r"(?<!\w)(ukrainian|українськ\w*|украинск\w*|по-українськи|по-украински)(?!\w)", re.IGNORECASE), "uk"),
+]
+
+
+def annotate_language(text: str) -> str:
+    """`language` entities in a set_language question, as in data/nlu/language.yml."""
+    for pattern, value in _LANGUAGE_WORDS:  # the first language named is the one asked for
+        if pattern.search(text):
+            return pattern.sub(
+                lambda m, v=value: f'[{m.group(1)}]{{"entity": "language", "value": "{v}"}}', text, count=1
+            )
+    return text
+
+
 def write_faq_examples(out_dir: Path, blocked: set) -> None:
-    """Every example question of kb/faq as the `faq` intent (which entry is decided by nlu/faq_retriever.py),
-    except those already an example of another intent and the evaluation questions (never trained on)."""
+    """A few example questions of each kb/faq entry as the `faq` intent (which entry is decided by
+    nlu/faq_retriever.py), and all questions of an entry with `trains_intent` as that intent; never a question
+    already an example of another intent or an evaluation question (never trained on)."""
     import yaml
 
     from kbengine.faq import load_faq, question_key
@@ -1175,23 +1236,30 @@ def write_faq_examples(out_dir: Path, blocked: set) -> None:
     eval_file = ROOT / "eval" / "faq_questions.yml"
     if eval_file.exists():
         blocked |= {question_key(q["text"]) for q in yaml.safe_load(eval_file.read_text(encoding="utf-8"))["questions"]}
-    lines = []
+    by_intent: Dict[str, List[str]] = {"faq": []}
     for entry in sorted(load_faq().entries.values(), key=lambda e: e.id):
-        for question in entry.questions:
+        intent = entry.trains_intent or "faq"
+        questions = entry.questions if entry.trains_intent else _pick_faq_questions(entry.questions)
+        for question in questions:
             key = question_key(question)
             if key in blocked:
                 continue
             blocked.add(key)
             # Brackets would read as entity markup in Rasa's format.
-            lines.append(" ".join(re.sub(r"[\[\]{}]", " ", question).split()))
-    body = "\n".join(f"    - {line}" for line in lines)
+            text = " ".join(re.sub(r"[\[\]{}]", " ", question).split())
+            text = annotate_language(text) if intent == "set_language" else annotate_doc_types(text)
+            by_intent.setdefault(intent, []).append(text)
+    blocks = "".join(
+        f"- intent: {intent}\n  examples: |\n" + "\n".join(f"    - {line}" for line in lines) + "\n"
+        for intent, lines in by_intent.items()
+    )
     (out_dir / "faq.yml").write_text(
         "# GENERATED by scripts/generate_nlu_data.py from the questions of kb/faq/*.yml - do not edit;\n"
         "# run the script again after changing the questions in kb/faq.\n"
-        f'version: "3.1"\nnlu:\n- intent: faq\n  examples: |\n{body}\n',
+        f'version: "3.1"\nnlu:\n{blocks}',
         encoding="utf-8",
     )
-    print(f"faq: {len(lines)} examples")
+    print("faq: " + ", ".join(f"{intent} {len(lines)}" for intent, lines in by_intent.items()) + " examples")
 
 
 if __name__ == "__main__":

@@ -97,3 +97,16 @@ def test_bare_passport_is_ambiguous(stack, message):
     )
     assert asks_document or asks_which_entry, reply
     assert "грн" not in reply_text(reply) and "UAH" not in reply_text(reply)
+
+
+def test_faq_question_in_the_middle_of_a_consultation(stack):
+    """The answer, then the form's question again — not «Вибачте, я не зрозумів відповідь»."""
+    user = new_user()
+    first = reply_text(stack.say(user, '/ask_documents{"doc_type":"id_card"}'))
+    assert first.strip(), first
+    reply = reply_text(stack.say(user, "чи треба приносити фото на паспорт чи фотографують на місці"))
+    assert faq_entry_of(reply, "uk") == "photo_needed_for_passport", reply
+    assert "не зрозумів" not in reply, reply
+    # The consultation goes on: its last question is asked again after the answer.
+    last_question = first.strip().split("\n")[-1]
+    assert reply.rstrip().endswith(last_question), (last_question, reply)

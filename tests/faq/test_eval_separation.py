@@ -1,4 +1,5 @@
-"""The evaluation questions are never trained on: none of them is in data/ or among the kb/faq questions."""
+"""The evaluation questions are never trained on: none of them is in data/ or among the kb/faq questions (the FAQ
+set of eval/ and the NLU held-out set of tests/nlu alike)."""
 
 import re
 from pathlib import Path
@@ -29,6 +30,19 @@ def test_no_evaluation_question_is_training_data():
     trained = _data_texts() | {question_key(q) for e in load_faq().entries.values() for q in e.questions}
     leaked = [q["text"] for q in questions if question_key(q["text"]) in trained]
     assert not leaked, f"evaluation questions found in data/ or kb/faq: {leaked}"
+
+
+def test_no_heldout_message_is_an_faq_question():
+    """The retriever indexes every kb/faq question and routes on it, so a held-out message there would be seen."""
+    kb = {question_key(q) for e in load_faq().entries.values() for q in e.questions}
+    leaked = []
+    for line in (ROOT / "tests" / "nlu" / "heldout.yml").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("- ") and not line.startswith("- intent"):
+            plain = re.sub(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))", r"\1", line[2:])
+            if question_key(plain) in kb:
+                leaked.append(plain)
+    assert not leaked, f"held-out messages found among the kb/faq questions: {leaked}"
 
 
 def test_evaluation_format():

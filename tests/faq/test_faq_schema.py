@@ -101,6 +101,7 @@ def test_followup_buttons_in_both_languages(fixture_kb):
         ),
         (lambda e: e.update(id="pay_privat24"), "entry pay_privat24: field id", "duplicate id"),
         (lambda e: e.update(colour="red"), "entry photo_needed: field (entry)", "'colour' was unexpected"),
+        (lambda e: e.update(trains_intent="greet"), "entry photo_needed: field trains_intent", "'greet' is not one of"),
     ],
 )
 def test_errors_name_file_entry_and_field(fixture_kb, change, field, words):

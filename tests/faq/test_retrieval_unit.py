@@ -76,8 +76,14 @@ def test_route():
     assert route("greet", 0.99, [], 0.99, 0.5, 0.15) == "keep"
     assert route("inform", 0.6, [], 0.99, 0.5, 0.15) == "keep"
     # Another intent DIET is unsure of gives way to a sure FAQ answer.
-    assert route("unsubscribe", 0.76, [], 0.6, 0.5, 0.15) == "faq"
+    assert route("track_document", 0.8, [], 0.6, 0.5, 0.15) == "faq"
     assert route("unsubscribe", 0.95, [], 0.6, 0.5, 0.15) == "keep"
+    # Plainly out of scope gets no «did you mean» (but a sure FAQ answer, e.g. a referral, still wins).
+    assert route("out_of_scope", 0.99, [], 0.2, 0.5, 0.15) == "keep"
+    assert route("out_of_scope", 0.99, [], 0.35, 0.5, 0.15) == "faq"
+    assert route("out_of_scope", 0.99, [], 0.7, 0.5, 0.15) == "faq"
+    # «Консультація» starts the consultation even when an FAQ entry matches.
+    assert route("start_consultation", 0.99, [], 0.7, 0.5, 0.15) == "keep"
     # A checklist topic without a known document: the sure FAQ answer comes first.
     assert route("ask_documents", 0.8, [], 0.8, 0.5, 0.15) == "faq"
 

@@ -25,16 +25,15 @@ def report(trained_model: Path, tmp_path_factory) -> dict:
     return {**result, "_out": out}
 
 
-# Floors a little under today's figures (2026-12-03: intent 0.81, doc_type F1 0.80), to catch a further fall.
-# They are below the goals (0.97, 0.95): DIET learned the ~2,000 kb/faq questions as one `faq` intent and now
-# takes some checklist questions for it, with their entities untagged (docs/nlu.md, "Known gap").
+# Floors a little under today's figures (2026-12-03: intent 0.90, doc_type F1 0.95), to catch a fall. The intent
+# goal is 0.97: the remaining misses are mostly checklist questions DIET takes for `faq` (docs/nlu.md, "Known gap").
 def test_heldout_intent_accuracy(report: dict) -> None:
     assert report["messages"] >= 200
-    assert report["intent_accuracy"] >= 0.77, report["intent_accuracy"]
+    assert report["intent_accuracy"] >= 0.88, report["intent_accuracy"]
 
 
 def test_heldout_entities(report: dict) -> None:
-    assert report["entities"]["doc_type"]["f1"] >= 0.76
+    assert report["entities"]["doc_type"]["f1"] >= 0.92
     assert report["document_number_exact_match"] >= 0.98
     assert report["entities"]["age"]["f1"] >= 0.9
 
@@ -53,3 +52,14 @@ def test_consultation_question_from_free_text(trained_model: Path) -> None:
     entities = {(e["entity"], str(e["value"])) for e in result["entities"]}
     assert result["intent"]["name"] == "ask_documents"
     assert {("doc_type", "id_card"), ("reason", "first_issue"), ("age", "14")} <= entities
+
+
+def test_faq_evaluation_set(trained_model: Path, tmp_path: Path) -> None:
+    """eval/faq_questions.yml (never trained on): floors a little under today's figures (2026-12-03: top-1 0.858,
+    confident wrong 0.040; goals 0.90 and 0.02, docs/faq.md)."""
+    report = _evaluate_module().evaluate_faq(trained_model, ROOT / "eval" / "faq_questions.yml", tmp_path)
+    overall = report["groups"]["all"]
+    assert overall["questions"] >= 300
+    assert overall["top1"] >= 0.82, overall
+    assert overall["confident_wrong"] <= 0.06, overall
+    assert report["groups"]["en"]["top1"] >= 0.75, report["groups"]["en"]
