@@ -1,6 +1,6 @@
 """Hostile requests against a running stack: REST webhook, Telegram webhook, status API (issue 9).
 
-    python scripts/fuzz.py --start --count 10000     # starts its own stack on ports 40100-40199, then fuzzes
+    python scripts/fuzz.py --start --count 10000     # starts its own stack on ports 29100-29199, then fuzzes
     python scripts/fuzz.py --count 1000              # against `make run` (tokens from env or var/)
 
 Every request is built from raw bytes (lone surrogates, non-object and 60,000-deep JSON, megabyte bodies,
@@ -418,7 +418,8 @@ def main() -> int:
     p.add_argument("--timeout", type=float, default=120, help="seconds per request")
     p.add_argument("--targets", default="rest,status_api,telegram")
     p.add_argument("--start", action="store_true", help="start a private stack (ports --base-port + ...)")
-    p.add_argument("--base-port", type=int, default=40100)
+    # Below 32768: ports in the ephemeral range can be taken by outgoing connections (CI lost a bind on 40190).
+    p.add_argument("--base-port", type=int, default=29100)
     p.add_argument("--rasa-port", type=int, default=5005)
     p.add_argument("--status-port", type=int, default=5080)
     p.add_argument("--telegram-path", default="/webhooks/telegram/webhook")
