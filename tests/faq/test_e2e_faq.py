@@ -10,7 +10,7 @@ from kbengine import load_knowledge_base
 from kbengine.faq import load_faq, render_answer
 from tests.e2e.rasa_stack import RasaStack, button_payloads, reply_text
 
-RASA_PORT, ACTION_PORT = 42005, 42055
+RASA_PORT, ACTION_PORT = 18005, 18055
 DAY = "2026-12-03"
 
 # (message, language of the reply, FAQ entry expected) — phrasings of our own, not in kb/faq nor the eval set.

@@ -2,7 +2,7 @@
 
 Redis: TEST_REDIS_URL (CI: .ci/run starts Debian's redis-server; its database holds the channel
 state, Rasa's lock store uses database 1), else a private redis-server on
-127.0.0.1:45379 started here. PostgreSQL: TEST_POSTGRES_URL as in tests/tracking (a fresh database
+127.0.0.1:21379 started here. PostgreSQL: TEST_POSTGRES_URL as in tests/tracking (a fresh database
 per session). Missing servers skip with a reason; with REQUIRE_POSTGRES=1 / REQUIRE_REDIS=1 (CI) fail.
 """
 
@@ -28,10 +28,10 @@ from tests.telegram.servers import (
     wait_for_rasa,
 )
 
-REPLICA_PORTS = (45205, 45206)  # 45005/45006: scripts/bench_parse.py
-ACTIONS_PORT = 45055
-FAKE_API_PORT = 45081
-OWN_REDIS_PORT = 45379
+REPLICA_PORTS = (21205, 21206)
+ACTIONS_PORT = 21055
+FAKE_API_PORT = 21081
+OWN_REDIS_PORT = 21379
 OWN_REDIS_PASSWORD = "replicas-test-pw"
 
 

@@ -60,7 +60,7 @@ async def test_pacing_of_one_chat_counts_messages_of_both_replicas(redis_url: st
 async def test_only_one_replica_long_polls(redis_url: str) -> None:
     from connectors.telegram import TelegramService
 
-    api = FakeBotApi(45082).start()
+    api = FakeBotApi(21082).start()
     try:
         settings = TelegramSettings.load(
             {"token": api.token, "api_base_url": api.base_url, "poll_timeout": 1}, environ={}

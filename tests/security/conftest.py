@@ -8,7 +8,7 @@ from tests.tracking.stack import Stack, find_model
 from tracking.db import make_engine
 from tracking.store import TrackingStore
 
-RASA_PORT, ACTIONS_PORT, CALLBACK_PORT = 40005, 40055, 40090
+RASA_PORT, ACTIONS_PORT, CALLBACK_PORT = 17005, 17055, 17090
 
 
 @pytest.fixture(scope="module")

@@ -69,7 +69,7 @@ def store(db_url):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def fake_rasa() -> Iterator[FakeRasa]:
-    rasa = FakeRasa(35081).start()
+    rasa = FakeRasa(16081).start()
     try:
         yield rasa
     finally:

@@ -1,4 +1,4 @@
-"""A real Redis for the claim tests: TEST_REDIS_URL, else a private redis-server on 127.0.0.1:47379."""
+"""A real Redis for the claim tests: TEST_REDIS_URL, else a private redis-server on 127.0.0.1:22379."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Iterator, Optional
 
-OWN_PORT = 47379
+OWN_PORT = 22379
 OWN_PASSWORD = "claims-test-pw"
 
 

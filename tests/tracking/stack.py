@@ -16,9 +16,9 @@ from tests.harness import action_server_args, kill, rasa_args, spawn, wait_port,
 from tests.harness import find_model as harness_find_model
 from tests.tracking.helpers import REPO, CallbackReceiver
 
-RASA_PORT = 35005
-ACTIONS_PORT = 35055
-CALLBACK_PORT = 35090
+RASA_PORT = 16005
+ACTIONS_PORT = 16055
+CALLBACK_PORT = 16090
 RASA_URL = f"http://127.0.0.1:{RASA_PORT}"
 
 

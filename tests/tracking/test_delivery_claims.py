@@ -255,4 +255,4 @@ def test_claim_store_down_sends_nothing() -> None:
         assert err.value.status == 503 and d.calls == 0
 
     # Nothing listens on that port.
-    run(lambda: dc.RedisClaims("redis://127.0.0.1:47998/0", lease=LEASE, ttl=60), go)
+    run(lambda: dc.RedisClaims("redis://127.0.0.1:22998/0", lease=LEASE, ttl=60), go)

@@ -1,5 +1,5 @@
-"""The notifier channel under faults, on the real Rasa server and action server (ports 47005, 47055, callback
-receiver 47090; a private redis-server on 47379 unless TEST_REDIS_URL is set):
+"""The notifier channel under faults, on the real Rasa server and action server (ports 22005, 22055, callback
+receiver 22090; a private redis-server on 22379 unless TEST_REDIS_URL is set):
 
 - the notification claims in Redis (tracking/delivery_claims.py) as a killed replica leaves them: a retry
   answers `uncertain` / `duplicate` / 409 and sends nothing; a stale claim is taken over and sent once;
@@ -7,7 +7,7 @@ receiver 47090; a private redis-server on 47379 unless TEST_REDIS_URL is set):
   refuses with 503 and sends nothing, and the retry after the outage delivers exactly once; an outage that
   starts while the message is being sent is ridden out by `save_delivered`, and one that outlasts its retries
   still leaves no duplicate (the claim says `done`);
-- Telegram answering after the client's read timeout (fake Bot API on 47081): the message arrived, Rasa saw
+- Telegram answering after the client's read timeout (fake Bot API on 22081): the message arrived, Rasa saw
   `TimedOut`; the channel answers `uncertain`, and the notifier's retries send nothing twice.
 """
 
@@ -30,7 +30,7 @@ from tests.tracking.redis_fixture import redis_server
 from tests.tracking.stack import Stack, find_model, stage_markers
 from tracking import delivery_claims as dc
 
-RASA_PORT, ACTIONS_PORT, CALLBACK_PORT, FAKE_TELEGRAM_PORT = 47005, 47055, 47090, 47081
+RASA_PORT, ACTIONS_PORT, CALLBACK_PORT, FAKE_TELEGRAM_PORT = 22005, 22055, 22090, 22081
 LEASE = 3.0
 TELEGRAM_READ_TIMEOUT = 15.0  # connectors/telegram.py HTTPXRequest(read_timeout=15.0)
 

@@ -143,7 +143,7 @@ async def test_rasa_down_then_back_delivers_once(store):
 
     store.subscribe("chat-a", "telegram", "id_card", NUM)
     store.apply_status("id_card", NUM, "submitted")
-    down = FakeRasa(35082)  # not started yet: connection refused
+    down = FakeRasa(16082)  # not started yet: connection refused
     n = Notifier(store, cfg(down, max_attempts=10, base_backoff=0.2))
     async with aiohttp.ClientSession() as session:
         await n.run_once(RasaDelivery(n.cfg, session))

@@ -17,7 +17,7 @@ from tracking.simulator import advance_all
 from tracking.stages import MAIN_STAGES
 from tracking.store import TrackingStore
 
-PORT = 35080
+PORT = 16080
 
 
 def test_serve_runs_api_and_simulator(tmp_path):

@@ -1,6 +1,6 @@
 """Fixtures: the fake Viber API, the action server and the Rasa server with the Viber channel.
 
-Ports 44005 (Rasa), 44055 (actions) and 44081 (fake Viber). The process helpers are the Telegram
+Ports 20005 (Rasa), 20055 (actions) and 20081 (fake Viber). The process helpers are the Telegram
 suite's (tests/telegram/servers.py).
 """
 
@@ -17,9 +17,9 @@ from tests.harness import Managed
 from tests.viber.fake_viber_api import FakeViberApi
 
 ROOT = Path(__file__).resolve().parents[2]
-RASA_PORT = 44005
-ACTIONS_PORT = 44055
-FAKE_API_PORT = 44081
+RASA_PORT = 20005
+ACTIONS_PORT = 20055
+FAKE_API_PORT = 20081
 WEBHOOK_URL = f"http://127.0.0.1:{RASA_PORT}/webhooks/viber/webhook"
 RASA_AUTH_TOKEN = "viber-test-rasa-token"  # the notifier channel's token (tracking/rasa_channel.py)
 

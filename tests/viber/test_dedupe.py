@@ -13,7 +13,7 @@ from rasa.core.channels.channel import UserMessage
 
 from connectors.viber import ViberService, ViberSettings
 
-REDIS_PORT = 44379
+REDIS_PORT = 20379
 
 
 @pytest.fixture(scope="module")

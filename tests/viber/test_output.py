@@ -166,10 +166,10 @@ async def test_timeout_is_not_resent_and_says_it_may_have_arrived(fake_api: Fake
     app.router.add_post("/pa/send_message", slow)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 44082)
+    site = web.TCPSite(runner, "127.0.0.1", 20082)
     await site.start()
     try:
-        settings = ViberSettings.load({"token": "t", "api_base_url": "http://127.0.0.1:44082/pa"}, environ={})
+        settings = ViberSettings.load({"token": "t", "api_base_url": "http://127.0.0.1:20082/pa"}, environ={})
         service = ViberService(settings)
         service.api.timeout = 0.3
         with pytest.raises(ViberApiError) as err:

@@ -10,7 +10,7 @@ import requests
 
 from tests.e2e.rasa_stack import ROOT, RasaStack, wait_for
 
-RASA_PORT, ACTION_PORT, WEB_PORT = 43005, 43055, 43080
+RASA_PORT, ACTION_PORT, WEB_PORT = 19005, 19055, 19080
 CREDENTIALS = "rest:\nconnectors.webchat.WebChatInput:\ntracking.rasa_channel.NotifierInput:\n"
 
 
