@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,46 @@ def test_bad_pretrained_folder_is_a_clear_error(tmp_path: Path) -> None:
         check_pretrained_folder(tmp_path / "missing")
     with pytest.raises(FileNotFoundError, match="not a sentence-transformers model"):
         check_pretrained_folder(tmp_path)
+
+
+VOCAB_SCRIPT = """
+import json, sys
+from nlu.st_training import SubwordTokenizer
+texts = json.loads(sys.stdin.read())
+print(json.dumps(SubwordTokenizer.train(texts, vocab_size=300)._tok.get_vocab(), sort_keys=True))
+"""
+
+
+def test_vocabulary_is_the_same_in_every_process() -> None:
+    """Hash-map order differs per process (PYTHONHASHSEED here; Rust's hasher in HF's trainer, which gave two
+    different models from the same data): the vocabulary, and so the whole model, must not depend on it."""
+    texts = json.dumps([t for t, _ in EXAMPLES] * 3, ensure_ascii=False)
+    vocabularies = [
+        subprocess.run(
+            [sys.executable, "-c", VOCAB_SCRIPT],
+            input=texts,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    ]
+    assert vocabularies[0] == vocabularies[1] == vocabularies[2]
+    vocab = json.loads(vocabularies[0])
+    assert vocab["[PAD]"] == 0 and vocab["[UNK]"] == 1
+    assert "скільки" in vocab and any(token.startswith("##") for token in vocab)
+
+
+def test_wordpiece_vocab_merges_most_frequent_pairs_first() -> None:
+    from collections import Counter
+
+    from nlu.st_training import wordpiece_vocab
+
+    vocab = wordpiece_vocab(Counter({"аба": 5, "аб": 3, "ва": 1}), vocab_size=20)
+    alphabet = ["##а", "##б", "а", "в"]
+    assert vocab[:6] == ["[PAD]", "[UNK]", *alphabet]
+    # а+##б (8) first, then аб+##а (5), then в+##а (1).
+    assert vocab[6:] == ["аб", "аба", "ва"]
+    assert wordpiece_vocab(Counter({"аба": 5, "аб": 3, "ва": 1}), vocab_size=7)[-1] == "аб"
