@@ -21,6 +21,8 @@ from actions.common import (
     today,
     valid_doc_type,
 )
+from actions.faq import OR_MAYBE, faq_base, suggestions_beside_question
+from kbengine.faq import entry_buttons
 from kbengine.model import language
 from kbengine.render import render_checklist, render_preliminary
 from kbengine.text import parse_answer
@@ -221,6 +223,15 @@ class AskQuestion(Action, ABC):
 
 class AskDocType(AskQuestion):
     slot = "doc_type"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        faq = faq_base()
+        likely = suggestions_beside_question(tracker, faq)
+        if likely:
+            lang = conversation_language(tracker)
+            dispatcher.utter_message(text=OR_MAYBE[lang], buttons=entry_buttons(likely, faq, lang))
+        return events
 
 
 class AskReason(AskQuestion):

@@ -12,14 +12,14 @@ from rasa_sdk.events import EventType
 from actions.common import conversation_language, knowledge_base, today
 from dmsbot.settings import settings
 from kbengine.faq import FAQ_ENTITY, FaqBase, cached_faq, entry_buttons, followup_buttons, render_answer
+from nlu.faq_decision import likely_entries, suggested_beside_question
 
 logger = logging.getLogger(__name__)
 
 DID_YOU_MEAN = {"uk": "Можливо, ви питаєте про:", "en": "Did you mean:"}
+OR_MAYBE = {"uk": "Або, можливо, ви питаєте про:", "en": "Or perhaps you are asking about:"}
 OTHER_QUESTION = {"uk": "Інше питання", "en": "Something else"}
 CONSULTATION_OFFER = {"uk": "🧭 Точний перелік для мене", "en": "🧭 An exact checklist for me"}
-MAX_SUGGESTIONS = 3
-MIN_SUGGESTION_SHARE = 0.5  # a suggestion scores at least half of the best one
 
 
 def faq_base() -> FaqBase:
@@ -32,6 +32,11 @@ def requested_entry(tracker: Tracker, faq: FaqBase) -> Optional[str]:
         if entity.get("entity") == FAQ_ENTITY and entity.get("value") in faq.entries:
             return entity["value"]
     return None
+
+
+def suggestions_beside_question(tracker: Tracker, faq: FaqBase) -> List[str]:
+    """Entries to offer beside «which document?» (nlu.faq_decision.suggested_beside_question)."""
+    return [i for i in suggested_beside_question(tracker.latest_message or {}) if i in faq.entries]
 
 
 def answer_buttons(entry_id: str, faq: FaqBase, lang: str) -> List[Dict[str, str]]:
@@ -68,8 +73,8 @@ class ActionFaqAnswer(Action):
         if not ranking:
             dispatcher.utter_message(response="utter_default")
             return []
-        best = ranking[0]["score"]
-        likely = [r["id"] for r in ranking if r["score"] >= best * MIN_SUGGESTION_SHARE][:MAX_SUGGESTIONS]
-        buttons = entry_buttons(likely, faq, lang) + [{"title": OTHER_QUESTION[lang], "payload": "/out_of_scope"}]
+        buttons = entry_buttons(likely_entries(ranking), faq, lang) + [
+            {"title": OTHER_QUESTION[lang], "payload": "/out_of_scope"}
+        ]
         dispatcher.utter_message(text=DID_YOU_MEAN[lang], buttons=buttons)
         return []

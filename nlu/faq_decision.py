@@ -27,6 +27,10 @@ DIET_SURE = 0.9
 NEVER_OVERRULED = frozenset(
     {"inform", "affirm", "deny", "go_back", "start_over", "change_answer", "set_language", "EXTERNAL_status_changed"}
 )
+MAX_SUGGESTIONS = 3
+MIN_SUGGESTION_SHARE = 0.5  # a suggestion scores at least half of the best one
+# Checklist questions that may come with «did you mean» beside «which document?» (not «хочу паспорт»).
+QUESTIONS = CHECKLIST_INTENTS - {"start_consultation"}
 BARE_PASSPORT = re.compile(r"^(паспорт[а-яіїє]{0,3}|пасспорт[а-яіїє]{0,3}|passports?)$", re.IGNORECASE)
 
 
@@ -49,6 +53,23 @@ def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bo
     if not bare_passport(entities, text):
         return False
     return intent in CHECKLIST_INTENTS or (intent == "inform" and len(text.split()) <= 2)
+
+
+def likely_entries(ranking: List[Dict[str, Any]]) -> List[str]:
+    """The entries worth a «did you mean» button: the best and those scoring at least half as well."""
+    if not ranking:
+        return []
+    best = ranking[0]["score"]
+    return [r["id"] for r in ranking if r["score"] >= best * MIN_SUGGESTION_SHARE][:MAX_SUGGESTIONS]
+
+
+def suggested_beside_question(message: Dict[str, Any]) -> List[str]:
+    """Entries offered beside «which document?» when a typed checklist question named none: «my passport was
+    stolen, what do I do» gets the police steps as a button as well as the checklist's first question."""
+    if (message.get("text") or "").startswith("/") or (message.get("intent") or {}).get("name") not in QUESTIONS:
+        return []
+    retrieved = message.get(FAQ) or {}
+    return likely_entries(retrieved.get("ranking") or []) if retrieved.get("suggest") else []
 
 
 def route(
@@ -79,15 +100,15 @@ def route(
     return "keep"
 
 
-def outcome(parse: Dict[str, Any]) -> Dict[str, Optional[str]]:
+def outcome(parse: Dict[str, Any]) -> Dict[str, Any]:
     """What the bot does with a parsed message, for the evaluation:
     {"kind": "faq"|"suggest"|"checklist"|"ambiguous"|"intent", "value": entry id / doc_type / intent name,
-     "intent": the final intent}."""
+     "intent": the final intent}, and for "ambiguous" "suggested": the entries offered beside the question."""
     intent = (parse.get("intent") or {}).get("name")
     return {**_outcome(parse, intent), "intent": intent}
 
 
-def _outcome(parse: Dict[str, Any], intent: Optional[str]) -> Dict[str, Optional[str]]:
+def _outcome(parse: Dict[str, Any], intent: Optional[str]) -> Dict[str, Any]:
     faq = parse.get(FAQ) or {}
     if intent == FAQ:
         ranking = faq.get("ranking") or []
@@ -95,11 +116,13 @@ def _outcome(parse: Dict[str, Any], intent: Optional[str]) -> Dict[str, Optional
             return {"kind": "faq", "value": ranking[0]["id"]}
         return {"kind": "suggest", "value": ranking[0]["id"] if ranking else None}
     entities = parse.get("entities") or []
+    # «Which document?», with the likeliest FAQ entries as buttons beside it when there are some.
+    ambiguous = {"kind": "ambiguous", "value": None, "suggested": suggested_beside_question(parse)}
     if passport_alone(intent, entities, parse.get("text") or "") or parse.get("doc_type_ambiguous"):
-        return {"kind": "ambiguous", "value": None}
+        return ambiguous
     if intent in CHECKLIST_INTENTS:
         docs = [e.get("value") for e in entities if e.get("entity") == "doc_type"]
         if not docs:
-            return {"kind": "ambiguous", "value": None}
+            return ambiguous
         return {"kind": "checklist", "value": docs[0]}
     return {"kind": "intent", "value": intent}

@@ -181,6 +181,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         faq = {
             "confidence": round(confidence, 4),
             "confident": confidence >= self._config["answer_threshold"],
+            # Worth offering as «did you mean» (e.g. beside the «which document?» question).
+            "suggest": confidence >= self._config["suggest_threshold"],
             "ranking": [{"id": c.entry_id, "score": round(c.score, 4)} for c in candidates],
         }
         message.set(FAQ, faq, add_to_output=True)

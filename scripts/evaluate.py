@@ -284,6 +284,9 @@ def faq_verdict(
         routed = got["kind"] in ("faq", "suggest")
         top1 = routed and ranking[:1] == [wanted]
         top3 = routed and wanted in ranking[:3]
+        if got["kind"] == "ambiguous":
+            # «Which document?» with the entries offered beside it as buttons.
+            top1, top3 = got["suggested"][:1] == [wanted], wanted in got["suggested"]
         if (served_by or {}).get(wanted) and got["kind"] != "suggest" and got["intent"] == served_by[wanted]:
             top1 = top3 = True
     elif expect.startswith("intent:"):

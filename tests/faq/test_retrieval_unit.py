@@ -94,7 +94,7 @@ def test_bare_passport_is_not_the_id_card():
     assert not bare_passport(DOC, "скільки коштує закордонний")
     assert not bare_passport([{"entity": "doc_type", "value": "id_card", "start": 0, "end": 15}], "паспорт-картка")
     parse = {"text": text, "intent": {"name": "ask_fee"}, "entities": BARE}
-    assert outcome(parse) == {"kind": "ambiguous", "value": None, "intent": "ask_fee"}
+    assert outcome(parse) == {"kind": "ambiguous", "value": None, "suggested": [], "intent": "ask_fee"}
     assert outcome({"text": "x", "intent": {"name": "ask_fee"}, "entities": DOC}) == {
         "kind": "checklist",
         "value": "foreign_passport",
