@@ -12,7 +12,7 @@ actions and scripts/evaluate.py alike).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 FAQ = "faq"
 CHECKLIST_INTENTS = frozenset(
@@ -80,13 +80,21 @@ def route(
     answer_threshold: float,
     suggest_threshold: float,
     text: str = "",
+    specific_threshold: float = 1.0,
+    top_documents: Sequence[str] = (),
 ) -> str:
-    """'faq' (answer or «did you mean»), or 'keep' (DIET's intent stands)."""
+    """'faq' (answer or «did you mean»), or 'keep' (DIET's intent stands).
+
+    `top_documents`: the documents of the retriever's first entry (none for an entry an intent serves); a sure
+    checklist question about one of them goes to that entry when the retriever reaches `specific_threshold`."""
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
     if intent == FAQ:
         return FAQ
     if intent in CHECKLIST_INTENTS and sure and (has_doc or intent == "start_consultation"):
+        named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}
+        if intent != "start_consultation" and faq_confidence >= specific_threshold and named & set(top_documents):
+            return FAQ  # a specific question about the document («можна продовжити закордонний?»), not its checklist
         return "keep"  # a checklist question for a named document, or «Консультація» itself
     unsure = intent not in NEVER_OVERRULED and not sure
     if (intent in OVERRULABLE or unsure) and faq_confidence >= answer_threshold:

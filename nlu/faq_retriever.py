@@ -36,6 +36,7 @@ INDEX_DIR = "faq_index"
 MODEL_DIR = "faq_sentence_model"
 # entry id -> the intent whose action serves its request (kb/faq `trains_intent`).
 SERVED_BY_FILE = "served_by.json"
+DOCUMENTS_FILE = "entry_documents.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -50,6 +51,9 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "calibration": {"a": 12.0, "b": 8.0, "c": -7.0},
             "answer_threshold": 0.5,  # at or above: answer; below: «did you mean» with the likeliest entries
             "suggest_threshold": 0.15,  # a fallback/out-of-scope message at or above: «did you mean»
+            # A checklist question for a named document goes to an FAQ entry about that document instead when the
+            # retriever is at least this sure: «чи можна з книжечкою оформити закордонний» is not the checklist.
+            "specific_threshold": 0.35,
             "ranking_length": 3,
             "dimension": 128,
             "vocab_size": 4000,
@@ -70,6 +74,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         index: Any = None,
         encoder: Any = None,
         served_by: Optional[Dict[str, str]] = None,
+        documents: Optional[Dict[str, List[str]]] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -77,6 +82,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         self._index = index
         self._encoder = encoder
         self._served_by = served_by or {}
+        self._documents = documents or {}  # entry id -> the documents it is about
 
     @classmethod
     def create(
@@ -106,6 +112,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                 encoder = load_encoder(Path(storage) / MODEL_DIR) if (Path(storage) / MODEL_DIR).exists() else None
                 served_path = Path(storage) / SERVED_BY_FILE
                 served_by = json.loads(served_path.read_text(encoding="utf-8")) if served_path.exists() else {}
+                documents_path = Path(storage) / DOCUMENTS_FILE
+                documents = json.loads(documents_path.read_text(encoding="utf-8")) if documents_path.exists() else {}
         except ValueError:
             logger.warning("No FAQ index in the model; FAQ retrieval is off until the next training.")
             return cls(config, model_storage, resource)
@@ -114,7 +122,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         index.weight = merged["weight"]
         index.bm25_norm = merged["bm25_norm"]
         index.calibration = Calibration(**merged["calibration"])
-        return cls(config, model_storage, resource, index, encoder, served_by)
+        return cls(config, model_storage, resource, index, encoder, served_by, documents)
 
     def _kb_dir(self) -> Optional[Path]:
         configured = self._config.get("kb_dir") or settings().dmsbot_kb_dir
@@ -149,6 +157,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             index.save(Path(storage) / INDEX_DIR)
             self._served_by = {e.id: e.trains_intent for e in faq.entries.values() if e.trains_intent}
             (Path(storage) / SERVED_BY_FILE).write_text(json.dumps(self._served_by), encoding="utf-8")
+            self._documents = {e.id: list(e.documents) for e in faq.entries.values()}
+            (Path(storage) / DOCUMENTS_FILE).write_text(json.dumps(self._documents), encoding="utf-8")
         logger.info("FAQ index: %d entries, %d example questions", len(faq), len(examples))
         return self._resource
 
@@ -169,6 +179,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         vector = self._encoder.encode([text[:1000]])[0] if self._encoder is not None else None
         candidates, confidence = self._index.search(text[:1000], vector, k=self._config["ranking_length"])
         entities = message.get(ENTITIES) or []
+        top = candidates[0].entry_id if candidates else None
         decision = route(
             name,
             float(intent.get("confidence") or 0.0),
@@ -177,6 +188,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             self._config["answer_threshold"],
             self._config["suggest_threshold"],
             text,
+            specific_threshold=self._config["specific_threshold"],
+            top_documents=self._documents.get(top, []) if top not in self._served_by else [],
         )
         faq = {
             "confidence": round(confidence, 4),

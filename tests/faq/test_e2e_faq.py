@@ -99,6 +99,19 @@ def test_bare_passport_is_ambiguous(stack, message):
     assert "грн" not in reply_text(reply) and "UAH" not in reply_text(reply)
 
 
+@pytest.mark.parametrize(
+    "message", ["які документи потрібні якщо паспорт вкрали", "what documents do I need, my passport was stolen"]
+)
+def test_which_document_comes_with_the_police_steps(stack, message):
+    """Answer first, then refine: «which document?» for the checklist, and the police steps one press away."""
+    reply = stack.say(new_user(), message)
+    payloads = button_payloads(reply)
+    assert '/inform{"doc_type":"id_card"}' in payloads and '/inform{"doc_type":"foreign_passport"}' in payloads, reply
+    assert '/faq{"faq_id":"stolen_passport_police_erdr"}' in payloads, reply
+    offer = "Або, можливо, ви питаєте про:" if message[0] == "я" else "Or perhaps you are asking about:"
+    assert offer in reply_text(reply), reply
+
+
 def test_faq_question_in_the_middle_of_a_consultation(stack):
     """The answer, then the form's question again — not «Вибачте, я не зрозумів відповідь»."""
     user = new_user()

@@ -110,3 +110,20 @@ def test_passport_alone():
     assert passport_alone("ask_documents", entity, "паспорт: що треба")
     assert not passport_alone("track_document", entity, "паспорт КВ123456 готовий?")
     assert outcome({"text": "паспорт", "intent": {"name": "inform"}, "entities": entity})["kind"] == "ambiguous"
+
+
+def test_a_specific_question_about_a_named_document_goes_to_its_faq_entry():
+    """«чи можна з книжечкою оформити закордонний»: DIET hears a documents question for the foreign passport, the
+    retriever is sure of an entry about that passport: the entry answers, not the checklist."""
+    text = "чи можна з книжечкою оформити закордонний"
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 29, "end": 41}]
+
+    def decide(intent="ask_documents", confidence=0.4, documents=("foreign_passport",)):
+        return route(intent, 0.99, foreign, confidence, 0.32, 0.15, text, 0.35, documents)
+
+    assert decide() == "faq"
+    assert decide(confidence=0.34) == "keep"  # not sure enough: the checklist
+    assert decide(documents=("id_card",)) == "keep"  # an entry about another document
+    assert decide(documents=()) == "keep"  # an entry an intent serves (fees ...) or about no document
+    assert decide(intent="start_consultation") == "keep"  # «хочу закордонний»: the checklist is what is wanted
+    assert route("ask_documents", 0.99, foreign, 0.9, 0.32, 0.15, text) == "keep"  # the default: off
