@@ -142,6 +142,7 @@ def test_sigkill_between_stages_and_mid_delivery_loses_and_duplicates_nothing(st
     number = "КВ222222"
     store.subscribe(user, "rest", "id_card", number)
     kills_mid_delivery = 0
+    interrupted = 0  # kills that landed before the row was marked sent (a fast delivery can finish first)
     notifier = stack.start_notifier(log_name="notifier-kill.log")
     try:
         # Between stages: the change is recorded while no notifier runs.
@@ -156,9 +157,10 @@ def test_sigkill_between_stages_and_mid_delivery_loses_and_duplicates_nothing(st
             store.apply_status("id_card", number, stage)
             deadline = time.time() + 20
             while time.time() < deadline:
-                if any(r.status == "sending" for r in store.outbox_rows("sending")):
+                if any(r.chat_id == user for r in store.outbox_rows("sending")):
                     kill(notifier, signal.SIGKILL)
                     kills_mid_delivery += 1
+                    interrupted += any(r.chat_id == user for r in store.outbox_rows("sending"))
                     break
                 time.sleep(0.002)
             notifier = stack.start_notifier(log_name="notifier-kill.log")
@@ -171,7 +173,9 @@ def test_sigkill_between_stages_and_mid_delivery_loses_and_duplicates_nothing(st
     assert stages == list(MAIN_STAGES), stages
     rows = [r for r in store.outbox_rows() if r.chat_id == user]
     assert {r.status for r in rows} == {"sent"}
-    assert sum(r.attempts >= 2 for r in rows) >= kills_mid_delivery  # each killed claim was taken over
+    # Each kill that interrupted a delivery left its claim to be taken over (the exact crash points are tested
+    # deterministically in tests/tracking/test_delivery_faults.py).
+    assert sum(r.attempts >= 2 for r in rows) >= interrupted
 
 
 def test_two_workers_on_postgresql_never_duplicate(stack, tmp_path):
