@@ -5,6 +5,7 @@ actions and scripts/evaluate.py alike).
   overrule (a fallback, out of scope, or a checklist topic without a known document — «витягли гаманець з
   айдішкою, куди бігти?» gets the police steps, not a form question).
 - A checklist question that names the document (documents / fee / term / place) stays with the checklist engine.
+- A question (or a story longer than any form answer) that DIET takes for a form answer goes to the FAQ.
 - A bare «паспорт» / "passport" in a checklist question is not taken for the ID card: the document is dropped so
   the bot asks which one.
 """
@@ -32,6 +33,16 @@ MIN_SUGGESTION_SHARE = 0.5  # a suggestion scores at least half of the best one
 # Checklist questions that may come with «did you mean» beside «which document?» (not «хочу паспорт»).
 QUESTIONS = CHECKLIST_INTENTS - {"start_consultation"}
 BARE_PASSPORT = re.compile(r"^(паспорт[а-яіїє]{0,3}|пасспорт[а-яіїє]{0,3}|passports?)$", re.IGNORECASE)
+# A form answer is a statement («мені 15», «вкрали»); a message opening with one of these words is a question.
+QUESTION_WORD = re.compile(
+    r"^\W*(що|шо|як|де|чи|коли|скільки|навіщо|чому|куди|який|яка|які|яке|можна|треба|потрібно|"
+    r"что|как|где|когда|сколько|зачем|почему|куда|какой|какая|какие|какое|можно|нужно|надо|"
+    r"what|how|where|when|why|which|can|could|do|does|is|are|should|will|would|may|must)\b",
+    re.IGNORECASE,
+)
+MIN_QUESTION_WORDS = 4
+# Every form answer DIET learnt from has at most 7 words: a longer "answer" is a question or a story.
+LONGEST_FORM_ANSWER = 7
 
 
 def _surface(entity: Dict[str, Any], text: str) -> str:
@@ -53,6 +64,20 @@ def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bo
     if not bare_passport(entities, text):
         return False
     return intent in CHECKLIST_INTENTS or (intent == "inform" and len(text.split()) <= 2)
+
+
+def asks(text: str) -> bool:
+    """A question of four words or more: ends with «?» or opens with a question word."""
+    text = text.strip()
+    return len(text.split()) >= MIN_QUESTION_WORDS and (text.endswith("?") or bool(QUESTION_WORD.match(text)))
+
+
+def not_an_answer(text: str, faq_confidence: float, answer_threshold: float, suggest_threshold: float) -> bool:
+    """A message DIET calls a form answer that the FAQ should take: a question the retriever has at least a
+    suggestion for, or a long story it can answer."""
+    if asks(text):
+        return faq_confidence >= suggest_threshold
+    return len(text.split()) > LONGEST_FORM_ANSWER and faq_confidence >= answer_threshold
 
 
 def likely_entries(ranking: List[Dict[str, Any]]) -> List[str]:
@@ -90,6 +115,10 @@ def route(
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
     if intent == FAQ:
+        return FAQ
+    if intent == "inform" and not_an_answer(text, faq_confidence, answer_threshold, suggest_threshold):
+        # DIET took a question for a form answer («що таке дозвіл на імміграцію»): none of the form answers it
+        # learnt from is a question. In a form the answer (or «did you mean») comes first, then the form asks again.
         return FAQ
     if intent in CHECKLIST_INTENTS and sure and (has_doc or intent == "start_consultation"):
         named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}

@@ -127,3 +127,24 @@ def test_a_specific_question_about_a_named_document_goes_to_its_faq_entry():
     assert decide(documents=()) == "keep"  # an entry an intent serves (fees ...) or about no document
     assert decide(intent="start_consultation") == "keep"  # «хочу закордонний»: the checklist is what is wanted
     assert route("ask_documents", 0.99, foreign, 0.9, 0.32, 0.15, text) == "keep"  # the default: off
+
+
+def test_a_question_diet_took_for_a_form_answer_goes_to_the_faq():
+    """Form answers are statements of at most seven words («мені 15», «вкрали»); a question or a long story that
+    DIET calls `inform` would otherwise start the form («Чому оформлюєте документ?») instead of answering."""
+    from nlu.faq_decision import asks
+
+    question = "що таке дозвіл на імміграцію"
+    assert asks(question) and asks("а стару книжечку залишать?") and asks("how long does it take")
+    assert not asks("мені 15 років") and not asks("вкрали?") and not asks("так, я переселенка")
+
+    def decide(text, faq_confidence):
+        return route("inform", 0.99, [], faq_confidence, 0.32, 0.15, text)
+
+    assert decide(question, 0.33) == "faq"
+    assert decide(question, 0.2) == "faq"  # half sure: «did you mean» rather than a form question
+    assert decide(question, 0.1) == "keep"
+    story = "there is a typo in my name on my ID card"
+    assert decide(story, 0.33) == "faq"
+    assert decide(story, 0.2) == "keep"  # a long answer the FAQ is unsure of stays a form answer
+    assert decide("мені 45 років, живу в Польщі", 0.9) == "keep"  # a form answer, however close an entry is
