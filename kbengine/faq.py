@@ -17,6 +17,8 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import jsonschema
 import yaml
 
+from dmsbot import clock
+
 from kbengine.model import Fact, KnowledgeBase, KnowledgeBaseError, Source
 from kbengine.render import fee_inline
 
@@ -352,7 +354,7 @@ def load_faq(
                 )
         if kb is not None:
             for lang in LANGUAGES:
-                text = expand(entry.answer[lang], kb, lang, today or dt.date.today())[0]
+                text = expand(entry.answer[lang], kb, lang, today or clock.today())[0]
                 if len(text) > MAX_ANSWER_CHARS:
                     raise KnowledgeBaseError(
                         f"{entry.file}: entry {entry.id}: field answer.{lang}: {len(text)} characters after the "
