@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Trains the Rasa model (NLU, the project's sentence model inside it, dialogue) only when its inputs changed:
-# a fingerprint of config, domain, data, the knowledge base and the NLU component code is kept beside the model.
+# a fingerprint of config, domain, data, the knowledge base and the NLU component code
+# (nlu/ and the textnorm/ and kbengine/ packages it imports) is kept beside the model.
 # `FORCE_TRAIN=1` trains anyway. scripts/train_sentence_model.py is a separate inspection tool, not run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p models var
 
 fingerprint=$(
-  { find config.yml domain data kb nlu -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.json' \) \
+  { find config.yml domain data kb nlu textnorm kbengine -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.json' \) \
       -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs sha256sum; cat requirements.txt; } | sha256sum | cut -d' ' -f1
 )
 stamp=models/.fingerprint

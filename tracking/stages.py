@@ -54,7 +54,6 @@ DOC_TYPES = (
     "temporary_residence_permit",
     "permanent_residence_permit",
 )
-PERMIT_TYPES = ("temporary_residence_permit", "permanent_residence_permit")
 
 DOC_TYPE_NAMES_EN = {
     "id_card": "ID card",
@@ -153,21 +152,6 @@ BaseNumber = DocumentNumber
 normalize_number = parse_document_number
 find_number_in_text = find_document_number
 mask_number = mask_document_number
-
-BASE_KIND_NAMES_UK = {
-    "booklet": "паспорт-книжечка",
-    "id_card": "ID-картка",
-    "birth_certificate": "свідоцтво про народження",
-    "foreign_passport": "паспортний документ іноземця",
-}
-
-NUMBER_FORMAT_HELP_UK = (
-    "Напишіть серію та номер документа, на підставі якого оформлюється новий, наприклад:\n"
-    "• паспорт-книжечка — КВ123456 (2 літери та 6 цифр);\n"
-    "• ID-картка — 001234567 (9 цифр);\n"
-    "• свідоцтво про народження — І-ВЛ 648009;\n"
-    "• паспорт іноземця — FS341265."
-)
 
 
 def _pepper() -> bytes:
