@@ -13,10 +13,11 @@ Keys are namespaced by the prefix, so channels never collide in one Redis databa
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections import OrderedDict
 from typing import Any, Dict, Optional, Tuple
+
+from dmsbot.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -184,8 +185,7 @@ ChannelState = Any  # MemoryChannelState | RedisChannelState (same async methods
 
 
 def redis_url(environ: Optional[Dict[str, str]] = None) -> Optional[str]:
-    env = os.environ if environ is None else environ
-    return (env.get("REDIS_URL") or "").strip() or None
+    return (settings(environ).redis_url or "").strip() or None
 
 
 def channel_state_from_env(prefix: str, environ: Optional[Dict[str, str]] = None) -> ChannelState:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 from urllib.parse import urlsplit
+
+from dmsbot.settings import settings
 
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -44,17 +45,17 @@ class TelegramSettings:
         credentials: Optional[Mapping[str, Any]] = None,
         environ: Optional[Mapping[str, str]] = None,
     ) -> "TelegramSettings":
-        env = os.environ if environ is None else environ
+        env = settings(environ)  # only what the environment sets: credentials.yml fills in the rest
         creds = credentials or {}
 
         def pick(env_name: str) -> Optional[str]:
-            value = env.get(env_name) or creds.get(_KEYS[env_name])
+            value = env.given(env_name) or creds.get(_KEYS[env_name])
             value = str(value).strip() if value is not None else ""
             return value or None
 
         token = pick("TELEGRAM_TOKEN")
         secret = pick("TELEGRAM_WEBHOOK_SECRET") or (derive_secret(token) if token else "")
-        poll_timeout = int(env.get("TELEGRAM_POLL_TIMEOUT") or creds.get("poll_timeout") or 25)
+        poll_timeout = int(env.given("TELEGRAM_POLL_TIMEOUT") or creds.get("poll_timeout") or 25)
         return cls(
             token=token,
             webhook_url=full_webhook_url(pick("TELEGRAM_WEBHOOK_URL")),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
@@ -39,6 +38,7 @@ from connectors.viber_api import (
     sign_buttons,
     signature_ok,
 )
+from dmsbot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +77,11 @@ class ViberSettings:
         credentials: Optional[Mapping[str, Any]] = None,
         environ: Optional[Mapping[str, str]] = None,
     ) -> "ViberSettings":
-        env = os.environ if environ is None else environ
+        env = Settings(environ)  # only what the environment sets: credentials.yml fills in the rest
         creds = credentials or {}
 
         def pick(name: str) -> Optional[str]:
-            value = env.get(name) or creds.get(_KEYS[name])
+            value = env.given(name) or creds.get(_KEYS[name])
             value = str(value).strip() if value is not None else ""
             return value or None
 

@@ -51,6 +51,7 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("DMSBOT_TODAY", None, "pins the bot's day (YYYY-MM-DD) for demos and tests; default: today in Europe/Kyiv"),
     Setting("DMSBOT_KB_DIR", None, "knowledge base folder; default `kb/` of the project"),
     Setting("LOG_LEVEL", "INFO", "log level of the tracking service"),
+    Setting("FORCE_TRAIN", None, "any value makes `make train` train even when its inputs are unchanged"),
     Setting("DMSBOT_VAR_DIR", None, "folder for generated secrets, logs and the SQLite files; default `var/`"),
     Setting("DMSBOT_FAQ_RETRIEVAL", "on", "`off` switches FAQ retrieval off in the NLU (for the retrieval benchmark)"),
     Setting(
@@ -60,6 +61,7 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("RASA_PORT", "5005", "port of the Rasa server (`make run`)", "int"),
     Setting("ACTION_PORT", "5055", "port of the action server (`make run`)", "int"),
     Setting("RASA_INTERFACE", "127.0.0.1", "address the Rasa server listens on"),
+    Setting("ACTION_INTERFACE", "127.0.0.1", "address the action server listens on (`make run`)"),
     Setting("RASA_URL", "http://127.0.0.1:5005", "where the tracking service and the web chat reach Rasa"),
     Setting("RASA_TOKEN", None, "older name of RASA_AUTH_TOKEN, still read by the notifier", secret=True),
     Setting(
@@ -159,12 +161,18 @@ class Settings:
     def __init__(self, environ: Optional[Mapping[str, str]] = None) -> None:
         env = os.environ if environ is None else environ
         self._values: Dict[str, Any] = {s.attr: s.parse(env.get(s.name)) for s in SETTINGS}
+        self._given: Dict[str, str] = {s.name: env[s.name] for s in SETTINGS if env.get(s.name)}
 
     def __getattr__(self, attr: str) -> Any:
         try:
             return self.__dict__["_values"][attr]
         except KeyError:
             raise AttributeError(f"no setting {attr.upper()} in dmsbot/settings.py") from None
+
+    def given(self, name: str) -> Optional[str]:
+        """The raw value when the environment sets `name` (not empty), else None: for channels whose
+        credentials.yml fills in before the default."""
+        return self.__dict__["_given"].get(name)
 
     @property
     def production(self) -> bool:

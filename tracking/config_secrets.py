@@ -64,11 +64,13 @@ def read_or_create(path: Path) -> str:
 
 def get_secret(name: str) -> str:
     """`name` from the environment; outside production a persistent random local value when unset."""
-    value = os.environ.get(name, "").strip()
+    env = settings()
+    value = (env.given(name) or "").strip()
     if value:
         return value
-    if name == "RASA_AUTH_TOKEN" and os.environ.get("RASA_TOKEN", "").strip():
-        return os.environ["RASA_TOKEN"].strip()  # the notifier's older name
+    legacy = (env.given("RASA_TOKEN") or "").strip()
+    if name == "RASA_AUTH_TOKEN" and legacy:
+        return legacy  # the notifier's older name
     if is_production():
         raise MissingSecret(missing_message([name]))
     with _lock:
