@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -254,3 +255,49 @@ def wait_for_rasa(server: Managed, port: int, token: Optional[str] = None, timeo
     except Exception:
         server.stop()
         raise
+
+
+# --- Redis --------------------------------------------------------------------------------------------------------
+
+
+def redis_server(workdir: Path, port: int, db: int, what: str, password: Optional[str] = None) -> Iterator[str]:
+    """A Redis URL for a fixture (`yield from redis_server(...)`): TEST_REDIS_URL as given (CI's redis-server),
+    else a private redis-server on 127.0.0.1:`port` (database `db`) that is stopped after the last test.
+
+    No redis-server, or a Redis that does not answer: the tests skip, saying `what` is NOT run;
+    with REQUIRE_REDIS=1 (CI) they fail instead.
+    """
+    import pytest
+    import redis
+
+    def missing(reason: str) -> None:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but {reason}")
+        pytest.skip(f"{reason}; {what} NOT run")
+
+    proc = None
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        binary = shutil.which("redis-server")
+        if not binary:
+            missing("redis-server is not installed")
+        args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        args += ["--requirepass", password] if password else []
+        proc = spawn(args + ["--dir", str(workdir)], dict(os.environ), workdir / "redis.log")
+        auth = f":{password}@" if password else ""
+        url = f"redis://{auth}127.0.0.1:{port}/{db}"
+    try:
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError as exc:
+                if time.monotonic() > deadline or (proc is not None and proc.poll() is not None):
+                    missing(f"Redis at 127.0.0.1:{port if proc else '(TEST_REDIS_URL)'} is not reachable ({exc})")
+                time.sleep(0.2)
+        client.close()
+        yield url
+    finally:
+        kill(proc)

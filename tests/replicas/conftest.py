@@ -9,15 +9,13 @@ per session). Missing servers skip with a reason; with REQUIRE_POSTGRES=1 / REQU
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import time
 from pathlib import Path
 from typing import Dict, Iterator, List
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.harness import redis_server
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.telegram.servers import (
     ROOT,
@@ -46,54 +44,14 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Redis URL (database 2 for the channel state; Rasa's lock store uses database 1)."""
     import redis
 
-    given = os.environ.get("TEST_REDIS_URL")
-    proc = None
-    if given:
-        url = given
-    else:
-        binary = shutil.which("redis-server")
-        if not binary:
-            _require("REQUIRE_REDIS", "redis-server is not installed")
-        workdir = tmp_path_factory.mktemp("redis")
-        proc = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(OWN_REDIS_PORT),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--requirepass",
-                OWN_REDIS_PASSWORD,
-                "--dir",
-                str(workdir),
-            ],
-            stdout=open(workdir / "redis.log", "wb"),
-            stderr=subprocess.STDOUT,
-        )
-        url = f"redis://:{OWN_REDIS_PASSWORD}@127.0.0.1:{OWN_REDIS_PORT}/2"
-    client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError as exc:
-            if time.monotonic() > deadline:
-                if proc:
-                    proc.kill()
-                _require("REQUIRE_REDIS", f"Redis at {urlsplit(url).hostname} is not reachable ({exc})")
-            time.sleep(0.2)
-    # update_ids restart at 900000 in every test session: forget earlier sessions' Telegram keys
-    for key in client.scan_iter("tg:*"):
-        client.delete(key)
-    yield url
-    if proc:
-        proc.terminate()
-        proc.wait(10)
+    workdir = tmp_path_factory.mktemp("redis")
+    for url in redis_server(workdir, OWN_REDIS_PORT, 2, "replica tests", OWN_REDIS_PASSWORD):
+        # update_ids restart at 900000 in every test session: forget earlier sessions' Telegram keys
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter("tg:*"):
+            client.delete(key)
+        client.close()
+        yield url
 
 
 @pytest.fixture(scope="session")

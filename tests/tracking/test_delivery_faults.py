@@ -24,14 +24,15 @@ import pytest
 import requests
 from aiohttp import web
 
+from tests.harness import redis_server
 from tests.telegram.fake_bot_api import FakeBotApi
 from tests.tracking.helpers import CallbackReceiver
-from tests.tracking.redis_fixture import redis_server
 from tests.tracking.stack import Stack, find_model, stage_markers
 from tracking import delivery_claims as dc
 
 RASA_PORT, ACTIONS_PORT, CALLBACK_PORT, FAKE_TELEGRAM_PORT = 22005, 22055, 22090, 22081
 LEASE = 3.0
+REDIS_PORT = 22379  # a private redis-server when TEST_REDIS_URL is unset
 TELEGRAM_READ_TIMEOUT = 15.0  # connectors/telegram.py HTTPXRequest(read_timeout=15.0)
 
 
@@ -51,9 +52,16 @@ class HookedReceiver(CallbackReceiver):
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    for url in redis_server(tmp_path_factory.mktemp("redis")):
-        if url is None:
-            pytest.skip("redis-server is not installed; notifier channel fault tests NOT run")
+    """Database 3 of a private redis-server on 22379 (or TEST_REDIS_URL), without earlier runs' claims."""
+    import redis
+
+    for url in redis_server(
+        tmp_path_factory.mktemp("redis"), REDIS_PORT, 3, "notifier channel fault tests", "claims-test-pw"
+    ):
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter("notify-claim:*"):
+            client.delete(key)
+        client.close()
         yield url
 
 

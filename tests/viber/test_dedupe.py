@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from typing import Any, Dict, Iterator, List
 
@@ -12,46 +9,14 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 
 from connectors.viber import ViberService, ViberSettings
+from tests.harness import redis_server
 
 REDIS_PORT = 20379
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed; the Redis variant is NOT tested")
-    tmp = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(REDIS_PORT),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{REDIS_PORT}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    yield from redis_server(tmp_path_factory.mktemp("redis"), REDIS_PORT, 0, "the Redis variant")
 
 
 @pytest.fixture(autouse=True)
