@@ -18,7 +18,6 @@ import jsonschema
 import yaml
 
 from dmsbot import clock
-
 from kbengine.model import Fact, KnowledgeBase, KnowledgeBaseError, Source
 from kbengine.render import fee_inline
 
