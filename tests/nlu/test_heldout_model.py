@@ -25,12 +25,12 @@ def report(trained_model: Path, tmp_path_factory) -> dict:
     return {**result, "_out": out}
 
 
-# Floors under today's figures (2026-12-03: intent 0.906 here, 0.884 from the same data in CI — DIET's training is
-# not bit-for-bit repeatable across machines; doc_type F1 0.947), to catch a fall. The intent goal is 0.97: the
+# Floors under today's figures (2026-12-03: intent 0.918 here; an earlier commit gave 0.906 here, 0.884 in CI:
+# DIET's training is not bit-for-bit repeatable across machines; doc_type F1 0.947), to catch a fall. The intent goal is 0.97: the
 # remaining misses are mostly checklist questions DIET takes for `faq` (docs/nlu.md, "Known gap").
 def test_heldout_intent_accuracy(report: dict) -> None:
     assert report["messages"] >= 200
-    assert report["intent_accuracy"] >= 0.86, report["intent_accuracy"]
+    assert report["intent_accuracy"] >= 0.88, report["intent_accuracy"]
 
 
 def test_heldout_entities(report: dict) -> None:
@@ -56,11 +56,11 @@ def test_consultation_question_from_free_text(trained_model: Path) -> None:
 
 
 def test_faq_evaluation_set(trained_model: Path, tmp_path: Path) -> None:
-    """eval/faq_questions.yml (never trained on): floors under today's figures (2026-12-03: top-1 0.901, English
-    0.903, confident wrong 0.037; goals 0.90 and 0.02, docs/faq.md), with room for DIET's run-to-run spread."""
+    """eval/faq_questions.yml (never trained on): floors under today's figures (2026-12-03: top-1 0.920, English
+    0.917, confident wrong 0.018; goals 0.90 and 0.02, docs/faq.md), with room for DIET's run-to-run spread."""
     report = _evaluate_module().evaluate_faq(trained_model, ROOT / "eval" / "faq_questions.yml", tmp_path)
     overall = report["groups"]["all"]
     assert overall["questions"] >= 300
-    assert overall["top1"] >= 0.86, overall
-    assert overall["confident_wrong"] <= 0.055, overall
-    assert report["groups"]["en"]["top1"] >= 0.82, report["groups"]["en"]
+    assert overall["top1"] >= 0.88, overall
+    assert overall["confident_wrong"] <= 0.035, overall
+    assert report["groups"]["en"]["top1"] >= 0.85, report["groups"]["en"]
