@@ -107,21 +107,26 @@ def route(
     text: str = "",
     specific_threshold: float = 1.0,
     top_documents: Sequence[str] = (),
+    runner_up: Optional[str] = None,
 ) -> str:
-    """'faq' (answer or «did you mean»), or 'keep' (DIET's intent stands).
+    """'faq' (answer or «did you mean»), 'keep' (DIET's intent stands), or a checklist intent to use instead.
 
     `top_documents`: the documents of the retriever's first entry (none for an entry an intent serves); a sure
     checklist question about one of them goes to that entry when the retriever reaches `specific_threshold`."""
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
+    named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}
     if intent == FAQ:
+        if has_doc and faq_confidence < answer_threshold and runner_up in QUESTIONS and not named & set(top_documents):
+            # «скільки чекати айді-картку?»: no FAQ entry is sure, the likeliest is not about the named document, and
+            # DIET's next guess is a checklist question: the checklist engine's precise answer beats a «did you mean».
+            return runner_up
         return FAQ
     if intent == "inform" and not_an_answer(text, faq_confidence, answer_threshold, suggest_threshold):
         # DIET took a question for a form answer («що таке дозвіл на імміграцію»): none of the form answers it
         # learnt from is a question. In a form the answer (or «did you mean») comes first, then the form asks again.
         return FAQ
     if intent in CHECKLIST_INTENTS and sure and (has_doc or intent == "start_consultation"):
-        named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}
         if intent != "start_consultation" and faq_confidence >= specific_threshold and named & set(top_documents):
             return FAQ  # a specific question about the document («можна продовжити закордонний?»), not its checklist
         return "keep"  # a checklist question for a named document, or «Консультація» itself

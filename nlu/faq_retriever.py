@@ -190,6 +190,9 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             text,
             specific_threshold=self._config["specific_threshold"],
             top_documents=self._documents.get(top, []) if top not in self._served_by else [],
+            runner_up=next(
+                (r.get("name") for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name), None
+            ),
         )
         faq = {
             "confidence": round(confidence, 4),
@@ -203,7 +206,9 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         if decision == FAQ and faq["confident"] and candidates and candidates[0].entry_id in self._served_by:
             # «можна поговорити з живою людиною?»: the entry's request is an action (contacts, subscribe, ...).
             target = self._served_by[candidates[0].entry_id]
-        if decision == FAQ and name != target:
+        if decision not in (FAQ, "keep"):
+            target = decision  # DIET's checklist runner-up (nlu.faq_decision.route)
+        if decision != "keep" and name != target:
             new_intent = {"name": target, "confidence": max(confidence, float(intent.get("confidence") or 0.0))}
             ranking = [new_intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != target]
             message.set(INTENT, new_intent, add_to_output=True)

@@ -148,3 +148,22 @@ def test_a_question_diet_took_for_a_form_answer_goes_to_the_faq():
     assert decide(story, 0.33) == "faq"
     assert decide(story, 0.2) == "keep"  # a long answer the FAQ is unsure of stays a form answer
     assert decide("мені 45 років, живу в Польщі", 0.9) == "keep"  # a form answer, however close an entry is
+
+
+def test_an_unsure_faq_guess_about_a_named_document_goes_to_the_checklist():
+    """«скільки чекати айді-картку?»: DIET says `faq`, no entry is sure and the likeliest is about something else:
+    the checklist question DIET ranked next answers it precisely."""
+    text = "скільки чекати айді-картку?"
+    id_card = [{"entity": "doc_type", "value": "id_card", "start": 15, "end": 26}]
+
+    def decide(
+        faq_confidence=0.24, top_documents=("foreign_passport",), runner_up="ask_processing_time", entities=id_card
+    ):
+        return route("faq", 0.92, entities, faq_confidence, 0.32, 0.15, text, 0.35, top_documents, runner_up)
+
+    assert decide() == "ask_processing_time"
+    assert decide(top_documents=()) == "ask_processing_time"  # the likeliest entry is about no document
+    assert decide(faq_confidence=0.4) == "faq"  # a sure entry answers
+    assert decide(top_documents=("id_card",)) == "faq"  # «did you mean» an entry about this very document
+    assert decide(runner_up="track_document") == "faq"  # only a checklist question replaces the FAQ
+    assert decide(entities=[]) == "faq"  # no document named: nothing for the checklist to be precise about
