@@ -16,6 +16,7 @@ import re
 from typing import Any, Dict, List, Optional, Sequence
 
 FAQ = "faq"
+TRACK = "track_document"
 CHECKLIST_INTENTS = frozenset(
     {"ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply", "start_consultation"}
 )
@@ -116,6 +117,9 @@ def route(
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
     named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}
+    numbered = any(e.get("entity") == "document_number" for e in entities)
+    if intent == FAQ and numbered and faq_confidence < answer_threshold:
+        return TRACK  # «свідоцтво 1-ВЛ648009, чи готова айдішка?»: a document number is typed to track that document
     if intent == FAQ:
         if has_doc and faq_confidence < answer_threshold and runner_up in QUESTIONS and not named & set(top_documents):
             # «скільки чекати айді-картку?»: no FAQ entry is sure, the likeliest is not about the named document, and

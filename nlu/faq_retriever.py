@@ -207,7 +207,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             # «можна поговорити з живою людиною?»: the entry's request is an action (contacts, subscribe, ...).
             target = self._served_by[candidates[0].entry_id]
         if decision not in (FAQ, "keep"):
-            target = decision  # DIET's checklist runner-up (nlu.faq_decision.route)
+            target = decision  # a checklist runner-up or tracking (nlu.faq_decision.route)
         if decision != "keep" and name != target:
             new_intent = {"name": target, "confidence": max(confidence, float(intent.get("confidence") or 0.0))}
             ranking = [new_intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != target]

@@ -167,3 +167,11 @@ def test_an_unsure_faq_guess_about_a_named_document_goes_to_the_checklist():
     assert decide(top_documents=("id_card",)) == "faq"  # «did you mean» an entry about this very document
     assert decide(runner_up="track_document") == "faq"  # only a checklist question replaces the FAQ
     assert decide(entities=[]) == "faq"  # no document named: nothing for the checklist to be precise about
+
+
+def test_a_document_number_the_faq_is_unsure_of_is_a_tracking_request():
+    number = [{"entity": "document_number", "value": "1-ВЛ648009", "start": 22, "end": 32}]
+    text = "свідоцтво про народження 1-ВЛ648009, чи готова айдішка дитини"
+    assert route("faq", 0.99, number, 0.2, 0.32, 0.15, text) == "track_document"
+    assert route("faq", 0.99, number, 0.5, 0.32, 0.15, text) == "faq"  # a sure entry still answers
+    assert route("faq", 0.99, [], 0.2, 0.32, 0.15, text) == "faq"
