@@ -6,6 +6,8 @@ actions and scripts/evaluate.py alike).
   айдішкою, куди бігти?» gets the police steps, not a form question).
 - A checklist question that names the document (documents / fee / term / place) stays with the checklist engine.
 - A question (or a story longer than any form answer) that DIET takes for a form answer goes to the FAQ.
+- DIET's `faq` that no entry is sure of goes to tracking when the message holds a document number, and to DIET's
+  runner-up checklist question when it names a document the likeliest entry is not about.
 - A bare «паспорт» / "passport" in a checklist question is not taken for the ID card: the document is dropped so
   the bot asks which one.
 """
@@ -110,7 +112,8 @@ def route(
     top_documents: Sequence[str] = (),
     runner_up: Optional[str] = None,
 ) -> str:
-    """'faq' (answer or «did you mean»), 'keep' (DIET's intent stands), or a checklist intent to use instead.
+    """'faq' (answer or «did you mean»), 'keep' (DIET's intent stands), or the intent to use instead (a checklist
+    question or track_document).
 
     `top_documents`: the documents of the retriever's first entry (none for an entry an intent serves); a sure
     checklist question about one of them goes to that entry when the retriever reaches `specific_threshold`."""
