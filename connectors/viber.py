@@ -38,7 +38,7 @@ from connectors.viber_api import (
     sign_buttons,
     signature_ok,
 )
-from dmsbot.settings import Settings
+from dmsbot.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class ViberSettings:
         credentials: Optional[Mapping[str, Any]] = None,
         environ: Optional[Mapping[str, str]] = None,
     ) -> "ViberSettings":
-        env = Settings(environ)  # only what the environment sets: credentials.yml fills in the rest
+        env = settings(environ)  # only what the environment sets: credentials.yml fills in the rest
         creds = credentials or {}
 
         def pick(name: str) -> Optional[str]:

@@ -172,7 +172,7 @@ class Settings:
     def given(self, name: str) -> Optional[str]:
         """The raw value when the environment sets `name` (not empty), else None: for channels whose
         credentials.yml fills in before the default."""
-        return self.__dict__["_given"].get(name)
+        return self._given.get(name)
 
     @property
     def production(self) -> bool:
