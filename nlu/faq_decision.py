@@ -8,6 +8,11 @@ actions and scripts/evaluate.py alike).
 - A question (or a story longer than any form answer) that DIET takes for a form answer goes to the FAQ.
 - DIET's `faq` that no entry is sure of goes to tracking when the message holds a document number, and to DIET's
   runner-up checklist question when it names a document the likeliest entry is not about.
+- DIET's `faq` that the retriever has not even a suggestion for gives way to DIET's runner-up («де мій паспорт?»:
+  tracking), unless that is a fallback.
+- An explicit «які документи…» question about a named document gets its checklist, not a specific FAQ entry.
+- A short message naming a language («back to Ukrainian») switches the language; a short message that is only form
+  values («вкрали», «мені 15») is a form answer when DIET is unsure of it.
 - A bare «паспорт» / "passport" in a checklist question is not taken for the ID card: the document is dropped so
   the bot asks which one.
 """
@@ -46,6 +51,19 @@ QUESTION_WORD = re.compile(
 MIN_QUESTION_WORDS = 4
 # Every form answer DIET learnt from has at most 7 words: a longer "answer" is a question or a story.
 LONGEST_FORM_ANSWER = 7
+# «що взяти», "what papers": the user asks for the list itself, which only the checklist engine gives precisely.
+ASKS_FOR_DOCUMENTS = re.compile(
+    r"(документ|що (потрібно|треба|нести|брати|взяти)|шо (нада|треба|брати)|что (нужно|надо|брать)|"
+    r"\bpapers?\b|paperwork|\bdocuments?\b|what do i need|requirements?)",
+    re.IGNORECASE,
+)
+# «back to Ukrainian», «англійською будь ласка»: a request to switch is short.
+LONGEST_LANGUAGE_SWITCH = 5
+# «вкрали», «мені 15», «в Польщі»: a form answer is a value or two.
+LONGEST_BARE_VALUE = 3
+SET_LANGUAGE = "set_language"
+INFORM = "inform"
+NOT_A_RUNNER_UP = frozenset({FAQ, "nlu_fallback"})
 
 
 def _surface(entity: Dict[str, Any], text: str) -> str:
@@ -121,8 +139,23 @@ def route(
     sure = intent_confidence >= DIET_SURE
     named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}
     numbered = any(e.get("entity") == "document_number" for e in entities)
+    kinds = {e.get("entity") for e in entities}
+    words = len(text.split())
+    if "language" in kinds and intent != SET_LANGUAGE and 0 < words <= LONGEST_LANGUAGE_SWITCH:
+        return SET_LANGUAGE  # «back to Ukrainian» is no «back»: a short message naming a language asks for it
+    if (
+        intent in ("out_of_scope", "nlu_fallback", FAQ)
+        and not sure
+        and kinds - {"language"}
+        and 0 < words <= LONGEST_BARE_VALUE
+        and faq_confidence < answer_threshold
+    ):
+        return INFORM  # «вкрали»: a form value DIET is unsure of, which no FAQ entry answers, is a form answer
     if intent == FAQ and numbered and faq_confidence < answer_threshold:
         return TRACK  # «свідоцтво 1-ВЛ648009, чи готова айдішка?»: a document number is typed to track that document
+    if intent == FAQ and faq_confidence < suggest_threshold and runner_up and runner_up not in NOT_A_RUNNER_UP:
+        # «де мій паспорт?»: DIET's faq guess with no entry even worth offering; its next guess (tracking) answers.
+        return runner_up
     if intent == FAQ:
         if has_doc and faq_confidence < answer_threshold and runner_up in QUESTIONS and not named & set(top_documents):
             # «скільки чекати айді-картку?»: no FAQ entry is sure, the likeliest is not about the named document, and
@@ -134,7 +167,12 @@ def route(
         # learnt from is a question. In a form the answer (or «did you mean») comes first, then the form asks again.
         return FAQ
     if intent in CHECKLIST_INTENTS and sure and (has_doc or intent == "start_consultation"):
-        if intent != "start_consultation" and faq_confidence >= specific_threshold and named & set(top_documents):
+        if (
+            intent != "start_consultation"
+            and faq_confidence >= specific_threshold
+            and named & set(top_documents)
+            and not (intent == "ask_documents" and ASKS_FOR_DOCUMENTS.search(text))
+        ):
             return FAQ  # a specific question about the document («можна продовжити закордонний?»), not its checklist
         return "keep"  # a checklist question for a named document, or «Консультація» itself
     unsure = intent not in NEVER_OVERRULED and not sure

@@ -175,3 +175,47 @@ def test_a_document_number_the_faq_is_unsure_of_is_a_tracking_request():
     assert route("faq", 0.99, number, 0.2, 0.32, 0.15, text) == "track_document"
     assert route("faq", 0.99, number, 0.5, 0.32, 0.15, text) == "faq"  # a sure entry still answers
     assert route("faq", 0.99, [], 0.2, 0.32, 0.15, text) == "faq"
+
+
+def test_a_faq_guess_with_nothing_to_offer_gives_way_to_diets_next_guess():
+    """«де мій паспорт?»: DIET says `faq`, but no entry is even worth a «did you mean» button: its runner-up answers."""
+    text = "де мій паспорт?"
+    assert route("faq", 0.99, [], 0.09, 0.32, 0.15, text, runner_up="track_document") == "track_document"
+    assert route("faq", 0.99, [], 0.2, 0.32, 0.15, text, runner_up="track_document") == "faq"  # a suggestion exists
+    assert route("faq", 0.99, [], 0.09, 0.32, 0.15, text, runner_up="nlu_fallback") == "faq"
+    assert route("faq", 0.99, [], 0.09, 0.32, 0.15, text) == "faq"  # no runner-up known
+
+
+def test_an_explicit_documents_question_keeps_its_checklist():
+    """«я вийшла заміж, які документи для нового ID»: the list itself is asked for, so the specific-entry rule
+    (test above) does not take it to the FAQ; another question about the document still goes there."""
+    id_card = [{"entity": "doc_type", "value": "id_card", "start": 38, "end": 40}]
+
+    def decide(text, intent="ask_documents"):
+        return route(intent, 0.99, id_card, 0.4, 0.32, 0.15, text, 0.35, ("id_card",))
+
+    assert decide("я вийшла заміж і змінила прізвище, які документи для нового ID") == "keep"
+    assert decide("what papers do I need for a new ID") == "keep"
+    assert decide("я вийшла заміж, коли міняти ID") == "faq"
+    assert decide("я вийшла заміж, скільки коштує новий ID", intent="ask_fee") == "faq"
+
+
+def test_a_short_message_naming_a_language_switches_it():
+    uk = [{"entity": "language", "value": "uk", "start": 8, "end": 17}]
+    assert route("go_back", 0.8, uk, 0.17, 0.32, 0.15, "back to Ukrainian") == "set_language"
+    assert route("affirm", 0.95, uk, 0.1, 0.32, 0.15, "так, українською") == "set_language"
+    assert route("set_language", 0.99, uk, 0.1, 0.32, 0.15, "українською") == "keep"
+    long = "чи є у вас англійська версія для моєї дружини іноземки"
+    assert route("faq", 0.99, uk, 0.5, 0.32, 0.15, long) == "faq"
+
+
+def test_a_bare_value_diet_is_unsure_of_is_a_form_answer():
+    """«вкрали» answers «Чому оформлюєте документ?»; DIET, unsure, called it out of scope."""
+    stolen = [{"entity": "reason", "value": "stolen", "start": 0, "end": 6}]
+    assert route("out_of_scope", 0.85, stolen, 0.2, 0.32, 0.15, "вкрали") == "inform"
+    assert route("faq", 0.6, stolen, 0.2, 0.32, 0.15, "вкрали") == "inform"
+    assert route("faq", 0.6, stolen, 0.5, 0.32, 0.15, "вкрали") == "faq"  # an entry is sure of it
+    assert route("out_of_scope", 0.95, stolen, 0.2, 0.32, 0.15, "вкрали") != "inform"  # DIET sure: its call
+    assert route("out_of_scope", 0.85, [], 0.2, 0.32, 0.15, "погода") != "inform"  # no form value in it
+    long = "вкрали гаманець у метро вчора ввечері"
+    assert route("out_of_scope", 0.85, stolen, 0.2, 0.32, 0.15, long) != "inform"
