@@ -15,6 +15,23 @@ from textnorm.chars import (
 )
 
 
+# Chat shorthand no dictionary knows, as the word it stands for («спс» is «дякую»): the word features then match.
+CHAT_SHORTHAND = {
+    "спс": "дякувати",
+    "спсб": "дякувати",
+    "дяк": "дякувати",
+    "дякс": "дякувати",
+    "пасіб": "спасибі",
+    "пасиб": "спасибі",
+    "пасибки": "спасибі",
+    "сенкс": "thank",
+    "сенк'ю": "thank",
+    "thx": "thank",
+    "thnx": "thank",
+    "tnx": "thank",
+}
+
+
 class Lemmatizer:
     """One lemma per word; `forms` gives every dictionary form a word may stand for."""
 
@@ -36,6 +53,8 @@ class Lemmatizer:
         word = fix_lookalikes(normalize_apostrophes(word)).lower()
         if not word or not any(ch.isalpha() for ch in word):
             return word
+        if word in CHAT_SHORTHAND:
+            return CHAT_SHORTHAND[word]
         if not CYRILLIC_RE.search(word):
             return _english_stem(word)
         if self._ru is not None and not UKRAINIAN_ONLY_RE.search(word):

@@ -56,3 +56,9 @@ def test_process_sets_tokens_on_message(tokenizer: UkrainianTokenizer) -> None:
 def test_emoji_only_message_is_one_token(tokenizer: UkrainianTokenizer) -> None:
     tokens = tokenizer.tokenize_text("👍")
     assert len(tokens) == 1 and tokens[0].start == 0
+
+
+def test_chat_shorthand_has_the_lemma_of_its_word(tokenizer: UkrainianTokenizer) -> None:
+    lemmas = {t.text: t.lemma for t in tokenizer.tokenize_text("дякую Спс thx thanks")}
+    assert lemmas["Спс"] == lemmas["дякую"] == "дякувати"
+    assert lemmas["thx"] == lemmas["thanks"] == "thank"
