@@ -63,7 +63,9 @@ LONGEST_LANGUAGE_SWITCH = 5
 LONGEST_BARE_VALUE = 3
 SET_LANGUAGE = "set_language"
 INFORM = "inform"
-NOT_A_RUNNER_UP = frozenset({FAQ, "nlu_fallback"})
+# DIET's runner-up behind a saturated `faq` guess is weak evidence: it may answer or inform, never act on the form
+# or the user's data (a wrong «назад» or «видалити мої дані» costs more than a «did you mean»).
+NOT_A_RUNNER_UP = frozenset({FAQ, "nlu_fallback", "delete_my_data", "unsubscribe"}) | NEVER_OVERRULED
 
 
 def _surface(entity: Dict[str, Any], text: str) -> str:

@@ -219,3 +219,8 @@ def test_a_bare_value_diet_is_unsure_of_is_a_form_answer():
     assert route("out_of_scope", 0.85, [], 0.2, 0.32, 0.15, "погода") != "inform"  # no form value in it
     long = "вкрали гаманець у метро вчора ввечері"
     assert route("out_of_scope", 0.85, stolen, 0.2, 0.32, 0.15, long) != "inform"
+
+
+def test_a_weak_runner_up_never_acts_on_the_form_or_the_data():
+    for runner_up in ("go_back", "start_over", "deny", "delete_my_data", "unsubscribe", "inform"):
+        assert route("faq", 0.99, [], 0.1, 0.32, 0.15, "паспорт постірала в машинці", runner_up=runner_up) == "faq"
