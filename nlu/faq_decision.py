@@ -10,7 +10,8 @@ actions and scripts/evaluate.py alike).
   runner-up checklist question when it names a document the likeliest entry is not about.
 - DIET's `faq` that the retriever has not even a suggestion for gives way to DIET's runner-up («де мій паспорт?»:
   tracking), unless that is a fallback.
-- An explicit «які документи…» question about a named document gets its checklist, not a specific FAQ entry.
+- An explicit «які документи…» question about a named document gets its checklist, not a specific FAQ entry;
+  «…що робити?» asks for the steps, which the FAQ gives, whatever checklist question DIET heard.
 - A short message naming a language («back to Ukrainian») switches the language; a short message that is only form
   values («вкрали», «мені 15») is a form answer when DIET is unsure of it.
 - A bare «паспорт» / "passport" in a checklist question is not taken for the ID card: the document is dropped so
@@ -55,6 +56,12 @@ LONGEST_FORM_ANSWER = 7
 ASKS_FOR_DOCUMENTS = re.compile(
     r"(документ|що (потрібно|треба|нести|брати|взяти)|шо (нада|треба|брати)|что (нужно|надо|брать)|"
     r"\bpapers?\b|paperwork|\bdocuments?\b|what do i need|requirements?)",
+    re.IGNORECASE,
+)
+# «вкрали закордонний в Італії, що робити»: the steps are asked for, which an FAQ entry gives, not a checklist.
+ASKS_WHAT_TO_DO = re.compile(
+    r"(що|шо) (мені |тепер |же )?(робити|роблять)|что (мне |теперь )?делать|what (should|do|can) i do|what to do|"
+    r"що далі|what now",
     re.IGNORECASE,
 )
 # «back to Ukrainian», «англійською будь ласка»: a request to switch is short.
@@ -153,6 +160,9 @@ def route(
         and faq_confidence < answer_threshold
     ):
         return INFORM  # «вкрали»: a form value DIET is unsure of, which no FAQ entry answers, is a form answer
+    if (intent in CHECKLIST_INTENTS or intent == INFORM) and ASKS_WHAT_TO_DO.search(text):
+        if faq_confidence >= suggest_threshold:
+            return FAQ  # answer first: the steps (or «did you mean» them); the checklist is a button away
     if intent == FAQ and numbered and faq_confidence < answer_threshold:
         return TRACK  # «свідоцтво 1-ВЛ648009, чи готова айдішка?»: a document number is typed to track that document
     if intent == FAQ and faq_confidence < suggest_threshold and runner_up and runner_up not in NOT_A_RUNNER_UP:

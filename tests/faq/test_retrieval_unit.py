@@ -224,3 +224,13 @@ def test_a_bare_value_diet_is_unsure_of_is_a_form_answer():
 def test_a_weak_runner_up_never_acts_on_the_form_or_the_data():
     for runner_up in ("go_back", "start_over", "deny", "delete_my_data", "unsubscribe", "inform"):
         assert route("faq", 0.99, [], 0.1, 0.32, 0.15, "паспорт постірала в машинці", runner_up=runner_up) == "faq"
+
+
+def test_what_to_do_asks_for_the_steps():
+    """«вкрали закордонний в Італії, що робити»: DIET hears a checklist question; the FAQ's steps answer it."""
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 7, "end": 18}]
+    text = "вкрали закордонний в Італії, що робити"
+    assert route("ask_documents", 0.99, foreign, 0.33, 0.32, 0.15, text) == "faq"
+    assert route("ask_where_to_apply", 0.99, foreign, 0.2, 0.32, 0.15, text) == "faq"  # «did you mean» the steps
+    assert route("ask_documents", 0.99, foreign, 0.1, 0.32, 0.15, text) == "keep"  # nothing to offer: the checklist
+    assert route("ask_documents", 0.99, foreign, 0.33, 0.32, 0.15, "вкрали закордонний, що брати") == "keep"
