@@ -14,7 +14,6 @@ from textnorm.chars import (
     normalize_apostrophes,
 )
 
-
 # Chat shorthand no dictionary knows, as the word it stands for («спс» is «дякую»): the word features then match.
 CHAT_SHORTHAND = {
     "спс": "дякувати",
