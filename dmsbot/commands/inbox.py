@@ -24,6 +24,8 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 ROOT = Path(__file__).resolve().parents[2]
 INBOX_DATA = Path("data") / "nlu" / "inbox.yml"
 HELDOUT = Path("tests") / "nlu" / "heldout.yml"
+# Both held-out sets are never trained on (tests/nlu/test_data.py).
+HELDOUT_SETS = (HELDOUT, Path("tests") / "nlu" / "heldout_fresh.yml")
 SKIP = "skip"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
 
@@ -152,7 +154,7 @@ def _known_texts(project: Path, include_heldout: bool = True) -> Set[str]:
     texts: Set[str] = set()
     paths = list((project / "data" / "nlu").rglob("*.yml"))
     if include_heldout:
-        paths.append(project / HELDOUT)
+        paths.extend(project / path for path in HELDOUT_SETS)
     for path in paths:
         if not path.exists():
             continue
@@ -164,12 +166,11 @@ def _known_texts(project: Path, include_heldout: bool = True) -> Set[str]:
 
 
 def _heldout_texts(project: Path) -> Set[str]:
-    path = project / HELDOUT
-    if not path.exists():
-        return set()
     return {
         _key(l.strip()[2:])
-        for l in path.read_text(encoding="utf-8").splitlines()
+        for path in HELDOUT_SETS
+        if (project / path).exists()
+        for l in (project / path).read_text(encoding="utf-8").splitlines()
         if l.strip().startswith("- ") and not l.strip().startswith("- intent:")
     }
 

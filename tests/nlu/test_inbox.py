@@ -56,7 +56,8 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "domain", proj / "domain")
     shutil.copytree(ROOT / "data" / "nlu", proj / "data" / "nlu")
     (proj / "tests" / "nlu").mkdir(parents=True)
-    shutil.copy(ROOT / "tests" / "nlu" / "heldout.yml", proj / "tests" / "nlu" / "heldout.yml")
+    for name in ("heldout.yml", "heldout_fresh.yml"):
+        shutil.copy(ROOT / "tests" / "nlu" / name, proj / "tests" / "nlu" / name)
     return proj
 
 
@@ -107,3 +108,16 @@ def test_export_with_a_bad_database_is_a_clear_error(tmp_path: Path, capsys) -> 
     code = main(["inbox", "export", "--db", "postgresql://nobody@127.0.0.1:1/none", "-o", str(tmp_path / "x.yml")])
     assert code == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_merge_rejects_a_message_of_the_second_heldout_set(project: Path, tmp_path: Path, capsys) -> None:
+    fresh = (project / "tests" / "nlu" / "heldout_fresh.yml").read_text(encoding="utf-8")
+    text = next(
+        line.strip()[2:] for line in fresh.splitlines() if line.strip().startswith("- ") and "intent" not in line
+    )
+    labelled = tmp_path / "labelled.yml"
+    labelled.write_text(
+        yaml.safe_dump({"messages": [{"text": text, "intent": "greet"}]}, allow_unicode=True), encoding="utf-8"
+    )
+    assert main(["inbox", "merge", str(labelled), "--no-validate", "--project", str(project)]) == 1
+    assert not (project / "data" / "nlu" / "inbox.yml").exists()
