@@ -25,6 +25,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 FAQ = "faq"
 TRACK = "track_document"
+INFORM = "inform"
+SET_LANGUAGE = "set_language"
 CHECKLIST_INTENTS = frozenset(
     {"ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply", "start_consultation"}
 )
@@ -35,7 +37,7 @@ OVERRULABLE = frozenset({"nlu_fallback", "out_of_scope", FAQ}) | CHECKLIST_INTEN
 # personalization mean» at track_document 0.80 then asked for a document number instead of explaining the status.)
 DIET_SURE = 0.9
 NEVER_OVERRULED = frozenset(
-    {"inform", "affirm", "deny", "go_back", "start_over", "change_answer", "set_language", "EXTERNAL_status_changed"}
+    {INFORM, "affirm", "deny", "go_back", "start_over", "change_answer", SET_LANGUAGE, "EXTERNAL_status_changed"}
 )
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTION_SHARE = 0.5  # a suggestion scores at least half of the best one
@@ -68,8 +70,6 @@ ASKS_WHAT_TO_DO = re.compile(
 LONGEST_LANGUAGE_SWITCH = 5
 # «вкрали», «мені 15», «в Польщі»: a form answer is a value or two.
 LONGEST_BARE_VALUE = 3
-SET_LANGUAGE = "set_language"
-INFORM = "inform"
 # DIET's runner-up behind a saturated `faq` guess is weak evidence: it may answer or inform, never act on the form
 # or the user's data (a wrong «назад» or «видалити мої дані» costs more than a «did you mean»).
 NOT_A_RUNNER_UP = frozenset({FAQ, "nlu_fallback", "delete_my_data", "unsubscribe"}) | NEVER_OVERRULED
@@ -89,11 +89,11 @@ def bare_passport(entities: List[Dict[str, Any]], text: str = "") -> bool:
 
 def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bool:
     """A checklist question about «паспорт», or a message that is little more than the word: which passport?"""
-    if intent == "inform" and BARE_PASSPORT.match(re.sub(r"[^\w]", "", text.lower())):
+    if intent == INFORM and BARE_PASSPORT.match(re.sub(r"[^\w]", "", text.lower())):
         return True  # the word alone, whatever the tagger made of it
     if not bare_passport(entities, text):
         return False
-    return intent in CHECKLIST_INTENTS or (intent == "inform" and len(text.split()) <= 2)
+    return intent in CHECKLIST_INTENTS or (intent == INFORM and len(text.split()) <= 2)
 
 
 def asks(text: str) -> bool:
@@ -150,8 +150,15 @@ def route(
     numbered = any(e.get("entity") == "document_number" for e in entities)
     kinds = {e.get("entity") for e in entities}
     words = len(text.split())
-    if "language" in kinds and intent != SET_LANGUAGE and 0 < words <= LONGEST_LANGUAGE_SWITCH:
-        return SET_LANGUAGE  # «back to Ukrainian» is no «back»: a short message naming a language asks for it
+    if (
+        "language" in kinds
+        and intent != SET_LANGUAGE
+        and 0 < words <= LONGEST_LANGUAGE_SWITCH
+        and faq_confidence < answer_threshold
+    ):
+        # «back to Ukrainian» is no «back»: a short message naming a language asks for it, unless an entry is sure
+        # it is a question about the language (the citizenship exam, a translation).
+        return SET_LANGUAGE
     if (
         intent in ("out_of_scope", "nlu_fallback", FAQ)
         and not sure
@@ -174,7 +181,7 @@ def route(
             # DIET's next guess is a checklist question: the checklist engine's precise answer beats a «did you mean».
             return runner_up
         return FAQ
-    if intent == "inform" and not_an_answer(text, faq_confidence, answer_threshold, suggest_threshold):
+    if intent == INFORM and not_an_answer(text, faq_confidence, answer_threshold, suggest_threshold):
         # DIET took a question for a form answer («що таке дозвіл на імміграцію»): none of the form answers it
         # learnt from is a question. In a form the answer (or «did you mean») comes first, then the form asks again.
         return FAQ

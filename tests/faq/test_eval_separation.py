@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from dmsbot.commands.inbox import HELDOUT_SETS
 from kbengine.faq import load_faq, question_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,11 +37,7 @@ def test_no_heldout_message_is_an_faq_question():
     """The retriever indexes every kb/faq question and routes on it, so a held-out message there would be seen."""
     kb = {question_key(q) for e in load_faq().entries.values() for q in e.questions}
     leaked = []
-    lines = [
-        line
-        for name in ("heldout.yml", "heldout_fresh.yml")
-        for line in (ROOT / "tests" / "nlu" / name).read_text(encoding="utf-8").splitlines()
-    ]
+    lines = [line for path in HELDOUT_SETS for line in (ROOT / path).read_text(encoding="utf-8").splitlines()]
     for line in lines:
         line = line.strip()
         if line.startswith("- ") and not line.startswith("- intent"):

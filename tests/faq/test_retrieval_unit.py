@@ -205,6 +205,8 @@ def test_a_short_message_naming_a_language_switches_it():
     assert route("go_back", 0.8, uk, 0.17, 0.32, 0.15, "back to Ukrainian") == "set_language"
     assert route("affirm", 0.95, uk, 0.1, 0.32, 0.15, "так, українською") == "set_language"
     assert route("set_language", 0.99, uk, 0.1, 0.32, 0.15, "українською") == "keep"
+    exam = "іспит з української мови"
+    assert route("faq", 0.99, uk, 0.5, 0.32, 0.15, exam) == "faq"  # an entry is sure: a question about the language
     long = "чи є у вас англійська версія для моєї дружини іноземки"
     assert route("faq", 0.99, uk, 0.5, 0.32, 0.15, long) == "faq"
 

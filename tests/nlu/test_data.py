@@ -11,6 +11,7 @@ import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.utils.io import read_yaml_file
 
+from dmsbot.commands.inbox import HELDOUT_SETS
 from nlu.canonical import CANONICAL_VALUES
 from textnorm import canonical_document_number, normalize_apostrophes
 
@@ -87,10 +88,10 @@ def test_no_message_has_two_intents(training) -> None:
         assert seen.setdefault(key, message.get("intent")) == message.get("intent"), key
 
 
-@pytest.mark.parametrize("name", ["heldout.yml", "heldout_fresh.yml"])
-def test_heldout_is_never_trained_on(training, name) -> None:
+@pytest.mark.parametrize("path", HELDOUT_SETS, ids=str)
+def test_heldout_is_never_trained_on(training, path) -> None:
     trained = {_key(m.get("text")) for m in training.intent_examples}
-    heldout = load_data(str(ROOT / "tests" / "nlu" / name))
+    heldout = load_data(str(ROOT / path))
     leaked = [m.get("text") for m in heldout.intent_examples if _key(m.get("text")) in trained]
     assert not leaked, leaked
 

@@ -13,6 +13,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from dmsbot.cli import main
+from dmsbot.commands.inbox import HELDOUT_SETS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,8 +57,8 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "domain", proj / "domain")
     shutil.copytree(ROOT / "data" / "nlu", proj / "data" / "nlu")
     (proj / "tests" / "nlu").mkdir(parents=True)
-    for name in ("heldout.yml", "heldout_fresh.yml"):
-        shutil.copy(ROOT / "tests" / "nlu" / name, proj / "tests" / "nlu" / name)
+    for path in HELDOUT_SETS:
+        shutil.copy(ROOT / path, proj / path)
     return proj
 
 
@@ -110,7 +111,7 @@ def test_export_with_a_bad_database_is_a_clear_error(tmp_path: Path, capsys) -> 
     assert "error:" in capsys.readouterr().err
 
 
-def test_merge_rejects_a_message_of_the_second_heldout_set(project: Path, tmp_path: Path, capsys) -> None:
+def test_merge_rejects_a_message_of_the_second_heldout_set(project: Path, tmp_path: Path) -> None:
     fresh = (project / "tests" / "nlu" / "heldout_fresh.yml").read_text(encoding="utf-8")
     text = next(
         line.strip()[2:] for line in fresh.splitlines() if line.strip().startswith("- ") and "intent" not in line
