@@ -10,10 +10,14 @@ actions and scripts/evaluate.py alike).
   runner-up checklist question when it names a document the likeliest entry is not about.
 - DIET's `faq` that the retriever has not even a suggestion for gives way to DIET's runner-up («де мій паспорт?»:
   tracking), unless that is a fallback.
-- An explicit «які документи…» question about a named document gets its checklist, not a specific FAQ entry;
+- An explicit «які документи…» question about a named document gets its checklist, not a specific FAQ entry (a
+  yes/no question that names documents is not one);
   «…що робити?» asks for the steps, which the FAQ gives, whatever checklist question DIET heard.
 - A short message naming a language («back to Ukrainian») switches the language; a short message that is only form
   values («вкрали», «мені 15») is a form answer when DIET is unsure of it.
+- A checklist question with no word of what it asks for ("can my 9 year old son get an ID card" at
+  ask_where_to_apply) goes to the FAQ when the retriever has a suggestion; so does a question DIET is unsure of
+  (< 0.9), and «…що робити?» at any intent that acts (tracking without a number, help, contacts).
 - A bare «паспорт» / "passport" in a checklist question is not taken for the ID card: the document is dropped so
   the bot asks which one.
 """
@@ -22,6 +26,8 @@ from __future__ import annotations
 
 import re
 from typing import Any, Dict, List, Optional, Sequence
+
+from textnorm.chars import fix_lookalikes
 
 FAQ = "faq"
 TRACK = "track_document"
@@ -54,12 +60,47 @@ QUESTION_WORD = re.compile(
 MIN_QUESTION_WORDS = 4
 # Every form answer DIET learnt from has at most 7 words: a longer "answer" is a question or a story.
 LONGEST_FORM_ANSWER = 7
-# «що взяти», "what papers": the user asks for the list itself, which only the checklist engine gives precisely.
+# «які документи…», "what papers": the user asks for the list itself, which only the checklist engine gives precisely.
+# A yes/no question that names documents («синові на першу айді потрібні документи обох батьків?») does not.
 ASKS_FOR_DOCUMENTS = re.compile(
-    r"(документ|що (потрібно|треба|нести|брати|взяти)|шо (нада|треба|брати)|что (нужно|надо|брать)|"
-    r"\bpapers?\b|paperwork|\bdocuments?\b|what do i need|requirements?)",
+    r"((які|яки|що|шо|какие|каки|что|what|which)\b.{0,30}(документ|папер|бумаг|papers|documents?|docs|need|нужн|"
+    r"потрібн|треба|надо|нада|брат|взят|нест)|перелік|список|\blist\b|checklist|requirements?|"
+    r"документи (для|на)|документы (для|на)|documents (for|to)|papers (for|to))",
     re.IGNORECASE,
 )
+# What each checklist question asks for. DIET hears «ask_where_to_apply» in "can my 9 year old son get an ID card" or
+# "do ID cards expire for people over 70": a message with no word of the kind asks something else, which the
+# FAQ answers (or offers), not the checklist.
+CHECKLIST_CUES = {
+    "ask_documents": re.compile(
+        r"(документ|докум|довідк|справк|перелік|список|папер|бумаг|потр|треб|треа|нужн|надо|нада|необх|подава|подат|"
+        r"принест|нест|брат|брать|взят|взять|готуват|оформ|зробит|отрима|сделат|получ|\bpapers\b|paperwork|\bdocu|"
+        r"\bdocs\b|\bneed|\bbring|requir|prepar|checklist|\bsubmit|how (to|do i|can i) (get|apply|obtain|renew))",
+        re.IGNORECASE,
+    ),
+    "ask_fee": re.compile(
+        r"(кошт|стоит|стоїт|стиот|плат|плач|грн|гривн|гривен|грош|денег|деньг|деег|бабл|вартіст|стоимост|\bцін|\bцен|"
+        r"держмит|пошлин|мито\b|збір|збор|сбор|сум|почем|по чому|берут|беруть|безкоштовн|бесплатн|дорог|дешев|"
+        r"how much|\bcosts?\b|\bfees?\b|\bprice|\bpay|\bpaid|\bcharge|\bfree\b|\buah\b|money)",
+        re.IGNORECASE,
+    ),
+    "ask_processing_time": re.compile(
+        r"(час|днів|дней|дні\b|тижн|недел|місяц|месяц|чекат|чкат|ждат|довго|долго|швидк|быстр|скоро|термін|срочн|"
+        r"коли|когда|через скільки|через сколько|робит|робл|делает|делают|делаетс|готов|виготов|изготов|строк|срок|"
+        r"how long|how soon|how quick|how fast|\bdays?\b|\bweeks?\b|\bmonths?\b|\bwhen\b|\bwait|"
+        r"\btakes?\b|processing|turnaround|urgent|fast|ready)",
+        re.IGNORECASE,
+    ),
+    "ask_where_to_apply": re.compile(
+        r"((^|\W)(де|куди|куда|где|where)(\W|$)|цнап|cnap|tsnap|консульст|посольст|consulat|embass|відділ|отдел|"
+        r"офіс|офис|office|адрес|address|установ|орган\b|контор|сервіс|сервис|центр|center|centre|мвс|дмс|міграц|миграц|документ»|"
+        r"прописк|реєстрац|регистрац|\bplace|\bbody\b|\bapply\b.{0,40}\b(in|at)\b|"
+        r"\b(в|у) (якому|яке|який|яку|каком|какое|какой)\b|за кордон|за рубеж|abroad|outside)",
+        re.IGNORECASE,
+    ),
+}
+# A place named in the message («в Польщі», "in Kyiv") is a cue of a place question too.
+PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
 # «вкрали закордонний в Італії, що робити»: the steps are asked for, which an FAQ entry gives, not a checklist.
 ASKS_WHAT_TO_DO = re.compile(
     r"(що|шо) (мені |тепер |же )?(робити|роблять)|что (мне |теперь )?делать|what (should|do|can) i do|what to do|"
@@ -100,6 +141,15 @@ def asks(text: str) -> bool:
     """A question of four words or more: ends with «?» or opens with a question word."""
     text = text.strip()
     return len(text.split()) >= MIN_QUESTION_WORDS and (text.endswith("?") or bool(QUESTION_WORD.match(text)))
+
+
+def asks_what_checklist_answers(intent: str, text: str, entity_kinds: Sequence[str] = ()) -> bool:
+    """Does the message hold a word of what the checklist question `intent` asks for (documents, fee, term, place)?
+    Latin look-alikes inside Cyrillic words («дoкументи») are read as Cyrillic."""
+    cues = CHECKLIST_CUES.get(intent)
+    if cues is None or (intent == "ask_where_to_apply" and PLACE_ENTITIES & set(entity_kinds)):
+        return True
+    return bool(cues.search(" ".join(fix_lookalikes(w) for w in text.split())))
 
 
 def not_an_answer(text: str, faq_confidence: float, answer_threshold: float, suggest_threshold: float) -> bool:
@@ -150,6 +200,12 @@ def route(
     numbered = any(e.get("entity") == "document_number" for e in entities)
     kinds = {e.get("entity") for e in entities}
     words = len(text.split())
+    # A checklist question without a word of what it asks for, that the retriever has at least a suggestion for.
+    off_topic = (
+        intent in QUESTIONS
+        and not asks_what_checklist_answers(intent, text, kinds)
+        and faq_confidence >= suggest_threshold
+    )
     if (
         "language" in kinds
         and intent != SET_LANGUAGE
@@ -167,9 +223,12 @@ def route(
         and faq_confidence < answer_threshold
     ):
         return INFORM  # «вкрали»: a form value DIET is unsure of, which no FAQ entry answers, is a form answer
-    if (intent in CHECKLIST_INTENTS or intent == INFORM) and ASKS_WHAT_TO_DO.search(text):
+    acts = intent in CHECKLIST_INTENTS or intent == INFORM or (intent not in NEVER_OVERRULED and not numbered)
+    if intent != FAQ and acts and ASKS_WHAT_TO_DO.search(text):
         if faq_confidence >= suggest_threshold:
-            return FAQ  # answer first: the steps (or «did you mean» them); the checklist is a button away
+            # Answer first: the steps (or «did you mean» them); the checklist is a button away. «Статус третій
+            # тиждень той самий, що робити» asks for steps too, not for tracking (unless it gives a number to track).
+            return FAQ
     if intent == FAQ and numbered and faq_confidence < answer_threshold:
         return TRACK  # «свідоцтво 1-ВЛ648009, чи готова айдішка?»: a document number is typed to track that document
     if intent == FAQ and faq_confidence < suggest_threshold and runner_up and runner_up not in NOT_A_RUNNER_UP:
@@ -193,6 +252,8 @@ def route(
             and not (intent == "ask_documents" and ASKS_FOR_DOCUMENTS.search(text))
         ):
             return FAQ  # a specific question about the document («можна продовжити закордонний?»), not its checklist
+        if off_topic:
+            return FAQ  # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for
         return "keep"  # a checklist question for a named document, or «Консультація» itself
     unsure = intent not in NEVER_OVERRULED and not sure
     if (intent in OVERRULABLE or unsure) and faq_confidence >= answer_threshold:
@@ -203,6 +264,12 @@ def route(
         needed = suggest_threshold if not sure else (suggest_threshold + answer_threshold) / 2
         if faq_confidence >= needed:
             return FAQ
+    if off_topic:
+        return FAQ
+    if unsure and asks(text) and not numbered and faq_confidence >= suggest_threshold:
+        # DIET is unsure and the user asks a question the retriever has a suggestion for: offer the entries rather
+        # than act on the guess ("how can I book a slot" at contact_human 0.78).
+        return FAQ
     return "keep"
 
 

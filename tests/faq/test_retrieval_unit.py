@@ -113,12 +113,12 @@ def test_passport_alone():
 
 
 def test_a_specific_question_about_a_named_document_goes_to_its_faq_entry():
-    """«чи можна з книжечкою оформити закордонний»: DIET hears a documents question for the foreign passport, the
+    """«куди йти з книжечкою, щоб оформити закордонний»: DIET hears a place question for the foreign passport, the
     retriever is sure of an entry about that passport: the entry answers, not the checklist."""
-    text = "чи можна з книжечкою оформити закордонний"
-    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 29, "end": 41}]
+    text = "куди йти з книжечкою, щоб оформити закордонний"
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 35, "end": 46}]
 
-    def decide(intent="ask_documents", confidence=0.4, documents=("foreign_passport",)):
+    def decide(intent="ask_where_to_apply", confidence=0.4, documents=("foreign_passport",)):
         return route(intent, 0.99, foreign, confidence, 0.32, 0.15, text, 0.35, documents)
 
     assert decide() == "faq"
@@ -126,7 +126,58 @@ def test_a_specific_question_about_a_named_document_goes_to_its_faq_entry():
     assert decide(documents=("id_card",)) == "keep"  # an entry about another document
     assert decide(documents=()) == "keep"  # an entry an intent serves (fees ...) or about no document
     assert decide(intent="start_consultation") == "keep"  # «хочу закордонний»: the checklist is what is wanted
-    assert route("ask_documents", 0.99, foreign, 0.9, 0.32, 0.15, text) == "keep"  # the default: off
+    assert route("ask_where_to_apply", 0.99, foreign, 0.9, 0.32, 0.15, text) == "keep"  # the default: off
+
+
+def test_a_checklist_question_without_a_word_of_its_kind_goes_to_the_faq():
+    """DIET hears ask_where_to_apply in "can my 9 year old son get an ID card": no place is asked for, so the
+    FAQ answers or offers its entries; a message that does ask where keeps the checklist."""
+    from nlu.faq_decision import asks_what_checklist_answers
+
+    id_card = [{"entity": "doc_type", "value": "id_card"}]
+
+    def decide(text, intent="ask_where_to_apply", faq_confidence=0.24):
+        return route(intent, 0.99, id_card, faq_confidence, 0.32, 0.15, text, 0.32, ("foreign_passport",))
+
+    assert decide("can my 9 year old son get an ID card") == "faq"
+    assert decide("do ID cards expire for people over 70") == "faq"
+    assert decide("can my 9 year old son get an ID card", faq_confidence=0.1) == "keep"  # nothing to offer
+    assert decide("де зробити айді дитині 8 років") == "keep"
+    assert decide("в цнапі можна оформити айді?") == "keep"
+    assert decide("скільки грошей брать на айді", intent="ask_fee") == "keep"
+    assert decide("сколько делается айди", intent="ask_processing_time") == "keep"
+    assert decide("какие бумаги нужны на айди", intent="ask_documents") == "keep"
+    assert asks_what_checklist_answers("ask_documents", "дoкументи для айді")  # a Latin «o» inside the word
+    assert not asks_what_checklist_answers("ask_documents", "can I swap my paper passport for an ID card")
+    assert asks_what_checklist_answers("track_document", "anything")  # not a checklist question: no check
+
+
+def test_a_yes_no_question_naming_documents_is_no_request_for_the_list():
+    """«синові на першу айді потрібні документи обох батьків?» asks about one detail, which an entry answers; «які
+    документи для першої айді сину» asks for the list."""
+    id_card = [{"entity": "doc_type", "value": "id_card"}]
+
+    def decide(text):
+        return route("ask_documents", 0.99, id_card, 0.4, 0.32, 0.15, text, 0.32, ("id_card",))
+
+    assert decide("синові на першу айді потрібні документи обох батьків?") == "faq"
+    assert decide("які документи на першу айді синові") == "keep"
+    assert decide("what papers do I need for an ID card") == "keep"
+    assert decide("документи на айді для сина") == "keep"
+
+
+def test_asking_what_to_do_is_no_tracking_request_without_a_number():
+    """«статус третій тиждень той самий, що робити» at track_document: the steps are asked for; with a number to
+    track, tracking stands. An unsure intent on a question the retriever has a suggestion for offers the entries."""
+    number = [{"entity": "document_number", "value": "AB123456"}]
+    assert route("track_document", 0.95, [], 0.4, 0.32, 0.15, "статус третій тиждень той самий, що робити") == "faq"
+    assert route("track_document", 0.95, number, 0.4, 0.32, 0.15, "AB123456 статус той самий, що робити") == "keep"
+    assert route("help", 0.5, [], 0.23, 0.32, 0.15, "відмовили, бо не підтверджене громадянство, що робити") == "faq"
+    book = "how can I book a slot at the migration office"
+    assert route("contact_human", 0.78, [], 0.30, 0.32, 0.15, book) == "faq"  # «did you mean», not the contacts
+    assert route("contact_human", 0.95, [], 0.30, 0.32, 0.15, book) == "keep"  # DIET sure: its intent stands
+    assert route("contact_human", 0.78, [], 0.10, 0.32, 0.15, book) == "keep"  # nothing worth offering
+    assert route("contact_human", 0.78, [], 0.30, 0.32, 0.15, "оператора дайте") == "keep"  # not a question
 
 
 def test_a_question_diet_took_for_a_form_answer_goes_to_the_faq():
