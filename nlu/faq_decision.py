@@ -54,7 +54,11 @@ BARE_PASSPORT = re.compile(r"^(паспорт[а-яіїє]{0,3}|пасспорт
 QUESTION_WORD = re.compile(
     r"^\W*(що|шо|як|де|чи|коли|скільки|навіщо|чому|куди|який|яка|які|яке|можна|треба|потрібно|"
     r"что|как|где|когда|сколько|зачем|почему|куда|какой|какая|какие|какое|можно|нужно|надо|"
-    r"what|how|where|when|why|which|can|could|do|does|is|are|should|will|would|may|must)\b",
+    r"what|how|where|when|why|which|can|could|do|does|is|are|should|will|would|may|must|"
+    # a request is a question too: «підкажіть…», «нагадай мені…», "tell me…"
+    r"підкажи|підкажіть|підскажіть|скажи|скажіть|поясни|поясніть|нагадай|нагадайте|розкажи|розкажіть|"
+    r"подскажи|подскажите|скажите|объясни|объясните|напомни|напомните|расскажи|расскажите|"
+    r"tell|explain|remind|show)\b",
     re.IGNORECASE,
 )
 MIN_QUESTION_WORDS = 4

@@ -188,6 +188,9 @@ def test_a_question_diet_took_for_a_form_answer_goes_to_the_faq():
     question = "що таке дозвіл на імміграцію"
     assert asks(question) and asks("а стару книжечку залишать?") and asks("how long does it take")
     assert not asks("мені 15 років") and not asks("вкрали?") and not asks("так, я переселенка")
+    # A request is a question: «нагадайте, коли спливає строк паспорта» is no form answer.
+    assert asks("нагадайте, коли спливає строк паспорта") and asks("підкажіть куди йти з дитиною")
+    assert asks("tell me what the status means") and not asks("remind")
 
     def decide(text, faq_confidence):
         return route("inform", 0.99, [], faq_confidence, 0.32, 0.15, text)
