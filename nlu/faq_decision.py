@@ -192,12 +192,45 @@ def route(
     specific_threshold: float = 1.0,
     top_documents: Sequence[str] = (),
     runner_up: Optional[str] = None,
+    top_intent: Optional[str] = None,
 ) -> str:
     """'faq' (answer or «did you mean»), 'keep' (DIET's intent stands), or the intent to use instead (a checklist
     question or track_document).
 
     `top_documents`: the documents of the retriever's first entry (none for an entry an intent serves); a sure
-    checklist question about one of them goes to that entry when the retriever reaches `specific_threshold`."""
+    checklist question about one of them goes to that entry when the retriever reaches `specific_threshold`.
+    `top_intent`: the intent that serves the retriever's first entry, if one does (`trains_intent`)."""
+    decision = _route(
+        intent,
+        intent_confidence,
+        entities,
+        faq_confidence,
+        answer_threshold,
+        suggest_threshold,
+        text,
+        specific_threshold,
+        top_documents,
+        runner_up,
+    )
+    if decision == FAQ and intent != FAQ and top_intent == intent:
+        # "can i talk to a real person" at contact_human 0.85 and the contacts entry first: DIET and the retriever
+        # agree, so the contacts come, not «did you mean» the contacts.
+        return "keep"
+    return decision
+
+
+def _route(
+    intent: str,
+    intent_confidence: float,
+    entities: List[Dict[str, Any]],
+    faq_confidence: float,
+    answer_threshold: float,
+    suggest_threshold: float,
+    text: str,
+    specific_threshold: float,
+    top_documents: Sequence[str],
+    runner_up: Optional[str],
+) -> str:
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
     named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}

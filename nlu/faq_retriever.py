@@ -193,6 +193,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             runner_up=next(
                 (r.get("name") for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name), None
             ),
+            top_intent=self._served_by.get(top),
         )
         faq = {
             "confidence": round(confidence, 4),

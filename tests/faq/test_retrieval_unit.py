@@ -290,3 +290,12 @@ def test_what_to_do_asks_for_the_steps():
     assert route("ask_where_to_apply", 0.99, foreign, 0.2, 0.32, 0.15, text) == "faq"  # «did you mean» the steps
     assert route("ask_documents", 0.99, foreign, 0.1, 0.32, 0.15, text) == "keep"  # nothing to offer: the checklist
     assert route("ask_documents", 0.99, foreign, 0.33, 0.32, 0.15, "вкрали закордонний, що брати") == "keep"
+
+
+def test_diet_and_the_retriever_agreeing_on_an_intent_keep_it():
+    """DIET unsure of contact_human and the retriever's first entry served by contact_human: the contacts come, not
+    «did you mean» the contacts entry."""
+    text = "can i speak with somebody from the office"
+    assert route("contact_human", 0.8, [], 0.25, 0.32, 0.15, text) == "faq"
+    assert route("contact_human", 0.8, [], 0.25, 0.32, 0.15, text, top_intent="contact_human") == "keep"
+    assert route("contact_human", 0.8, [], 0.25, 0.32, 0.15, text, top_intent="help") == "faq"
