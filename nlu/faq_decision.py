@@ -72,10 +72,10 @@ ASKS_FOR_DOCUMENTS = re.compile(
     r"документи (для|на)|документы (для|на)|documents (for|to)|papers (for|to))",
     re.IGNORECASE,
 )
-# What each checklist question asks for. DIET hears «ask_where_to_apply» in "can my 9 year old son get an ID card" or
+# What each checklist question (and tracking) asks for. DIET hears «ask_where_to_apply» in "can my 9 year old son get an ID card" or
 # "do ID cards expire for people over 70": a message with no word of the kind asks something else, which the
 # FAQ answers (or offers), not the checklist.
-CHECKLIST_CUES = {
+INTENT_CUES = {
     "ask_documents": re.compile(
         r"(документ|докум|довідк|справк|перелік|список|папер|бумаг|потр|треб|треа|нужн|надо|нада|необх|подава|подат|"
         r"принест|нест|брат|брать|взят|взять|готуват|оформ|зробит|отрима|сделат|получ|\bpapers\b|paperwork|\bdocu|"
@@ -100,6 +100,14 @@ CHECKLIST_CUES = {
         r"офіс|офис|office|адрес|address|установ|орган\b|контор|сервіс|сервис|центр|center|centre|мвс|дмс|міграц|миграц|документ»|"
         r"прописк|реєстрац|регистрац|\bplace|\bbody\b|\bapply\b.{0,40}\b(in|at)\b|"
         r"\b(в|у) (якому|яке|який|яку|каком|какое|какой)\b|за кордон|за рубеж|abroad|outside)",
+        re.IGNORECASE,
+    ),
+    # Tracking without a number: the message still speaks of a status, readiness, or "my" document.
+    TRACK: re.compile(
+        r"(статус|status|стаді|стади|етап|этап|готов|ready|(^|\W)(де|где) (мій|моя|мої|мой|мои|він|вона|он|она)\b|"
+        r"where is|where's|номер|number|заявк|application|track|відстеж|отслеж|перевір|провер|check|забрат|забир|"
+        r"collect|pick up|pickup|виготов|изготов|мій паспорт|моя айд|мой паспорт|my passport|my id|my document|"
+        r"my permit|my card|прийш|пришл|надійш|sms|смс)",
         re.IGNORECASE,
     ),
 }
@@ -148,9 +156,10 @@ def asks(text: str) -> bool:
 
 
 def asks_what_checklist_answers(intent: str, text: str, entity_kinds: Sequence[str] = ()) -> bool:
-    """Does the message hold a word of what the checklist question `intent` asks for (documents, fee, term, place)?
+    """Does the message hold a word of what the checklist question `intent` asks for (documents, fee, term, place;
+    for tracking: a status, readiness, "my" document)?
     Latin look-alikes inside Cyrillic words («дoкументи») are read as Cyrillic."""
-    cues = CHECKLIST_CUES.get(intent)
+    cues = INTENT_CUES.get(intent)
     if cues is None or (intent == "ask_where_to_apply" and PLACE_ENTITIES & set(entity_kinds)):
         return True
     return bool(cues.search(" ".join(fix_lookalikes(w) for w in text.split())))
@@ -239,7 +248,8 @@ def _route(
     words = len(text.split())
     # A checklist question without a word of what it asks for, that the retriever has at least a suggestion for.
     off_topic = (
-        intent in QUESTIONS
+        intent in INTENT_CUES
+        and not (intent == TRACK and numbered)
         and not asks_what_checklist_answers(intent, text, kinds)
         and faq_confidence >= suggest_threshold
     )

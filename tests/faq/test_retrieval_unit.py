@@ -149,7 +149,7 @@ def test_a_checklist_question_without_a_word_of_its_kind_goes_to_the_faq():
     assert decide("какие бумаги нужны на айди", intent="ask_documents") == "keep"
     assert asks_what_checklist_answers("ask_documents", "дoкументи для айді")  # a Latin «o» inside the word
     assert not asks_what_checklist_answers("ask_documents", "can I swap my paper passport for an ID card")
-    assert asks_what_checklist_answers("track_document", "anything")  # not a checklist question: no check
+    assert asks_what_checklist_answers("help", "anything")  # no cues for other intents: no check
 
 
 def test_a_yes_no_question_naming_documents_is_no_request_for_the_list():
@@ -299,3 +299,11 @@ def test_diet_and_the_retriever_agreeing_on_an_intent_keep_it():
     assert route("contact_human", 0.8, [], 0.25, 0.32, 0.15, text) == "faq"
     assert route("contact_human", 0.8, [], 0.25, 0.32, 0.15, text, top_intent="contact_human") == "keep"
     assert route("contact_human", 0.8, [], 0.25, 0.32, 0.15, text, top_intent="help") == "faq"
+
+
+def test_tracking_without_a_number_or_a_word_of_tracking_goes_to_the_faq():
+    """ "can my 9 year old son get an ID card" at track_document: nothing is tracked; «де мій паспорт» and a number are."""
+    assert route("track_document", 0.97, [], 0.24, 0.32, 0.15, "can my 9 year old son get an ID card") == "faq"
+    assert route("track_document", 0.97, [], 0.24, 0.32, 0.15, "де мій паспорт, вже готовий?") == "keep"
+    number = [{"entity": "document_number", "value": "004518273"}]
+    assert route("track_document", 0.97, number, 0.24, 0.32, 0.15, "id-картка 004518273") == "keep"
