@@ -119,6 +119,12 @@ ASKS_WHAT_TO_DO = re.compile(
     r"що далі|what now",
     re.IGNORECASE,
 )
+# «статус "дозвіл на персоналізацію" що це значить»: an explanation is asked for, which an FAQ entry gives.
+ASKS_WHAT_IT_MEANS = re.compile(
+    r"(що|шо) (це |то |він |вона )?(значить|означає)|что (это |он |она )?(значит|означает)|"
+    r"what (does|do) .{0,60}\bmean|what is the meaning|meaning of|що за статус|что за статус",
+    re.IGNORECASE,
+)
 # «back to Ukrainian», «англійською будь ласка»: a request to switch is short.
 LONGEST_LANGUAGE_SWITCH = 5
 # «вкрали», «мені 15», «в Польщі»: a form answer is a value or two.
@@ -271,7 +277,7 @@ def _route(
     ):
         return INFORM  # «вкрали»: a form value DIET is unsure of, which no FAQ entry answers, is a form answer
     acts = intent in CHECKLIST_INTENTS or intent == INFORM or (intent not in NEVER_OVERRULED and not numbered)
-    if intent != FAQ and acts and ASKS_WHAT_TO_DO.search(text):
+    if intent != FAQ and acts and (ASKS_WHAT_TO_DO.search(text) or ASKS_WHAT_IT_MEANS.search(text)):
         if faq_confidence >= suggest_threshold:
             # Answer first: the steps (or «did you mean» them); the checklist is a button away. «Статус третій
             # тиждень той самий, що робити» asks for steps too, not for tracking (unless it gives a number to track).

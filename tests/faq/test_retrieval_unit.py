@@ -307,3 +307,12 @@ def test_tracking_without_a_number_or_a_word_of_tracking_goes_to_the_faq():
     assert route("track_document", 0.97, [], 0.24, 0.32, 0.15, "де мій паспорт, вже готовий?") == "keep"
     number = [{"entity": "document_number", "value": "004518273"}]
     assert route("track_document", 0.97, number, 0.24, 0.32, 0.15, "id-картка 004518273") == "keep"
+
+
+def test_asking_what_a_status_means_gets_the_explanation():
+    """«статус "видано" що це значить» at track_document, without a number: the FAQ explains the status."""
+    text = "статус «передано на видачу» що це значить"
+    assert route("track_document", 1.0, [], 0.39, 0.32, 0.15, text) == "faq"
+    assert route("track_document", 1.0, [], 0.39, 0.32, 0.15, "what does the status sent for printing mean") == "faq"
+    number = [{"entity": "document_number", "value": "004518273"}]
+    assert route("track_document", 1.0, number, 0.39, 0.32, 0.15, "004518273 " + text) == "keep"
