@@ -18,6 +18,8 @@ from actions.common import (
     valid_doc_type,
 )
 from actions.consultation import SlotAnswers
+from actions.faq import RELATED, faq_base, related_entry
+from kbengine.faq import entry_buttons
 from kbengine.render import render_contacts, render_fees, render_places, render_processing_times
 
 
@@ -106,6 +108,12 @@ class ActionAnswerTopic(Action):
             {"title": title, "payload": payload(intent, doc_type=doc_type)}
             for title, intent in zip(TOPIC_BUTTONS[lang], intents)
         ]
+        faq = faq_base()
+        related = related_entry(tracker, doc_type, faq)
+        if related:
+            # The answer the user asked for first; a more specific entry the retriever found, one press away.
+            text = f"{text}\n\n{RELATED[lang]}"
+            buttons = entry_buttons([related], faq, lang) + buttons
         dispatcher.utter_message(text=text, buttons=buttons)
         return [SlotSet("topic", None), SlotSet("urgency", None)]
 

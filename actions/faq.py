@@ -20,6 +20,7 @@ DID_YOU_MEAN = {"uk": "Можливо, ви питаєте про:", "en": "Did 
 OR_MAYBE = {"uk": "Або, можливо, ви питаєте про:", "en": "Or perhaps you are asking about:"}
 OTHER_QUESTION = {"uk": "Інше питання", "en": "Something else"}
 CONSULTATION_OFFER = {"uk": "🧭 Точний перелік для мене", "en": "🧭 An exact checklist for me"}
+RELATED = {"uk": "Можливо, вам знадобиться й це:", "en": "This may help too:"}
 
 
 def faq_base() -> FaqBase:
@@ -37,6 +38,21 @@ def requested_entry(tracker: Tracker, faq: FaqBase) -> Optional[str]:
 def suggestions_beside_question(tracker: Tracker, faq: FaqBase) -> List[str]:
     """Entries to offer beside «which document?» (nlu.faq_decision.suggested_beside_question)."""
     return [i for i in suggested_beside_question(tracker.latest_message or {}) if i in faq.entries]
+
+
+def related_entry(tracker: Tracker, doc_type: str, faq: FaqBase) -> Optional[str]:
+    """An FAQ entry worth a button beside the checklist engine's answer for `doc_type`: the retriever's first entry
+    for a typed question, at least worth suggesting, about that document and served by no intent. «Прописка в
+    Харкові, живу у Львові, де робити закордонний» gets the places and the entry on registration as a button."""
+    message = tracker.latest_message or {}
+    retrieved = message.get("faq") or {}
+    ranking = retrieved.get("ranking") or []
+    if (message.get("text") or "").startswith("/") or not retrieved.get("suggest") or not ranking:
+        return None
+    entry = faq.entries.get(ranking[0].get("id"))
+    if entry is None or entry.trains_intent or doc_type not in entry.documents:
+        return None
+    return entry.id
 
 
 def answer_buttons(entry_id: str, faq: FaqBase, lang: str) -> List[Dict[str, str]]:

@@ -128,3 +128,51 @@ def test_earlier_answers_only_for_the_same_document_and_said():
     assert same.endswith("Враховую ваші попередні відповіді: за кордоном.")
     other = ask("id_card")  # «за кордоном» was said about another document: not reused
     assert "Враховую" not in other
+
+
+def test_a_more_specific_entry_comes_as_a_button_beside_the_checklist_answer():
+    """A typed place question for the foreign passport, the retriever's first entry about that passport and worth
+    suggesting: the places come first, and the entry one press away. Not for a button, another document, an entry an
+    intent serves, or a retrieval not worth suggesting."""
+    import dataclasses
+
+    from actions.facts import ActionAnswerTopic
+    from actions.faq import faq_base, related_entry
+    from kbengine.faq import FaqBase
+
+    faq = faq_base()
+    entry = "photo_needed"  # about the ID card and the foreign passport
+    assert "foreign_passport" in faq.entry(entry).documents
+
+    def tracker_for(text, top, suggest):
+        latest = {
+            "text": text,
+            "intent": {"name": "ask_where_to_apply", "confidence": 0.99},
+            "entities": [{"entity": "doc_type", "value": "foreign_passport"}],
+            "faq": {"confidence": 0.3, "confident": False, "suggest": suggest, "ranking": [{"id": top, "score": 0.8}]},
+        }
+        return Tracker(
+            "u",
+            {"doc_type": "foreign_passport", "topic": "where_to_apply", "language": "uk"},
+            latest,
+            [{"event": "user", "text": text, "parse_data": latest}],
+            False,
+            None,
+            {},
+            "action_listen",
+        )
+
+    def answer(text="де робити закордонний, якщо фото вже є", top=entry, suggest=True):
+        dispatcher = CollectingDispatcher()
+        asyncio.run(ActionAnswerTopic().run(dispatcher, tracker_for(text, top, suggest), {}))
+        return dispatcher.messages[0]
+
+    with_entry = answer()
+    assert with_entry["text"].endswith("Можливо, вам знадобиться й це:")
+    assert entry in with_entry["buttons"][0]["payload"] and len(with_entry["buttons"]) == 5
+    for plain in (answer(text="/ask_where_to_apply"), answer(suggest=False), answer(top="lost_id_card_steps")):
+        assert "знадобиться" not in plain["text"] and len(plain["buttons"]) == 4
+    served = dataclasses.replace(faq.entry(entry), trains_intent="ask_where_to_apply")
+    served_faq = FaqBase({**faq.entries, entry: served})
+    assert related_entry(tracker_for("де робити закордонний", entry, True), "foreign_passport", served_faq) is None
+    assert related_entry(tracker_for("де робити закордонний", entry, True), "foreign_passport", faq) == entry
