@@ -42,8 +42,8 @@ def suggestions_beside_question(tracker: Tracker, faq: FaqBase) -> List[str]:
 
 def related_entry(tracker: Tracker, doc_type: str, faq: FaqBase) -> Optional[str]:
     """An FAQ entry worth a button beside the checklist engine's answer for `doc_type`: the retriever's first entry
-    for a typed question, at least worth suggesting, about that document and served by no intent. «Прописка в
-    Харкові, живу у Львові, де робити закордонний» gets the places and the entry on registration as a button."""
+    for a typed question, at least worth suggesting, about that document and served by no intent. «Прописаний у
+    Полтаві, живу в Києві, де робити закордонний» gets the places and the entry on registration as a button."""
     message = tracker.latest_message or {}
     retrieved = message.get("faq") or {}
     ranking = retrieved.get("ranking") or []
