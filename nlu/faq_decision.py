@@ -72,9 +72,9 @@ ASKS_FOR_DOCUMENTS = re.compile(
     r"документи (для|на)|документы (для|на)|documents (for|to)|papers (for|to))",
     re.IGNORECASE,
 )
-# What each checklist question (and tracking) asks for. DIET hears «ask_where_to_apply» in "can my 9 year old son get an ID card" or
-# "do ID cards expire for people over 70": a message with no word of the kind asks something else, which the
-# FAQ answers (or offers), not the checklist.
+# What each checklist question (and tracking) asks for. DIET hears «ask_where_to_apply» in "can my 9 year old son
+# get an ID card" or "do ID cards expire for people over 70": a message with no word of the kind asks something
+# else, which the FAQ answers (or offers), not the checklist.
 INTENT_CUES = {
     "ask_documents": re.compile(
         r"(документ|докум|довідк|справк|перелік|список|папер|бумаг|потр|треб|треа|нужн|надо|нада|необх|подава|подат|"
@@ -97,8 +97,8 @@ INTENT_CUES = {
     ),
     "ask_where_to_apply": re.compile(
         r"((^|\W)(де|куди|куда|где|where)(\W|$)|цнап|cnap|tsnap|консульст|посольст|consulat|embass|відділ|отдел|"
-        r"офіс|офис|office|адрес|address|установ|орган\b|контор|сервіс|сервис|центр|center|centre|мвс|дмс|міграц|миграц|документ»|"
-        r"прописк|реєстрац|регистрац|\bplace|\bbody\b|\bapply\b.{0,40}\b(in|at)\b|"
+        r"офіс|офис|office|адрес|address|установ|орган\b|контор|сервіс|сервис|центр|center|centre|мвс|дмс|міграц|"
+        r"миграц|документ»|прописк|реєстрац|регистрац|\bplace|\bbody\b|\bapply\b.{0,40}\b(in|at)\b|"
         r"\b(в|у) (якому|яке|який|яку|каком|какое|какой)\b|за кордон|за рубеж|abroad|outside)",
         re.IGNORECASE,
     ),
@@ -252,7 +252,8 @@ def _route(
     numbered = any(e.get("entity") == "document_number" for e in entities)
     kinds = {e.get("entity") for e in entities}
     words = len(text.split())
-    # A checklist question without a word of what it asks for, that the retriever has at least a suggestion for.
+    # A checklist question (or tracking without a number) with no word of what it asks for, that the retriever has at
+    # least a suggestion for.
     off_topic = (
         intent in INTENT_CUES
         and not (intent == TRACK and numbered)
