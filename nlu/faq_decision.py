@@ -215,37 +215,9 @@ def route(
     `top_documents`: the documents of the retriever's first entry (none for an entry an intent serves); a sure
     checklist question about one of them goes to that entry when the retriever reaches `specific_threshold`.
     `top_intent`: the intent that serves the retriever's first entry, if one does (`trains_intent`)."""
-    decision = _route(
-        intent,
-        intent_confidence,
-        entities,
-        faq_confidence,
-        answer_threshold,
-        suggest_threshold,
-        text,
-        specific_threshold,
-        top_documents,
-        runner_up,
-    )
-    if decision == FAQ and intent != FAQ and top_intent == intent:
-        # "can i talk to a real person" at contact_human 0.85 and the contacts entry first: DIET and the retriever
-        # agree, so the contacts come, not «did you mean» the contacts.
-        return "keep"
-    return decision
-
-
-def _route(
-    intent: str,
-    intent_confidence: float,
-    entities: List[Dict[str, Any]],
-    faq_confidence: float,
-    answer_threshold: float,
-    suggest_threshold: float,
-    text: str,
-    specific_threshold: float,
-    top_documents: Sequence[str],
-    runner_up: Optional[str],
-) -> str:
+    # "can i talk to a real person" at contact_human 0.85 and the contacts entry first: DIET and the retriever agree,
+    # so wherever the FAQ would take the message, DIET's intent stands (the contacts, not «did you mean» them).
+    to_faq = "keep" if intent != FAQ and top_intent == intent else FAQ
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
     named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}
@@ -282,7 +254,7 @@ def _route(
         if faq_confidence >= suggest_threshold:
             # Answer first: the steps (or «did you mean» them); the checklist is a button away. «Статус третій
             # тиждень той самий, що робити» asks for steps too, not for tracking (unless it gives a number to track).
-            return FAQ
+            return to_faq
     if intent == FAQ and numbered and faq_confidence < answer_threshold:
         return TRACK  # «свідоцтво 1-ВЛ648009, чи готова айдішка?»: a document number is typed to track that document
     if intent == FAQ and faq_confidence < suggest_threshold and runner_up and runner_up not in NOT_A_RUNNER_UP:
@@ -293,11 +265,11 @@ def _route(
             # «скільки чекати айді-картку?»: no FAQ entry is sure, the likeliest is not about the named document, and
             # DIET's next guess is a checklist question: the checklist engine's precise answer beats a «did you mean».
             return runner_up
-        return FAQ
+        return to_faq
     if intent == INFORM and not_an_answer(text, faq_confidence, answer_threshold, suggest_threshold):
         # DIET took a question for a form answer («що таке дозвіл на імміграцію»): none of the form answers it
         # learnt from is a question. In a form the answer (or «did you mean») comes first, then the form asks again.
-        return FAQ
+        return to_faq
     if intent in CHECKLIST_INTENTS and sure and (has_doc or intent == "start_consultation"):
         if (
             intent != "start_consultation"
@@ -305,25 +277,25 @@ def _route(
             and named & set(top_documents)
             and not (intent == "ask_documents" and ASKS_FOR_DOCUMENTS.search(text))
         ):
-            return FAQ  # a specific question about the document («можна продовжити закордонний?»), not its checklist
+            return to_faq  # a specific question about the document («можна продовжити закордонний?»), not its checklist
         if off_topic:
-            return FAQ  # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for
+            return to_faq  # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for
         return "keep"  # a checklist question for a named document, or «Консультація» itself
     unsure = intent not in NEVER_OVERRULED and not sure
     if (intent in OVERRULABLE or unsure) and faq_confidence >= answer_threshold:
-        return FAQ
+        return to_faq
     # «Можливо, ви питаєте про…»; a message DIET is sure is out of scope («яка погода в Києві») needs a match
     # half-way to an answer, so another body's question («як оновити дані в тцк») still gets its referral offered.
     if intent in ("nlu_fallback", "out_of_scope"):
         needed = suggest_threshold if not sure else (suggest_threshold + answer_threshold) / 2
         if faq_confidence >= needed:
-            return FAQ
+            return to_faq
     if off_topic:
-        return FAQ
+        return to_faq
     if unsure and asks(text) and not numbered and faq_confidence >= suggest_threshold:
         # DIET is unsure and the user asks a question the retriever has a suggestion for: offer the entries rather
         # than act on the guess ("how can I book a slot" at contact_human 0.78).
-        return FAQ
+        return to_faq
     return "keep"
 
 
