@@ -18,6 +18,7 @@ actions and scripts/evaluate.py alike).
 - A checklist question with no word of what it asks for ("can my 9 year old son get an ID card" at
   ask_where_to_apply) goes to the FAQ when the retriever has a suggestion; so does a question DIET is unsure of
   (< 0.9), and «…що робити?» at any intent that acts (tracking without a number, help, contacts).
+- A sure FAQ entry beats a general reply (the contacts, the menu) unless that entry is the general reply itself.
 - A bare «паспорт» / "passport" in a checklist question is not taken for the ID card: the document is dropped so
   the bot asks which one.
 """
@@ -45,6 +46,9 @@ DIET_SURE = 0.9
 NEVER_OVERRULED = frozenset(
     {INFORM, "affirm", "deny", "go_back", "start_over", "change_answer", SET_LANGUAGE, "EXTERNAL_status_changed"}
 )
+# Intents whose reply is general (all the contacts, the menu): a sure FAQ entry about something else says the specific
+# thing asked («сайт черги видає помилку, куди дзвонити»: the e-queue's support, not the ministry's hotline).
+GENERAL_REPLIES = frozenset({"contact_human", "help"})
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTION_SHARE = 0.5  # a suggestion scores at least half of the best one
 # Checklist questions that may come with «did you mean» beside «which document?» (not «хочу паспорт»).
@@ -282,7 +286,7 @@ def route(
             return to_faq  # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for
         return "keep"  # a checklist question for a named document, or «Консультація» itself
     unsure = intent not in NEVER_OVERRULED and not sure
-    if (intent in OVERRULABLE or unsure) and faq_confidence >= answer_threshold:
+    if (intent in OVERRULABLE or unsure or intent in GENERAL_REPLIES) and faq_confidence >= answer_threshold:
         return to_faq
     # «Можливо, ви питаєте про…»; a message DIET is sure is out of scope («яка погода в Києві») needs a match
     # half-way to an answer, so another body's question («як оновити дані в тцк») still gets its referral offered.

@@ -316,3 +316,13 @@ def test_asking_what_a_status_means_gets_the_explanation():
     assert route("track_document", 1.0, [], 0.39, 0.32, 0.15, "what does the status sent for printing mean") == "faq"
     number = [{"entity": "document_number", "value": "004518273"}]
     assert route("track_document", 1.0, number, 0.39, 0.32, 0.15, "004518273 " + text) == "keep"
+
+
+def test_a_sure_entry_beats_the_general_contacts():
+    """«сайт черги видає помилку, куди дзвонити» at contact_human 0.98: the e-queue's support entry answers it; the
+    contacts entry itself (served by contact_human) and an unsure retriever leave the contacts."""
+    text = "сайт черги видає помилку, куди дзвонити"
+    assert route("contact_human", 0.98, [], 0.345, 0.32, 0.15, text) == "faq"
+    assert route("contact_human", 0.98, [], 0.345, 0.32, 0.15, text, top_intent="contact_human") == "keep"
+    assert route("contact_human", 0.98, [], 0.25, 0.32, 0.15, text) == "keep"
+    assert route("my_subscriptions", 0.97, [], 0.36, 0.32, 0.15, "мої відстеження") == "keep"
