@@ -1234,8 +1234,7 @@ def write_faq_examples(out_dir: Path, blocked: set) -> None:
 
     hand_written = [p for p in (ROOT / "data" / "nlu").glob("*.yml")]
     blocked = {question_key(t) for t in blocked} | _texts_of(hand_written)
-    eval_file = ROOT / "eval" / "faq_questions.yml"
-    if eval_file.exists():
+    for eval_file in sorted((ROOT / "eval").glob("faq_questions*.yml")):
         blocked |= {question_key(q["text"]) for q in yaml.safe_load(eval_file.read_text(encoding="utf-8"))["questions"]}
     by_intent: Dict[str, List[str]] = {"faq": []}
     for entry in sorted(load_faq().entries.values(), key=lambda e: e.id):

@@ -102,3 +102,27 @@ def test_evaluation_verdict_scores_the_offered_entries():
     assert (second["top1"], second["top3"]) == (False, True)
     assert (not_offered["top1"], not_offered["top3"], not_offered["confident_wrong"]) == (False, False, False)
     assert evaluate.faq_verdict({"expect": "ambiguous"}, parse)["top1"]
+
+
+def test_evaluation_verdict_accepts_the_listed_checklist_answer_and_reports_strict():
+    """`also`: the checklist's place answer counts for the place question it was listed for, not another one."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "evaluate.py"
+    spec = importlib.util.spec_from_file_location("evaluate_for_test", path)
+    evaluate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(evaluate)
+    parse = {
+        "text": "де за кордоном зробити айді картку",
+        "intent": {"name": "ask_where_to_apply", "confidence": 1.0},
+        "entities": [{"entity": "doc_type", "value": "id_card"}, {"entity": "location", "value": "abroad"}],
+        "faq": {"confidence": 0.28, "confident": False, "suggest": True, "ranking": [{"id": "abroad_id", "score": 0.5}]},
+    }
+    item = {"expect": "faq:abroad_id", "also": ["ask_where_to_apply:id_card"]}
+    accepted = evaluate.faq_verdict(item, parse)
+    assert (accepted["top1"], accepted["confident_wrong"]) == (True, False)
+    assert (accepted["strict_top1"], accepted["strict_confident_wrong"]) == (False, True)
+    other_question = evaluate.faq_verdict({**item, "also": ["ask_fee:id_card"]}, parse)
+    other_document = evaluate.faq_verdict({**item, "also": ["ask_where_to_apply:foreign_passport"]}, parse)
+    assert other_question["confident_wrong"] and other_document["confident_wrong"]
