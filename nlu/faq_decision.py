@@ -54,6 +54,14 @@ MIN_SUGGESTION_SHARE = 0.5  # a suggestion scores at least half of the best one
 # Checklist questions that may come with «did you mean» beside «which document?» (not «хочу паспорт»).
 QUESTIONS = CHECKLIST_INTENTS - {"start_consultation"}
 BARE_PASSPORT = re.compile(r"^(паспорт[а-яіїє]{0,3}|пасспорт[а-яіїє]{0,3}|passports?)$", re.IGNORECASE)
+# Words beside «паспорт» that still do not say which one («мій загублений паспорт», "my lost passport").
+NOT_A_KIND = re.compile(
+    r"^(мій|моя|моє|мого|моєму|мою|мой|моего|моему|my|свій|свого|свою|свой|своего|ваш|вашого|your|цей|цього|этот|"
+    r"this|the|a|новий|нового|новый|new|загублен\w*|згублен\w*|втрачен\w*|потерян\w*|потєрян\w*|утерян\w*|"
+    r"утрачен\w*|lost|вкраден\w*|украден\w*|краден\w*|stolen|пошкоджен\w*|зіпсован\w*|поврежден\w*|испорчен\w*|"
+    r"damaged|українськ\w*|украинск\w*|ukrainian|прострочен\w*|просрочен\w*|expired)$",
+    re.IGNORECASE,
+)
 # A form answer is a statement («мені 15», «вкрали»); a message opening with one of these words is a question.
 QUESTION_WORD = re.compile(
     r"^\W*(що|шо|як|де|чи|коли|скільки|навіщо|чому|куди|який|яка|які|яке|можна|треба|потрібно|"
@@ -115,6 +123,14 @@ INTENT_CUES = {
         re.IGNORECASE,
     ),
 }
+# How long a document stays valid, and who does something, are questions no checklist answers (the FAQ does):
+# «на скільки років роблять закордонний дитині», "who submits the application for a 12 year old".
+NO_CHECKLIST_QUESTION = re.compile(
+    r"на (скільки|скiльки|сколько|скока|скільки ж) (років|рокiв|рочків|лет|год)|на (який|какой) (термін|срок)|"
+    r"до якого віку|до какого возраста|how many years|how long is .{0,40}valid|"
+    r"valid (for|until)|(^|\W)(хто|кто|who)(\W|$)",
+    re.IGNORECASE,
+)
 # A place named in the message («в Польщі», "in Kyiv") is a cue of a place question too.
 PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
 # «вкрали закордонний в Італії, що робити»: the steps are asked for, which an FAQ entry gives, not a checklist.
@@ -145,9 +161,19 @@ def _surface(entity: Dict[str, Any], text: str) -> str:
     return text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
 
 
+def _names_no_kind(surface: str) -> bool:
+    """«паспорт», «мій загублений паспорт», "my lost passport": a passport, but which one is not said."""
+    found = re.findall(r"[\w'’-]+", surface.lower())
+    return (
+        sum(bool(BARE_PASSPORT.match(w)) for w in found) == 1
+        and all(BARE_PASSPORT.match(w) or NOT_A_KIND.match(w) for w in found)
+    )
+
+
 def bare_passport(entities: List[Dict[str, Any]], text: str = "") -> bool:
-    """A doc_type entity whose words are only «паспорт» (any case form) or "passport"."""
-    return any(e.get("entity") == "doc_type" and BARE_PASSPORT.match(_surface(e, text).strip()) for e in entities)
+    """A doc_type entity whose words are only «паспорт» (any case form) or "passport", with at most words that do
+    not say which one (the normaliser would otherwise read «потєряний паспорт» as the ID card)."""
+    return any(e.get("entity") == "doc_type" and _names_no_kind(_surface(e, text)) for e in entities)
 
 
 def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bool:
@@ -170,9 +196,14 @@ def asks_what_checklist_answers(intent: str, text: str, entity_kinds: Sequence[s
     for tracking: a status, readiness, "my" document)?
     Latin look-alikes inside Cyrillic words («дoкументи») are read as Cyrillic."""
     cues = INTENT_CUES.get(intent)
-    if cues is None or (intent == "ask_where_to_apply" and PLACE_ENTITIES & set(entity_kinds)):
+    if cues is None:
         return True
-    return bool(cues.search(" ".join(fix_lookalikes(w) for w in text.split())))
+    text = " ".join(fix_lookalikes(w) for w in text.split())
+    if intent in CHECKLIST_INTENTS and NO_CHECKLIST_QUESTION.search(text):
+        return False
+    if intent == "ask_where_to_apply" and PLACE_ENTITIES & set(entity_kinds):
+        return True
+    return bool(cues.search(text))
 
 
 def not_an_answer(text: str, faq_confidence: float, answer_threshold: float, suggest_threshold: float) -> bool:
@@ -265,7 +296,13 @@ def route(
         # «де мій паспорт?»: DIET's faq guess with no entry even worth offering; its next guess (tracking) answers.
         return runner_up
     if intent == FAQ:
-        if has_doc and faq_confidence < answer_threshold and runner_up in QUESTIONS and not named & set(top_documents):
+        if (
+            has_doc
+            and faq_confidence < answer_threshold
+            and runner_up in QUESTIONS
+            and not named & set(top_documents)
+            and asks_what_checklist_answers(runner_up, text, kinds)
+        ):
             # «скільки чекати айді-картку?»: no FAQ entry is sure, the likeliest is not about the named document, and
             # DIET's next guess is a checklist question: the checklist engine's precise answer beats a «did you mean».
             return runner_up

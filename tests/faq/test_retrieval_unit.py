@@ -326,3 +326,29 @@ def test_a_sure_entry_beats_the_general_contacts():
     assert route("contact_human", 0.98, [], 0.345, 0.32, 0.15, text, top_intent="contact_human") == "keep"
     assert route("contact_human", 0.98, [], 0.25, 0.32, 0.15, text) == "keep"
     assert route("my_subscriptions", 0.97, [], 0.36, 0.32, 0.15, "мої відстеження") == "keep"
+
+
+def test_a_passport_with_words_that_do_not_say_which_is_still_bare():
+    """«потєряний паспорт», "my lost passport": the normaliser reads the ID card into them; the bot asks which one."""
+    def doc(text):
+        return [{"entity": "doc_type", "value": "id_card", "start": 0, "end": len(text)}]
+
+    for words in ("паспорт", "потєряний паспорт", "мій новий паспорт", "my lost passport", "украинский паспорт"):
+        assert bare_passport(doc(words), words), words
+    for words in ("закордонний паспорт", "паспорт для виїзду", "паспорт-книжечка", "internal passport", "ID card"):
+        assert not bare_passport(doc(words), words), words
+
+
+def test_validity_and_who_questions_are_no_checklist_questions():
+    """«на скільки років роблять закордонний дитині» at ask_processing_time and "who submits…" at a checklist question:
+    neither the term nor any checklist answers them; an expired document («термін дії скінчився») still gets its list."""
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 27, "end": 38}]
+    text = "на скільки років роблять закордонний дитині 3 роки"
+    assert route("ask_processing_time", 1.0, foreign, 0.33, 0.32, 0.15, text) == "faq"
+    permit = [{"entity": "doc_type", "value": "temporary_residence_permit", "start": 0, "end": 3}]
+    who = "my daughter is 12, who submits her residence permit application, her or me?"
+    assert route("faq", 1.0, permit, 0.24, 0.32, 0.15, who, runner_up="ask_where_to_apply") == "faq"
+    where = "where does my daughter submit her residence permit application"
+    assert route("faq", 1.0, permit, 0.24, 0.32, 0.15, where, runner_up="ask_where_to_apply") == "ask_where_to_apply"
+    expired = "термін дії скінчився у посвідки на постійне, що нести в міграційну"
+    assert route("ask_documents", 1.0, permit, 0.26, 0.32, 0.15, expired) == "keep"
