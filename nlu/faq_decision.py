@@ -74,6 +74,8 @@ QUESTION_WORD = re.compile(
     re.IGNORECASE,
 )
 MIN_QUESTION_WORDS = 4
+# Answers to the form's and the bot's questions: «мені 15», «так», «ні». None of those DIET learnt from is a question.
+FORM_ANSWERS = frozenset({INFORM, "affirm", "deny"})
 # Every form answer DIET learnt from has at most 7 words: a longer "answer" is a question or a story.
 LONGEST_FORM_ANSWER = 7
 # «які документи…», "what papers": the user asks for the list itself, which only the checklist engine gives precisely.
@@ -307,7 +309,11 @@ def route(
             # DIET's next guess is a checklist question: the checklist engine's precise answer beats a «did you mean».
             return runner_up
         return to_faq
-    if intent == INFORM and not_an_answer(text, faq_confidence, answer_threshold, suggest_threshold):
+    if (
+        intent in FORM_ANSWERS
+        and not_an_answer(text, faq_confidence, answer_threshold, suggest_threshold)
+        and (intent == INFORM or QUESTION_WORD.match(text))  # «так, а коли буде готово?» is still a yes
+    ):
         # DIET took a question for a form answer («що таке дозвіл на імміграцію»): none of the form answers it
         # learnt from is a question. In a form the answer (or «did you mean») comes first, then the form asks again.
         return to_faq

@@ -352,3 +352,11 @@ def test_validity_and_who_questions_are_no_checklist_questions():
     assert route("faq", 1.0, permit, 0.24, 0.32, 0.15, where, runner_up="ask_where_to_apply") == "ask_where_to_apply"
     expired = "термін дії скінчився у посвідки на постійне, що нести в міграційну"
     assert route("ask_documents", 1.0, permit, 0.26, 0.32, 0.15, expired) == "keep"
+
+
+def test_a_question_diet_took_for_a_yes_gets_the_faq():
+    """«що означає прибув до ЗДУ» at affirm: no yes DIET learnt from opens with a question word; «так, а коли…?» does
+    not either, and stays a yes."""
+    assert route("affirm", 0.97, [], 0.45, 0.32, 0.15, "що означає прибув до ЗДУ") == "faq"
+    assert route("affirm", 0.97, [], 0.45, 0.32, 0.15, "так, а коли буде готово?") == "keep"
+    assert route("deny", 0.97, [], 0.45, 0.32, 0.15, "ні") == "keep"
