@@ -166,9 +166,8 @@ def _surface(entity: Dict[str, Any], text: str) -> str:
 def _names_no_kind(surface: str) -> bool:
     """«паспорт», «мій загублений паспорт», "my lost passport": a passport, but which one is not said."""
     found = re.findall(r"[\w'’-]+", surface.lower())
-    return (
-        sum(bool(BARE_PASSPORT.match(w)) for w in found) == 1
-        and all(BARE_PASSPORT.match(w) or NOT_A_KIND.match(w) for w in found)
+    return sum(bool(BARE_PASSPORT.match(w)) for w in found) == 1 and all(
+        BARE_PASSPORT.match(w) or NOT_A_KIND.match(w) for w in found
     )
 
 

@@ -330,6 +330,7 @@ def test_a_sure_entry_beats_the_general_contacts():
 
 def test_a_passport_with_words_that_do_not_say_which_is_still_bare():
     """«потєряний паспорт», "my lost passport": the normaliser reads the ID card into them; the bot asks which one."""
+
     def doc(text):
         return [{"entity": "doc_type", "value": "id_card", "start": 0, "end": len(text)}]
 

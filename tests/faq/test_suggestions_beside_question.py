@@ -117,7 +117,12 @@ def test_evaluation_verdict_accepts_the_listed_checklist_answer_and_reports_stri
         "text": "де за кордоном зробити айді картку",
         "intent": {"name": "ask_where_to_apply", "confidence": 1.0},
         "entities": [{"entity": "doc_type", "value": "id_card"}, {"entity": "location", "value": "abroad"}],
-        "faq": {"confidence": 0.28, "confident": False, "suggest": True, "ranking": [{"id": "abroad_id", "score": 0.5}]},
+        "faq": {
+            "confidence": 0.28,
+            "confident": False,
+            "suggest": True,
+            "ranking": [{"id": "abroad_id", "score": 0.5}],
+        },
     }
     item = {"expect": "faq:abroad_id", "also": ["ask_where_to_apply:id_card"]}
     accepted = evaluate.faq_verdict(item, parse)
