@@ -74,12 +74,21 @@ def test_faq_evaluation_set(trained_model: Path, tmp_path: Path) -> None:
     assert report["groups"]["en"]["top1"] >= 0.85, report["groups"]["en"]
 
 
-def test_second_faq_evaluation_set(trained_model: Path, tmp_path: Path) -> None:
-    """eval/faq_questions_2.yml, written blind to the training data and the first set (three trainings: top-1
-    0.908, confident wrong 0.008-0.012, strict 0.015; English 0.917)."""
-    report = _evaluate_module().evaluate_faq(trained_model, ROOT / "eval" / "faq_questions_2.yml", tmp_path)
+# The sets written blind (2026-12-04), three trainings each: the second 0.908 top-1, 0.008-0.012 confident wrong
+# (strict 0.015), English 0.917; the third, sealed (no rule made after reading it), 0.853 and 0.042, English 0.80-0.82.
+BLIND_SET_FLOORS = {
+    "faq_questions_2.yml": {"questions": 250, "top1": 0.87, "confident_wrong": 0.035, "strict": 0.05, "en": 0.85},
+    "faq_questions_3.yml": {"questions": 180, "top1": 0.82, "confident_wrong": 0.07, "strict": 0.07, "en": 0.75},
+}
+
+
+@pytest.mark.parametrize("name", sorted(BLIND_SET_FLOORS))
+def test_blind_faq_evaluation_sets(trained_model: Path, tmp_path: Path, name: str) -> None:
+    floors = BLIND_SET_FLOORS[name]
+    report = _evaluate_module().evaluate_faq(trained_model, ROOT / "eval" / name, tmp_path)
     overall = report["groups"]["all"]
-    assert overall["questions"] >= 250
-    assert overall["top1"] >= 0.87, overall
-    assert overall["confident_wrong"] <= 0.035 and overall["strict_confident_wrong"] <= 0.05, overall
-    assert report["groups"]["en"]["top1"] >= 0.85, report["groups"]["en"]
+    assert overall["questions"] >= floors["questions"]
+    assert overall["top1"] >= floors["top1"], overall
+    assert overall["confident_wrong"] <= floors["confident_wrong"], overall
+    assert overall["strict_confident_wrong"] <= floors["strict"], overall
+    assert report["groups"]["en"]["top1"] >= floors["en"], report["groups"]["en"]
