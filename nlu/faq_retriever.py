@@ -13,6 +13,7 @@ questions (entry = label; child process, as for the featurizer) and stores the i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -65,6 +66,18 @@ class FaqRetriever(GraphComponent, IntentClassifier):
     @staticmethod
     def required_packages() -> List[Text]:
         return ["tokenizers", "pymorphy3"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """The kb/faq files: Rasa's training cache keys a component on its config and data/ only, so without this an
+        edit of the FAQ questions or answers alone would reuse the old index."""
+        from kbengine.faq import faq_dir
+
+        configured = config.get("kb_dir") or settings().dmsbot_kb_dir
+        digest = hashlib.sha256()
+        for path in sorted(faq_dir(Path(configured) if configured else None).glob("*.yml")):
+            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+        return digest.hexdigest()
 
     def __init__(
         self,
