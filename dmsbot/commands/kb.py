@@ -7,16 +7,19 @@ import sys
 from pathlib import Path
 
 from dmsbot.clock import today as bot_today
+from dmsbot.settings import settings
 from kbengine import DEFAULT_KB_DIR, KnowledgeBaseError, load_knowledge_base
 from kbengine.faq import load_faq
 from kbengine.stale import format_report, stale_items
 
 
 def _check(args: argparse.Namespace) -> int:
+    # The folder the bot reads: --kb-dir, else DMSBOT_KB_DIR, else the project's kb/.
+    kb_dir = Path(args.kb_dir or settings().dmsbot_kb_dir or DEFAULT_KB_DIR)
     try:
-        kb = load_knowledge_base(args.kb_dir)
+        kb = load_knowledge_base(kb_dir)
         today = bot_today()
-        faq = load_faq(args.kb_dir, kb, today)
+        faq = load_faq(kb_dir, kb, today)
     except KnowledgeBaseError as exc:
         print(f"Knowledge base error: {exc}", file=sys.stderr)
         return 1
@@ -32,7 +35,6 @@ def _check(args: argparse.Namespace) -> int:
     )
     for note in faq.notes:
         print(f"  note: {note}")
-    kb_dir = Path(args.kb_dir) if args.kb_dir else DEFAULT_KB_DIR
     items = stale_items(kb, today, kb_dir, faq)
     if args.stale:
         print(format_report(items, today, root=kb_dir.parent))
@@ -48,7 +50,9 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("kb", help="knowledge base tools")
     kb_sub = parser.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
     check = kb_sub.add_parser("check", help="validate kb/*.yml and report the file and field of any error")
-    check.add_argument("--kb-dir", default=None, help="knowledge base folder (default: kb/ of the project)")
+    check.add_argument(
+        "--kb-dir", default=None, help="knowledge base folder (default: $DMSBOT_KB_DIR, else kb/ of the project)"
+    )
     check.add_argument(
         "--stale",
         action="store_true",

@@ -193,3 +193,11 @@ def test_cli_kb_check(kb_copy, capsys):
     assert dmsbot_main(["kb", "check", "--kb-dir", str(kb_copy)]) == 1
     err = capsys.readouterr().err
     assert "id_card.yml" in err and "fees[0]" in err
+
+
+def test_cli_kb_check_reads_the_folder_the_bot_reads(kb_copy, capsys, monkeypatch):
+    """Without --kb-dir the check follows DMSBOT_KB_DIR, as the bot does, not the project's kb/."""
+    edit(kb_copy / "documents/id_card.yml", lambda d: d["fees"][0].pop("schedule"))
+    monkeypatch.setenv("DMSBOT_KB_DIR", str(kb_copy))
+    assert dmsbot_main(["kb", "check"]) == 1
+    assert "id_card.yml" in capsys.readouterr().err
