@@ -19,8 +19,10 @@ actions and scripts/evaluate.py alike).
   ask_where_to_apply) goes to the FAQ when the retriever has a suggestion; so does a question DIET is unsure of
   (< 0.9), and «…що робити?» at any intent that acts (tracking without a number, help, contacts).
 - A sure FAQ entry beats a general reply (the contacts, the menu) unless that entry is the general reply itself.
-- A bare «паспорт» / "passport" in a checklist question is not taken for the ID card: the document is dropped so
-  the bot asks which one.
+- Validity («на скільки років…») and "who…" questions are no checklist questions; a question DIET took for a yes or
+  a no is not one either.
+- A bare «паспорт» / "passport" in a checklist question (also «мій загублений паспорт») is not taken for the ID
+  card: the document is dropped so the bot asks which one.
 """
 
 from __future__ import annotations
