@@ -31,9 +31,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 FALLBACK = "nlu_fallback"
-# The first set was written with the FAQ and tuned on over several sessions; the second and third were written blind
-# to the training data and to the sets before them, on 2026-12-04 (docs/faq.md says what each was used for).
-FAQ_EVAL_SETS = [ROOT / "eval" / f"faq_questions{suffix}.yml" for suffix in ("", "_2", "_3")]
 
 
 def newest_model(models_dir: Path) -> Path:
@@ -425,12 +422,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="FAQ evaluation set(s) (default: eval/faq_questions.yml into results/, then eval/faq_questions_2.yml "
         "and _3 into results/faq_questions_2/ and _3/)",
     )
-    parser.add_argument("--faq-only", action="store_true", help="only the FAQ evaluation set")
+    parser.add_argument("--faq-only", action="store_true", help="only the FAQ evaluation sets")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
     model = args.model or newest_model(ROOT / "models")
-    for number, eval_file in enumerate(args.faq_eval or FAQ_EVAL_SETS):
+    from dmsbot.commands.inbox import FAQ_EVAL_SETS
+
+    for number, eval_file in enumerate(args.faq_eval or [ROOT / path for path in FAQ_EVAL_SETS]):
         if not eval_file.exists():
             continue
         out = args.out if number == 0 else args.out / eval_file.stem

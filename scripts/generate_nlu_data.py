@@ -1230,11 +1230,12 @@ def write_faq_examples(out_dir: Path, blocked: set) -> None:
     already an example of another intent or an evaluation question (never trained on)."""
     import yaml
 
+    from dmsbot.commands.inbox import FAQ_EVAL_SETS
     from kbengine.faq import load_faq, question_key
 
     hand_written = [p for p in (ROOT / "data" / "nlu").glob("*.yml")]
     blocked = {question_key(t) for t in blocked} | _texts_of(hand_written)
-    for eval_file in sorted((ROOT / "eval").glob("faq_questions*.yml")):
+    for eval_file in (ROOT / path for path in FAQ_EVAL_SETS):
         blocked |= {question_key(q["text"]) for q in yaml.safe_load(eval_file.read_text(encoding="utf-8"))["questions"]}
     by_intent: Dict[str, List[str]] = {"faq": []}
     for entry in sorted(load_faq().entries.values(), key=lambda e: e.id):

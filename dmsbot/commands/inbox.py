@@ -26,6 +26,9 @@ INBOX_DATA = Path("data") / "nlu" / "inbox.yml"
 HELDOUT = Path("tests") / "nlu" / "heldout.yml"
 # Both held-out sets are never trained on (tests/nlu/test_data.py).
 HELDOUT_SETS = (HELDOUT, Path("tests") / "nlu" / "heldout_fresh.yml")
+# Nor are the FAQ evaluation sets (`questions: [{text, lang, expect}]`; tests/faq/test_eval_separation.py): the first,
+# and the second and third written blind to the training data (docs/faq.md, "Measuring").
+FAQ_EVAL_SETS = tuple(Path("eval") / f"faq_questions{suffix}.yml" for suffix in ("", "_2", "_3"))
 SKIP = "skip"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
 
@@ -166,13 +169,21 @@ def _known_texts(project: Path, include_heldout: bool = True) -> Set[str]:
 
 
 def _heldout_texts(project: Path) -> Set[str]:
-    return {
+    """Messages of the held-out sets and questions of the FAQ evaluation sets: none may become training data."""
+    import yaml
+
+    texts = {
         _key(l.strip()[2:])
         for path in HELDOUT_SETS
         if (project / path).exists()
         for l in (project / path).read_text(encoding="utf-8").splitlines()
         if l.strip().startswith("- ") and not l.strip().startswith("- intent:")
     }
+    for path in FAQ_EVAL_SETS:
+        if (project / path).exists():
+            questions = yaml.safe_load((project / path).read_text(encoding="utf-8"))["questions"]
+            texts |= {_key(str(q["text"])) for q in questions}
+    return texts
 
 
 def _domain_names(project: Path) -> Tuple[Set[str], Set[str]]:
@@ -209,7 +220,7 @@ def check_labelled(rows: Iterable[Dict[str, Any]], project: Path) -> Tuple[List[
             problems.append(f"«{_plain(text)}»: unknown intent '{intent}'")
             continue
         if _key(text) in heldout:
-            problems.append(f"«{_plain(text)}»: is in the held-out test set, never train on it")
+            problems.append(f"«{_plain(text)}»: is in a held-out or evaluation set, never train on it")
             continue
         if _key(text) in known:
             continue  # already in the training data

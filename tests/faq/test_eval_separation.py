@@ -6,14 +6,13 @@ from pathlib import Path
 
 import yaml
 
-from dmsbot.commands.inbox import HELDOUT_SETS
+from dmsbot.commands.inbox import FAQ_EVAL_SETS, HELDOUT_SETS
 from kbengine.faq import load_faq, question_key
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKLIST_QUESTIONS = "ask_documents|ask_fee|ask_processing_time|ask_where_to_apply"
 DOC_TYPES = "|".join(p.stem for p in (ROOT / "kb" / "documents").glob("*.yml"))
-# The first set, and the second and third written blind to the training data and to the sets before them.
-FAQ_SETS = [ROOT / "eval" / f"faq_questions{suffix}.yml" for suffix in ("", "_2", "_3")]
+FAQ_SETS = [ROOT / path for path in FAQ_EVAL_SETS]
 
 
 def _questions():

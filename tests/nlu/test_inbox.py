@@ -13,7 +13,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from dmsbot.cli import main
-from dmsbot.commands.inbox import HELDOUT_SETS
+from dmsbot.commands.inbox import FAQ_EVAL_SETS, HELDOUT_SETS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +58,9 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "data" / "nlu", proj / "data" / "nlu")
     (proj / "tests" / "nlu").mkdir(parents=True)
     for path in HELDOUT_SETS:
+        shutil.copy(ROOT / path, proj / path)
+    (proj / "eval").mkdir()
+    for path in FAQ_EVAL_SETS:
         shutil.copy(ROOT / path, proj / path)
     return proj
 
@@ -121,4 +124,19 @@ def test_merge_rejects_a_message_of_the_second_heldout_set(project: Path, tmp_pa
         yaml.safe_dump({"messages": [{"text": text, "intent": "greet"}]}, allow_unicode=True), encoding="utf-8"
     )
     assert main(["inbox", "merge", str(labelled), "--no-validate", "--project", str(project)]) == 1
+    assert not (project / "data" / "nlu" / "inbox.yml").exists()
+
+
+@pytest.mark.parametrize("eval_set", FAQ_EVAL_SETS, ids=lambda path: path.name)
+def test_merge_rejects_a_question_of_an_faq_evaluation_set(
+    project: Path, tmp_path: Path, capsys, eval_set: Path
+) -> None:
+    """A real user may type what an evaluation question says; the trainer's merge refuses it, as for held-out ones."""
+    text = yaml.safe_load((project / eval_set).read_text(encoding="utf-8"))["questions"][0]["text"]
+    labelled = tmp_path / "labelled.yml"
+    labelled.write_text(
+        yaml.safe_dump({"messages": [{"text": text, "intent": "faq"}]}, allow_unicode=True), encoding="utf-8"
+    )
+    assert main(["inbox", "merge", str(labelled), "--no-validate", "--project", str(project)]) == 1
+    assert "is in a held-out or evaluation set, never train on it" in capsys.readouterr().err
     assert not (project / "data" / "nlu" / "inbox.yml").exists()
