@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import select
 import time
 from pathlib import Path
 from typing import Dict, Optional, Tuple
@@ -32,7 +33,15 @@ def raw(
         for name, value in {"Content-Type": b"application/json", **(headers or {})}.items():
             conn.putheader(name, value)
         conn.putheader("Content-Length", str(len(body)).encode())
-        conn.endheaders(body)
+        conn.endheaders()
+        # A server may refuse a large body from its headers alone and close; sending the rest would then race
+        # its reset against reading the refusal, so read an early answer first.
+        early = len(body) > 65536 and select.select([conn.sock], [], [], 2.0)[0]
+        if not early:
+            try:
+                conn.send(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the answer, if any, is still read below
         resp = conn.getresponse()
         return resp.status, resp.read()
     finally:
