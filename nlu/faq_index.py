@@ -84,11 +84,14 @@ class FaqIndex:
         weight: float = 0.6,
         bm25_norm: float = 4.0,
         calibration: Optional[Calibration] = None,
+        disagreement_cap: Optional[float] = None,
     ) -> None:
         self.entry_ids = entry_ids
         self.weight = weight
         self.bm25_norm = bm25_norm
         self.calibration = calibration or Calibration()
+        # The highest confidence when the embeddings alone would rank another entry first (None: no limit).
+        self.disagreement_cap = disagreement_cap
         self._doc_lemmas = doc_lemmas
         self._example_entries = np.asarray(example_entries, dtype=np.int64)
         self._vectors = vectors
@@ -162,7 +165,17 @@ class FaqIndex:
         best = candidates[0].score
         margin = best - (candidates[1].score if len(candidates) > 1 else 0.0)
         confidence = self.calibration(best, margin) if best > 0 else 0.0
+        if self.disagreement_cap is not None and weight > 0 and int(np.argmax(cos)) != int(order[0]):
+            # Two signals that disagree on the first entry: on held-out kb questions such answers were right
+            # half as often (scripts/tune_faq.py), so they are offered («did you mean»), not stated.
+            confidence = min(confidence, self.disagreement_cap)
         return candidates, confidence
+
+    def embedding_agrees(self, text: str, vector: Optional[np.ndarray]) -> bool:
+        """Does the embedding's own first entry equal the fused first entry?"""
+        found, _ = self.search(text, vector, k=1)
+        cos = self.cosines(vector)
+        return not found or vector is None or self.entry_ids[int(np.argmax(cos))] == found[0].entry_id
 
     # --- persistence ----------------------------------------------------------------------------------
 
@@ -175,6 +188,7 @@ class FaqIndex:
             "weight": self.weight,
             "bm25_norm": self.bm25_norm,
             "calibration": vars(self.calibration),
+            "disagreement_cap": self.disagreement_cap,
             "has_vectors": self._vectors is not None,
         }
         (folder / INDEX_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -193,6 +207,7 @@ class FaqIndex:
             weight=meta["weight"],
             bm25_norm=meta["bm25_norm"],
             calibration=Calibration(**meta["calibration"]),
+            disagreement_cap=meta.get("disagreement_cap"),
         )
 
 

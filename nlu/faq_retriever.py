@@ -50,6 +50,9 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "bm25_norm": 4.0,  # bm25 / (bm25 + bm25_norm) maps BM25 to [0, 1)
             # Confidence = sigmoid(a * best + b * margin + c), fitted by scripts/tune_faq.py on held-out folds.
             "calibration": {"a": 12.0, "b": 8.0, "c": -7.0},
+            # The highest confidence of a retrieval whose embeddings alone rank another entry first (None: no
+            # limit); below answer_threshold, such a retrieval gets «did you mean», never a stated answer.
+            "disagreement_cap": None,
             "answer_threshold": 0.5,  # at or above: answer; below: «did you mean» with the likeliest entries
             "suggest_threshold": 0.15,  # a fallback/out-of-scope message at or above: «did you mean»
             # A checklist question for a named document goes to an FAQ entry about that document instead when the
@@ -135,6 +138,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         index.weight = merged["weight"]
         index.bm25_norm = merged["bm25_norm"]
         index.calibration = Calibration(**merged["calibration"])
+        index.disagreement_cap = merged["disagreement_cap"]
         return cls(config, model_storage, resource, index, encoder, served_by, documents)
 
     def _kb_dir(self) -> Optional[Path]:
@@ -165,7 +169,12 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             # The answers name the topic in Ukrainian and English: BM25 reads them too.
             extra = {e.id: PLACEHOLDER.sub(" ", f"{e.answer['uk']} {e.answer['en']}") for e in faq.entries.values()}
             index = FaqIndex.build(
-                examples, encoder, extra_text=extra, weight=self._config["weight"], bm25_norm=self._config["bm25_norm"]
+                examples,
+                encoder,
+                extra_text=extra,
+                weight=self._config["weight"],
+                bm25_norm=self._config["bm25_norm"],
+                disagreement_cap=self._config["disagreement_cap"],
             )
             index.save(Path(storage) / INDEX_DIR)
             self._served_by = {e.id: e.trains_intent for e in faq.entries.values() if e.trains_intent}

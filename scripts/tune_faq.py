@@ -53,6 +53,41 @@ def train_encoder(examples, folder: Path, pairs: int, vocab: int, epochs: int):
     return load_encoder(folder / "model")
 
 
+def configured_retriever() -> dict:
+    import yaml
+
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    return next(c for c in pipeline if c["name"] == "nlu.faq_retriever.FaqRetriever")
+
+
+def agreement_table(samples, agrees, total: int) -> dict:
+    """How often the first entry is right when the embeddings alone rank it first too, and when they do not, at
+    the configured weight, calibration and answer threshold (the reason for `disagreement_cap`)."""
+    from nlu.faq_index import Calibration
+
+    config = configured_retriever()
+    key = (config["weight"], config["bm25_norm"])
+    if key not in samples:
+        return {}
+    calibration = Calibration(**config["calibration"])
+    table = {}
+    print(f"\nconfigured weight={key[0]} bm25_norm={key[1]}: first entry right, by whether the embeddings agree")
+    print("            agree: share  right   disagree: share  right")
+    for label, threshold in (("all", 0.0), ("answered", config["answer_threshold"])):
+        row = {}
+        for name, wanted in (("agree", True), ("disagree", False)):
+            picked = [
+                ok
+                for (s, m, ok), agree in zip(samples[key], agrees[key])
+                if agree == wanted and calibration(s, m) >= threshold
+            ]
+            row[name] = {"share": len(picked) / total, "right": sum(picked) / len(picked) if picked else None}
+        table[label] = row
+        cells = [f"{row[n]['share']:11.3f}  {row[n]['right'] or 0:.3f}" for n in ("agree", "disagree")]
+        print(f"{label:9s}  {cells[0]}   {cells[1]}")
+    return table
+
+
 def main() -> int:
     from kbengine.faq import load_faq
     from nlu.faq_index import FaqIndex, fit_calibration
@@ -71,6 +106,7 @@ def main() -> int:
     norms = [2.0, 4.0, 8.0]
     hits = {(w, n): [0, 0] for w in weights for n in norms}
     samples = {(w, n): [] for w in weights for n in norms}
+    agrees = {(w, n): [] for w in weights for n in norms}  # the embeddings' own first entry is the fused first
     total = 0
     started = time.time()
     for fold in range(args.folds):
@@ -91,6 +127,7 @@ def main() -> int:
                 hits[(w, n)][1] += expected in ids
                 margin = found[0].score - (found[1].score if len(found) > 1 else 0)
                 samples[(w, n)].append((found[0].score, margin, ids[:1] == [expected]))
+                agrees[(w, n)].append(index.embedding_agrees(q, vector))
         total += len(test)
         print(
             f"fold {fold + 1}/{args.folds}: {len(train)} training, {len(test)} held-out questions "
@@ -115,6 +152,7 @@ def main() -> int:
         wrong = sum(not ok for *_, ok in confident)
         rows.append({"threshold": threshold, "answered": len(confident) / total, "confident_wrong": wrong / total})
         print(f"{threshold:9.2f}  {len(confident) / total:8.3f}  {wrong / total:15.3f}")
+    agreement = agreement_table(samples, agrees, total)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -129,6 +167,7 @@ def main() -> int:
                 "best": {"weight": best[0], "bm25_norm": best[1]},
                 "calibration": vars(calibration),
                 "thresholds": rows,
+                "agreement": agreement,
             },
             indent=2,
         ),

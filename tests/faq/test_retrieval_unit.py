@@ -53,6 +53,31 @@ def test_embeddings_are_fused_and_index_round_trips(fixture_kb, tmp_path):
     assert loaded.search("зовсім інші слова", photo_vector)[0][0].entry_id == "photo_needed"
 
 
+def test_a_retrieval_the_embeddings_disagree_with_is_capped(fixture_kb, tmp_path):
+    class Encoder:  # every text points at the photo entry, whatever its words say
+        def encode(self, texts):
+            out = np.zeros((len(texts), 4), dtype=np.float32)
+            for i, t in enumerate(texts):
+                out[i, 0 if "фот" in t.lower() else 1] = 1.0
+            return out
+
+    examples = load_faq(fixture_kb).examples()
+    calibration = Calibration(a=10, b=5, c=-1)
+    photo = Encoder().encode(["фото"])[0]
+    free = FaqIndex.build(examples, Encoder(), weight=0.3, calibration=calibration)
+    capped = FaqIndex.build(examples, Encoder(), weight=0.3, calibration=calibration, disagreement_cap=0.3)
+    # The words say Privat24, the embedding says photo: BM25 wins the fusion, the two disagree.
+    found, confidence = free.search("оплата через приват24", photo)
+    assert found[0].entry_id == "pay_privat24" and confidence > 0.3
+    assert not free.embedding_agrees("оплата через приват24", photo)
+    found, confidence = capped.search("оплата через приват24", photo)
+    assert found[0].entry_id == "pay_privat24" and confidence == 0.3
+    # Both point at the photo entry: nothing is capped.
+    assert capped.search("фото на айдішку треба?", photo)[1] == free.search("фото на айдішку треба?", photo)[1] > 0.3
+    capped.save(tmp_path / "index")
+    assert FaqIndex.load(tmp_path / "index").disagreement_cap == 0.3
+
+
 def test_calibration_is_monotonic_and_fitted():
     calibration = Calibration(a=10, b=5, c=-5)
     assert calibration(0.2, 0.0) < calibration(0.5, 0.0) < calibration(0.5, 0.3)
