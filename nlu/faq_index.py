@@ -10,6 +10,7 @@ examples (scripts/tune_faq.py prints how well it is calibrated).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import Counter
@@ -41,13 +42,30 @@ BM25_K1 = 1.2
 BM25_B = 0.5
 
 
+RU_UK_FILE = Path(__file__).with_name("ru_uk_lemmas.tsv")
+
+
+@functools.lru_cache(maxsize=1)
+def russian_to_ukrainian() -> Dict[str, str]:
+    """Russian lemma -> the Ukrainian lemma of the same meaning (nlu/ru_uk_lemmas.tsv)."""
+    lem = default_lemmatizer()
+    pairs = {}
+    for line in RU_UK_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            russian, ukrainian = line.split("\t")
+            pairs[russian.strip()] = lem.lemma(ukrainian.strip())
+    return pairs
+
+
 def lemmas(text: str) -> List[str]:
     lem = default_lemmatizer()
+    to_ukrainian = russian_to_ukrainian()
     out = []
     for word in words(text or ""):
         if not any(ch.isalpha() for ch in word):
             continue
-        lemma = lem.lemma(word)
+        # A Russian word counts as its Ukrainian equivalent: most of an entry's questions and its answer are Ukrainian.
+        lemma = to_ukrainian.get(lem.lemma(word)) or lem.lemma(word)
         if lemma not in STOPWORDS and word not in STOPWORDS:
             out.append(lemma)
     return out

@@ -72,14 +72,16 @@ class FaqRetriever(GraphComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
-        """The kb/faq files: Rasa's training cache keys a component on its config and data/ only, so without this an
-        edit of the FAQ questions or answers alone would reuse the old index."""
+        """The kb/faq files and nlu/ru_uk_lemmas.tsv: Rasa's training cache keys a component on its config and data/
+        only, so without this an edit of the FAQ questions or answers alone would reuse the old index."""
         from kbengine.faq import faq_dir
+        from nlu.faq_index import RU_UK_FILE
 
         configured = config.get("kb_dir") or settings().dmsbot_kb_dir
         digest = hashlib.sha256()
         for path in sorted(faq_dir(Path(configured) if configured else None).glob("*.yml")):
             digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+        digest.update(RU_UK_FILE.read_bytes())
         return digest.hexdigest()
 
     def __init__(

@@ -36,6 +36,36 @@ def test_lemmas_drop_stopwords_and_unify_case_forms():
     assert sorted(lemmas("Що робити, якщо вкрали паспорта?")) == sorted(lemmas("вкрали паспорт робити"))
 
 
+def test_russian_words_count_as_their_ukrainian_equivalents():
+    assert lemmas("у меня украли паспорт ребенка, что делать?") == lemmas("у мене вкрали паспорт дитини, що робити?")
+    assert "посвідка" in lemmas("где получить вид на жительство") and "отримати" in lemmas("где получить")
+
+
+def test_the_russian_to_ukrainian_list_is_well_formed():
+    from nlu.faq_index import RU_UK_FILE
+
+    seen = set()
+    for line in RU_UK_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        russian, ukrainian = line.split("\t")  # exactly two fields
+        assert russian == russian.strip().lower() and russian not in seen, line
+        assert ukrainian and not set("ыэъё") & set(ukrainian), line  # the right side is Ukrainian
+        seen.add(russian)
+
+
+def test_a_russian_question_finds_an_entry_with_only_ukrainian_questions():
+    examples = [
+        ("як дитині отримати посвідку на проживання", "child_permit"),
+        ("дитина іноземця, яка посвідка їй потрібна", "child_permit"),
+        ("оплата через приват24", "pay_privat24"),
+        ("можна заплатити карткою", "pay_privat24"),
+    ]
+    index = FaqIndex.build(examples, None, weight=0.0)
+    candidates, confidence = index.search("ребенку нужен вид на жительство, как получить?")
+    assert candidates[0].entry_id == "child_permit" and confidence > 0
+
+
 def test_embeddings_are_fused_and_index_round_trips(fixture_kb, tmp_path):
     class Encoder:  # a stand-in for the trained model: one axis per entry
         def encode(self, texts):
