@@ -53,7 +53,10 @@ def russian_to_ukrainian() -> Dict[str, str]:
     for line in RU_UK_FILE.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             russian, ukrainian = line.split("\t")
-            pairs[russian.strip()] = lem.lemma(ukrainian.strip())
+            target = lem.lemma(ukrainian.strip())
+            # Keyed by the word as written and by the lemma the lemmatiser gives it (a surzhyk reading, say).
+            pairs.setdefault(lem.lemma(russian.strip()), target)
+            pairs[russian.strip()] = target
     return pairs
 
 
