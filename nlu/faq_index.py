@@ -67,8 +67,9 @@ def lemmas(text: str) -> List[str]:
     for word in words(text or ""):
         if not any(ch.isalpha() for ch in word):
             continue
+        lemma = lem.lemma(word)
         # A Russian word counts as its Ukrainian equivalent: most of an entry's questions and its answer are Ukrainian.
-        lemma = to_ukrainian.get(lem.lemma(word)) or lem.lemma(word)
+        lemma = to_ukrainian.get(lemma, lemma)
         if lemma not in STOPWORDS and word not in STOPWORDS:
             out.append(lemma)
     return out
@@ -176,27 +177,36 @@ class FaqIndex:
         """The k best entries and the confidence that the first one is what was asked."""
         if not self.entry_ids:
             return [], 0.0
-        raw = self.bm25(lemmas(text))
-        bm25 = raw / (raw + self.bm25_norm)
-        cos = self.cosines(vector)
-        weight = self.weight if vector is not None and self._vectors is not None else 0.0
-        fused = weight * cos + (1 - weight) * bm25
+        fused, cos, bm25, weight = self._scores(text, vector)
         order = np.argsort(-fused)[:k]
         candidates = [Candidate(self.entry_ids[i], float(fused[i]), float(cos[i]), float(bm25[i])) for i in order]
         best = candidates[0].score
         margin = best - (candidates[1].score if len(candidates) > 1 else 0.0)
         confidence = self.calibration(best, margin) if best > 0 else 0.0
-        if self.disagreement_cap is not None and weight > 0 and int(np.argmax(cos)) != int(order[0]):
-            # Two signals that disagree on the first entry: on held-out kb questions such answers were right
-            # half as often (scripts/tune_faq.py), so they are offered («did you mean»), not stated.
+        if self.disagreement_cap is not None and not self._agree(cos, weight, int(order[0])):
+            # The two signals disagree on the first entry: on held-out kb questions such answers were wrong three
+            # times as often (scripts/tune_faq.py), so they are offered («did you mean»), not stated.
             confidence = min(confidence, self.disagreement_cap)
         return candidates, confidence
 
     def embedding_agrees(self, text: str, vector: Optional[np.ndarray]) -> bool:
-        """Does the embedding's own first entry equal the fused first entry?"""
-        found, _ = self.search(text, vector, k=1)
+        """Does the embeddings' own first entry equal the fused first entry (what `disagreement_cap` checks)?"""
+        if not self.entry_ids:
+            return True
+        fused, cos, _, weight = self._scores(text, vector)
+        return self._agree(cos, weight, int(np.argsort(-fused)[0]))
+
+    def _scores(self, text: str, vector: Optional[np.ndarray]) -> Tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Per entry: fused score, cosine, normalised BM25; and the cosine's weight (0 without embeddings)."""
+        raw = self.bm25(lemmas(text))
+        bm25 = raw / (raw + self.bm25_norm)
         cos = self.cosines(vector)
-        return not found or vector is None or self.entry_ids[int(np.argmax(cos))] == found[0].entry_id
+        weight = self.weight if vector is not None and self._vectors is not None else 0.0
+        return weight * cos + (1 - weight) * bm25, cos, bm25, weight
+
+    @staticmethod
+    def _agree(cos: np.ndarray, weight: float, first: int) -> bool:
+        return weight == 0 or int(np.argmax(cos)) == first
 
     # --- persistence ----------------------------------------------------------------------------------
 

@@ -121,7 +121,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "FaqRetriever":
-        from nlu.faq_index import Calibration, FaqIndex
+        from nlu.faq_index import Calibration, FaqIndex, russian_to_ukrainian
         from nlu.sentence_model import load_encoder
 
         try:
@@ -141,6 +141,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         index.bm25_norm = merged["bm25_norm"]
         index.calibration = Calibration(**merged["calibration"])
         index.disagreement_cap = merged["disagreement_cap"]
+        russian_to_ukrainian()  # read the word list now, not on the first user's message
         return cls(config, model_storage, resource, index, encoder, served_by, documents)
 
     def _kb_dir(self) -> Optional[Path]:

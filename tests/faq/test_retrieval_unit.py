@@ -66,14 +66,17 @@ def test_a_russian_question_finds_an_entry_with_only_ukrainian_questions():
     assert candidates[0].entry_id == "child_permit" and confidence > 0
 
 
-def test_embeddings_are_fused_and_index_round_trips(fixture_kb, tmp_path):
-    class Encoder:  # a stand-in for the trained model: one axis per entry
-        def encode(self, texts):
-            out = np.zeros((len(texts), 4), dtype=np.float32)
-            for i, t in enumerate(texts):
-                out[i, 0 if "фот" in t.lower() else 1] = 1.0
-            return out
+class Encoder:
+    """A stand-in for the trained model: texts with «фот» on one axis, every other text on another."""
 
+    def encode(self, texts):
+        out = np.zeros((len(texts), 4), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i, 0 if "фот" in t.lower() else 1] = 1.0
+        return out
+
+
+def test_embeddings_are_fused_and_index_round_trips(fixture_kb, tmp_path):
     examples = load_faq(fixture_kb).examples()
     built = FaqIndex.build(examples, Encoder(), weight=1.0)
     photo_vector = Encoder().encode(["фото"])[0]
@@ -84,19 +87,12 @@ def test_embeddings_are_fused_and_index_round_trips(fixture_kb, tmp_path):
 
 
 def test_a_retrieval_the_embeddings_disagree_with_is_capped(fixture_kb, tmp_path):
-    class Encoder:  # every text points at the photo entry, whatever its words say
-        def encode(self, texts):
-            out = np.zeros((len(texts), 4), dtype=np.float32)
-            for i, t in enumerate(texts):
-                out[i, 0 if "фот" in t.lower() else 1] = 1.0
-            return out
-
     examples = load_faq(fixture_kb).examples()
     calibration = Calibration(a=10, b=5, c=-1)
     photo = Encoder().encode(["фото"])[0]
     free = FaqIndex.build(examples, Encoder(), weight=0.3, calibration=calibration)
     capped = FaqIndex.build(examples, Encoder(), weight=0.3, calibration=calibration, disagreement_cap=0.3)
-    # The words say Privat24, the embedding says photo: BM25 wins the fusion, the two disagree.
+    # The words say Privat24, the embedding is pointed at photo: BM25 wins the fusion, the two disagree.
     found, confidence = free.search("оплата через приват24", photo)
     assert found[0].entry_id == "pay_privat24" and confidence > 0.3
     assert not free.embedding_agrees("оплата через приват24", photo)
