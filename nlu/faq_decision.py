@@ -48,6 +48,9 @@ DIET_SURE = 0.9
 NEVER_OVERRULED = frozenset(
     {INFORM, "affirm", "deny", "go_back", "start_over", "change_answer", SET_LANGUAGE, "EXTERNAL_status_changed"}
 )
+# Steps of the form. Unlike a form value, DIET's unsure guess of one gives way to a sure FAQ entry: «в паспорті
+# помилка в прізвищі, як виправити» at change_answer 0.77 asks about the passport, not about an answer in the form.
+NAVIGATION = frozenset({"go_back", "start_over", "change_answer"})
 # Intents whose reply is general (all the contacts, the menu): a sure FAQ entry about something else says the specific
 # thing asked («сайт черги видає помилку, куди дзвонити»: the e-queue's support, not the ministry's hotline).
 GENERAL_REPLIES = frozenset({"contact_human", "help"})
@@ -138,8 +141,10 @@ NO_CHECKLIST_QUESTION = re.compile(
 # A place named in the message («в Польщі», "in Kyiv") is a cue of a place question too.
 PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
 # «вкрали закордонний в Італії, що робити»: the steps are asked for, which an FAQ entry gives, not a checklist.
+# Surzhyk too: «шо робить?», «шо мені тепер дєлать».
 ASKS_WHAT_TO_DO = re.compile(
-    r"(що|шо) (мені |тепер |же )?(робити|роблять)|что (мне |теперь )?делать|what (should|do|can) i do|what to do|"
+    r"(що|шо) (мені |мне |тепер |теперь |же )?(робити|робить|роблять|делать|дєлать)|что (мне |теперь )?делать|"
+    r"what (should|do|can) i do|what to do|"
     r"що далі|what now",
     re.IGNORECASE,
 )
@@ -330,6 +335,8 @@ def route(
             return to_faq  # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for
         return "keep"  # a checklist question for a named document, or «Консультація» itself
     unsure = intent not in NEVER_OVERRULED and not sure
+    if intent in NAVIGATION and not sure and words > LONGEST_BARE_VALUE and faq_confidence >= answer_threshold:
+        return to_faq
     if (intent in OVERRULABLE or unsure or intent in GENERAL_REPLIES) and faq_confidence >= answer_threshold:
         return to_faq
     # «Можливо, ви питаєте про…»; a message DIET is sure is out of scope («яка погода в Києві») needs a match

@@ -223,6 +223,8 @@ def test_asking_what_to_do_is_no_tracking_request_without_a_number():
     number = [{"entity": "document_number", "value": "AB123456"}]
     assert route("track_document", 0.95, [], 0.4, 0.32, 0.15, "статус третій тиждень той самий, що робити") == "faq"
     assert route("track_document", 0.95, number, 0.4, 0.32, 0.15, "AB123456 статус той самий, що робити") == "keep"
+    # Surzhyk asks the same.
+    assert route("track_document", 0.95, [], 0.4, 0.32, 0.15, "два місяці статус не мєняється, шо робить?") == "faq"
     assert route("help", 0.5, [], 0.23, 0.32, 0.15, "відмовили, бо не підтверджене громадянство, що робити") == "faq"
     book = "how can I book a slot at the migration office"
     assert route("contact_human", 0.78, [], 0.30, 0.32, 0.15, book) == "faq"  # «did you mean», not the contacts
@@ -412,3 +414,13 @@ def test_a_question_diet_took_for_a_yes_gets_the_faq():
     assert route("affirm", 0.97, [], 0.45, 0.32, 0.15, "що означає прибув до ЗДУ") == "faq"
     assert route("affirm", 0.97, [], 0.45, 0.32, 0.15, "так, а коли буде готово?") == "keep"
     assert route("deny", 0.97, [], 0.45, 0.32, 0.15, "ні") == "keep"
+
+
+def test_an_unsure_form_step_gives_way_to_a_sure_entry() -> None:
+    """«в паспорті помилка в прізвищі, як виправити» at change_answer 0.77 asks about the passport; a sure
+    «змінити відповідь» or a short «назад» stays a step of the form, and so does an unsure one no entry is sure of."""
+    text = "в паспорті помилка в прізвищі, як виправити"
+    assert route("change_answer", 0.77, [], 0.36, 0.32, 0.15, text) == "faq"
+    assert route("change_answer", 0.95, [], 0.36, 0.32, 0.15, text) == "keep"
+    assert route("change_answer", 0.77, [], 0.28, 0.32, 0.15, "можна змінити одну відповідь?") == "keep"
+    assert route("go_back", 0.6, [], 0.4, 0.32, 0.15, "назад") == "keep"
