@@ -206,7 +206,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
     def normalize(
         self, text: Text, entities: List[Dict[Text, Any]], message: Optional[Message] = None
     ) -> List[Dict[Text, Any]]:
-        entities = self._merge_adjacent_ages(text, entities)
+        entities = self._extend_ages(text, self._merge_adjacent_ages(text, entities), message)
         out: List[Dict[Text, Any]] = []
         found_numbers = find_document_numbers(text) if self._config["document_number_patterns"] else []
         for ent in entities:
@@ -271,6 +271,26 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
                 continue
             merged.append(ent)
         return merged
+
+    def _extend_ages(
+        self, text: Text, entities: List[Dict[Text, Any]], message: Optional[Message]
+    ) -> List[Dict[Text, Any]]:
+        """«мені [сорок] два»: the tagger may stop inside a number said in words; the age takes the number words
+        that follow it."""
+        tokens = (message.get(TOKENS_NAMES[TEXT]) if message is not None else None) or []
+        for ent in entities:
+            if ent.get("entity") != "age" or "end" not in ent:
+                continue
+            if number_word_value(text[ent["start"] : ent["end"]].split()[-1], self._lemmatizer) is None:
+                continue  # digits («14») or not a number at all
+            for token in tokens:
+                if token.start < ent["end"]:
+                    continue
+                if text[ent["end"] : token.start].strip() or number_word_value(token.text, self._lemmatizer) is None:
+                    break
+                ent["end"] = token.end
+                ent["value"] = text[ent["start"] : token.end]
+        return entities
 
     @staticmethod
     def _new(start: int, end: int, entity: Text, value: Text) -> Dict[Text, Any]:

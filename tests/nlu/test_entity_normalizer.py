@@ -97,6 +97,23 @@ def test_split_age_is_merged(normalizer, tokenizer) -> None:
     assert _run(normalizer, tokenizer, text, ents) == [("age", "42")]
 
 
+@pytest.mark.parametrize(
+    "text, span, value",
+    [
+        ("мені сорок два", "сорок", "42"),
+        ("сину двадцять один рік", "двадцять", "21"),
+        ("мне тридцать пять", "тридцать", "35"),
+    ],
+)
+def test_age_cut_inside_a_number_in_words_takes_the_rest(normalizer, tokenizer, text, span, value) -> None:
+    assert _run(normalizer, tokenizer, text, [_ent(text, span, "age")]) == [("age", value)]
+
+
+def test_age_in_digits_is_not_extended(normalizer, tokenizer) -> None:
+    text = "мені 14 два паспорти"
+    assert _run(normalizer, tokenizer, text, [_ent(text, "14", "age")]) == [("age", "14")]
+
+
 @pytest.mark.parametrize("text, value", [("мені 15", "15"), ("сину чотирнадцять", "14"), ("їй 7 років", "7")])
 def test_age_found_by_rule_when_tagger_missed_it(normalizer, tokenizer, text, value) -> None:
     assert _run(normalizer, tokenizer, text, []) == [("age", value)]
