@@ -2,13 +2,13 @@
 """NLU evaluation for trainers: held-out set (never trained on), the FAQ evaluation set, optional cross-validation.
 
     .venv/bin/python scripts/evaluate.py                       # newest models/*.tar.gz on tests/nlu/heldout.yml,
-                                                               # tests/nlu/heldout_fresh.yml, eval/faq_questions.yml
+                                                               # heldout_fresh.yml, heldout_3.yml, eval/faq_questions*
     .venv/bin/python scripts/evaluate.py --cross-validation 3  # plus 3-fold CV on data/nlu (trains 3 models)
     .venv/bin/python scripts/evaluate.py --faq-only            # only the FAQ evaluation set
 
 Writes into results/: nlu_report.md, nlu_report.json, confusion_matrix.png, heldout_errors.md,
-faq_report.md, faq_report.json, fresh/ (the same files for the second held-out set) and cross_validation/ when
-asked. Prints the headline figures.
+faq_report.md, faq_report.json, fresh/ and third/ (the same files for the second and third held-out sets) and
+cross_validation/ when asked. Prints the headline figures.
 """
 
 from __future__ import annotations
@@ -405,6 +405,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--heldout", type=Path, default=ROOT / "tests" / "nlu" / "heldout.yml")
     # Written blind on 2026-12-04 (intents only), after the rules were tuned on the first set: a check of transfer.
     parser.add_argument("--fresh", type=Path, default=ROOT / "tests" / "nlu" / "heldout_fresh.yml")
+    # Written blind on 2026-12-05 (intents only), after the second set had been read.
+    parser.add_argument("--third", type=Path, default=ROOT / "tests" / "nlu" / "heldout_3.yml")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     parser.add_argument(
         "--cross-validation",
@@ -452,12 +454,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"doc_type F1: {report['entities'].get('doc_type', {}).get('f1', 0):.4f}")
     print(f"entity micro F1: {report['entities']['_micro']['f1']:.4f}")
     print(f"document_number exact match: {report['document_number_exact_match']}")
-    if args.fresh.exists():
-        fresh = evaluate_heldout(model, args.fresh, args.out / "fresh")
-        print(
-            f"second held-out set ({args.fresh.name}, {fresh['messages']} messages): "
-            f"intent accuracy {fresh['intent_accuracy']:.4f}; errors: {args.out / 'fresh' / 'heldout_errors.md'}"
-        )
+    for name, path, folder in (("second", args.fresh, "fresh"), ("third", args.third, "third")):
+        if path.exists():
+            other = evaluate_heldout(model, path, args.out / folder)
+            print(
+                f"{name} held-out set ({path.name}, {other['messages']} messages): intent accuracy "
+                f"{other['intent_accuracy']:.4f}; errors: {args.out / folder / 'heldout_errors.md'}"
+            )
     if args.cross_validation:
         summary = cross_validate(args.cross_validation, args.out, args.config, args.data)
         print(f"cross-validation: {summary}")
