@@ -26,8 +26,11 @@ def report(trained_model: Path, tmp_path_factory) -> dict:
 
 
 # Floors under today's figures, to catch a fall. DIET's training is not repeatable (machines, seeds, a changed
-# example): on 2026-12-04 three trainings of the final data (seeds 42, 7, 11) gave intent 0.966-0.979 on this set
-# and 0.830-0.859 on the second set (docs/nlu.md, "Figures and what is left").
+# example): on 2026-12-05 three trainings of the final data (seeds 42, 7, 11) gave intent 0.966-0.974 on this set,
+# 0.873-0.887 on the second set and 0.858 on the third (docs/nlu.md, "Figures and what is left").
+THIRD_FLOOR = 0.8
+
+
 def test_heldout_intent_accuracy(report: dict) -> None:
     assert report["messages"] >= 200
     assert report["intent_accuracy"] >= 0.93, report["intent_accuracy"]
@@ -37,7 +40,14 @@ def test_second_heldout_set(trained_model: Path, tmp_path: Path) -> None:
     """tests/nlu/heldout_fresh.yml, written blind after the rules were tuned on the first set."""
     fresh = _evaluate_module().evaluate_heldout(trained_model, ROOT / "tests" / "nlu" / "heldout_fresh.yml", tmp_path)
     assert fresh["messages"] >= 200
-    assert fresh["intent_accuracy"] >= 0.78, fresh["intent_accuracy"]
+    assert fresh["intent_accuracy"] >= 0.82, fresh["intent_accuracy"]
+
+
+def test_third_heldout_set(trained_model: Path, tmp_path: Path) -> None:
+    """tests/nlu/heldout_3.yml, written blind on 2026-12-05 from a description of the intents."""
+    third = _evaluate_module().evaluate_heldout(trained_model, ROOT / "tests" / "nlu" / "heldout_3.yml", tmp_path)
+    assert third["messages"] >= 140
+    assert third["intent_accuracy"] >= THIRD_FLOOR, third["intent_accuracy"]
 
 
 def test_heldout_entities(report: dict) -> None:
