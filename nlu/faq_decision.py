@@ -293,7 +293,11 @@ def route(
     ):
         return INFORM  # «вкрали»: a form value DIET is unsure of, which no FAQ entry answers, is a form answer
     acts = intent in CHECKLIST_INTENTS or intent == INFORM or (intent not in NEVER_OVERRULED and not numbered)
-    if intent != FAQ and acts and (ASKS_WHAT_TO_DO.search(text) or ASKS_WHAT_IT_MEANS.search(text)):
+    # «що означає статус персоналізовано» at start_over 0.83 is no step of the form.
+    acts = acts or (intent in NAVIGATION and not sure)
+    # «я заплуталась, не розумію що робити» is help itself: the menu, not «did you mean» entries no one is sure of.
+    confused = intent in GENERAL_REPLIES and sure and faq_confidence < answer_threshold
+    if intent != FAQ and acts and not confused and (ASKS_WHAT_TO_DO.search(text) or ASKS_WHAT_IT_MEANS.search(text)):
         if faq_confidence >= suggest_threshold:
             # Answer first: the steps (or «did you mean» them); the checklist is a button away. «Статус третій
             # тиждень той самий, що робити» asks for steps too, not for tracking (unless it gives a number to track).

@@ -424,3 +424,18 @@ def test_an_unsure_form_step_gives_way_to_a_sure_entry() -> None:
     assert route("change_answer", 0.95, [], 0.36, 0.32, 0.15, text) == "keep"
     assert route("change_answer", 0.77, [], 0.28, 0.32, 0.15, "можна змінити одну відповідь?") == "keep"
     assert route("go_back", 0.6, [], 0.4, 0.32, 0.15, "назад") == "keep"
+
+
+def test_a_question_of_meaning_is_no_step_of_the_form() -> None:
+    """«що означає статус персоналізовано» at start_over 0.83: the explanation, offered or stated, not a restart."""
+    text = "що означає статус персоналізовано"
+    assert route("start_over", 0.83, [], 0.29, 0.32, 0.15, text) == "faq"
+    assert route("start_over", 0.95, [], 0.29, 0.32, 0.15, "почати все спочатку") == "keep"
+
+
+def test_a_confused_user_gets_help_not_unsure_entries() -> None:
+    """«я заплуталась, не розумію що робити» at help 1.0 with no sure entry is the menu; a sure entry still answers."""
+    text = "я заплуталась не розумію що робити"
+    assert route("help", 1.0, [], 0.18, 0.32, 0.15, text) == "keep"
+    assert route("help", 1.0, [], 0.4, 0.32, 0.15, "вкрали паспорт, що робити") == "faq"
+    assert route("ask_documents", 1.0, [], 0.18, 0.32, 0.15, "вкрали паспорт, що робити") == "faq"
