@@ -154,6 +154,10 @@ ASKS_WHAT_IT_MEANS = re.compile(
     r"what (does|do) .{0,60}\bmean|what is the meaning|meaning of|що за статус|что за статус",
     re.IGNORECASE,
 )
+# «что такое УНЗР» (at affirm 0.77): asking what something is, in however few words, is never a form answer.
+DEFINITION_QUESTION = re.compile(r"^\W*((що|шо) таке|что такое|what('s| is| are)\b)", re.IGNORECASE)
+# «200» in the form's age question: a number of one to three digits is a form value, never a document to track.
+BARE_NUMBER = re.compile(r"^\s*[-−]?\d{1,3}\s*$")
 # «back to Ukrainian», «англійською будь ласка»: a request to switch is short.
 LONGEST_LANGUAGE_SWITCH = 5
 # «вкрали», «мені 15», «в Польщі»: a form answer is a value or two.
@@ -217,7 +221,7 @@ def asks_what_checklist_answers(intent: str, text: str, entity_kinds: Sequence[s
 def not_an_answer(text: str, faq_confidence: float, answer_threshold: float, suggest_threshold: float) -> bool:
     """A message DIET calls a form answer that the FAQ should take: a question the retriever has at least a
     suggestion for, or a long story it can answer."""
-    if asks(text):
+    if asks(text) or DEFINITION_QUESTION.match(text):
         return faq_confidence >= suggest_threshold
     return len(text.split()) > LONGEST_FORM_ANSWER and faq_confidence >= answer_threshold
 
@@ -261,6 +265,8 @@ def route(
     # "can i talk to a real person" at contact_human 0.85 and the contacts entry first: DIET and the retriever agree,
     # so wherever the FAQ would take the message, DIET's intent stands (the contacts, not «did you mean» them).
     to_faq = "keep" if intent != FAQ and top_intent == intent else FAQ
+    if BARE_NUMBER.match(text) and intent not in (INFORM, "nlu_fallback"):
+        return INFORM  # DIET once took «200» for tracking at 0.93, and the form's age question was left
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
     named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}

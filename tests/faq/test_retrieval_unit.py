@@ -439,3 +439,16 @@ def test_a_confused_user_gets_help_not_unsure_entries() -> None:
     assert route("help", 1.0, [], 0.18, 0.32, 0.15, text) == "keep"
     assert route("help", 1.0, [], 0.4, 0.32, 0.15, "вкрали паспорт, що робити") == "faq"
     assert route("ask_documents", 1.0, [], 0.18, 0.32, 0.15, "вкрали паспорт, що робити") == "faq"
+
+
+def test_a_definition_question_is_no_form_answer() -> None:
+    """«что такое УНЗР» at affirm 0.77 (three words, no «?»): the entry, not a «так» in the form."""
+    assert route("affirm", 0.77, [], 0.38, 0.32, 0.15, "что такое УНЗР") == "faq"
+    assert route("affirm", 0.95, [], 0.38, 0.32, 0.15, "так, все вірно") == "keep"
+
+
+@pytest.mark.parametrize("text", ["200", "14", " -3 "])
+def test_a_bare_small_number_is_a_form_value(text) -> None:
+    """«200» at track_document 0.93 in the age question: a form value (the form then explains the range)."""
+    assert route("track_document", 0.93, [], 0.07, 0.32, 0.15, text) == "inform"
+    assert route("nlu_fallback", 0.5, [], 0.07, 0.32, 0.15, text) == "keep"
