@@ -279,10 +279,11 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         that follow it."""
         tokens = (message.get(TOKENS_NAMES[TEXT]) if message is not None else None) or []
         for ent in entities:
-            if ent.get("entity") != "age" or "end" not in ent:
+            if ent.get("entity") != "age" or "start" not in ent or "end" not in ent:
                 continue
-            if number_word_value(text[ent["start"] : ent["end"]].split()[-1], self._lemmatizer) is None:
-                continue  # digits («14») or not a number at all
+            words = text[ent["start"] : ent["end"]].split()
+            if not words or number_word_value(words[-1], self._lemmatizer) is None:
+                continue  # digits («14»), not a number at all, or an empty span
             for token in tokens:
                 if token.start < ent["end"]:
                     continue

@@ -300,7 +300,8 @@ def route(
         return INFORM  # «вкрали»: a form value DIET is unsure of, which no FAQ entry answers, is a form answer
     acts = intent in CHECKLIST_INTENTS or intent == INFORM or (intent not in NEVER_OVERRULED and not numbered)
     # «що означає статус персоналізовано» at start_over 0.83 is no step of the form.
-    acts = acts or (intent in NAVIGATION and not sure)
+    unsure_step = intent in NAVIGATION and not sure
+    acts = acts or unsure_step
     # «я заплуталась, не розумію що робити» is help itself: the menu, not «did you mean» entries no one is sure of.
     confused = intent in GENERAL_REPLIES and sure and faq_confidence < answer_threshold
     if intent != FAQ and acts and not confused and (ASKS_WHAT_TO_DO.search(text) or ASKS_WHAT_IT_MEANS.search(text)):
@@ -345,7 +346,7 @@ def route(
             return to_faq  # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for
         return "keep"  # a checklist question for a named document, or «Консультація» itself
     unsure = intent not in NEVER_OVERRULED and not sure
-    if intent in NAVIGATION and not sure and words > LONGEST_BARE_VALUE and faq_confidence >= answer_threshold:
+    if unsure_step and words > LONGEST_BARE_VALUE and faq_confidence >= answer_threshold:
         return to_faq
     if (intent in OVERRULABLE or unsure or intent in GENERAL_REPLIES) and faq_confidence >= answer_threshold:
         return to_faq

@@ -109,6 +109,13 @@ def test_age_cut_inside_a_number_in_words_takes_the_rest(normalizer, tokenizer, 
     assert _run(normalizer, tokenizer, text, [_ent(text, span, "age")]) == [("age", value)]
 
 
+def test_an_empty_age_span_does_not_crash(normalizer, tokenizer) -> None:
+    """A whitespace span tagged as age (the tagger's edge case) is dropped or kept, never a crash."""
+    text = "мені сорок"
+    empty = {"entity": "age", "start": 4, "end": 5, "value": " ", "extractor": "DIETClassifier"}
+    assert isinstance(_run(normalizer, tokenizer, text, [empty]), list)
+
+
 def test_age_in_digits_is_not_extended(normalizer, tokenizer) -> None:
     text = "мені 14 два паспорти"
     assert _run(normalizer, tokenizer, text, [_ent(text, "14", "age")]) == [("age", "14")]
