@@ -110,6 +110,7 @@ INTENT_CUES = {
     "ask_processing_time": re.compile(
         r"(час|днів|дней|дні\b|тижн|недел|місяц|месяц|чекат|чкат|ждат|довго|долго|швидк|быстр|скоро|термін|срочн|"
         r"коли|когда|через скільки|через сколько|робит|робл|делает|делают|делаетс|готов|виготов|изготов|строк|срок|"
+        r"врем|оформля|оформлю|розгляда|рассматр|видают|выдают|"
         r"how long|how soon|how quick|how fast|\bdays?\b|\bweeks?\b|\bmonths?\b|\bwhen\b|\bwait|"
         r"\btakes?\b|processing|turnaround|urgent|fast|ready)",
         re.IGNORECASE,
@@ -135,7 +136,10 @@ INTENT_CUES = {
 NO_CHECKLIST_QUESTION = re.compile(
     r"на (скільки|скiльки|сколько|скока|скільки ж) (років|рокiв|рочків|лет|год)|на (який|какой) (термін|срок)|"
     r"до якого віку|до какого возраста|how many years|how long is .{0,40}valid|"
-    r"valid (for|until)|(^|\W)(хто|кто|who)(\W|$)",
+    r"valid (for|until)|(^|\W)(хто|кто|who)(\W|$)|"
+    # «за скільки до кінця строку можна міняти айдішку»: when to exchange before expiry, not how long it takes.
+    r"(за|by) (скільки|сколько|how long) .{0,20}(до|before) (кінця|закінчення|конца|окончания|expir|the end)|"
+    r"how (long|early|soon) before .{0,30}expir",
     re.IGNORECASE,
 )
 # A place named in the message («в Польщі», "in Kyiv") is a cue of a place question too.
@@ -189,12 +193,14 @@ def bare_passport(entities: List[Dict[str, Any]], text: str = "") -> bool:
 
 
 def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bool:
-    """A checklist question about «паспорт», or a message that is little more than the word: which passport?"""
+    """A checklist question or a form answer that names «паспорт» without saying which one: which passport?"""
     if intent == INFORM and BARE_PASSPORT.match(re.sub(r"[^\w]", "", text.lower())):
         return True  # the word alone, whatever the tagger made of it
     if not bare_passport(entities, text):
         return False
-    return intent in CHECKLIST_INTENTS or (intent == INFORM and len(text.split()) <= 2)
+    # «треба новий паспорт», "I need passport" outside the form start it: the form asks which one instead of
+    # taking the ID card; in the form a bare «паспорт вкрали» leaves the document already chosen as it was.
+    return intent in CHECKLIST_INTENTS or intent == INFORM
 
 
 def asks(text: str) -> bool:
@@ -358,6 +364,10 @@ def route(
             return to_faq
     if off_topic:
         return to_faq
+    if intent == "ask_documents" and has_doc and ASKS_FOR_DOCUMENTS.search(text) and faq_confidence < answer_threshold:
+        # «Що брати з собою, щоб оформити закордонний паспорт?» at 0.70: the list for a named document is asked for,
+        # and no entry is sure of anything else.
+        return "keep"
     if unsure and asks(text) and not numbered and faq_confidence >= suggest_threshold:
         # DIET is unsure and the user asks a question the retriever has a suggestion for: offer the entries rather
         # than act on the guess ("how can I book a slot" at contact_human 0.78).
