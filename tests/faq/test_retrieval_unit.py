@@ -452,3 +452,39 @@ def test_a_bare_small_number_is_a_form_value(text) -> None:
     """«200» at track_document 0.93 in the age question: a form value (the form then explains the range)."""
     assert route("track_document", 0.93, [], 0.07, 0.32, 0.15, text) == "inform"
     assert route("nlu_fallback", 0.5, [], 0.07, 0.32, 0.15, text) == "keep"
+
+
+def test_a_form_answer_naming_a_bare_passport_asks_which_one() -> None:
+    """«треба новий паспорт» (inform, three words) used to start the form with the ID card taken silently; a passport
+    the words do say («треба новий закордонний паспорт») stays."""
+    from nlu.faq_decision import passport_alone
+
+    text = "треба новий паспорт"
+    bare = [{"entity": "doc_type", "value": "id_card", "start": 12, "end": 19}]
+    assert passport_alone("inform", bare, text)
+    parse = {"text": text, "intent": {"name": "inform"}, "entities": bare}
+    assert outcome(parse)["kind"] == "ambiguous"
+    named = "треба новий закордонний паспорт"
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 12, "end": 31}]
+    assert not passport_alone("inform", foreign, named)
+    assert not passport_alone("track_document", bare, "паспорт 123456789 де він")
+
+
+def test_an_unsure_documents_request_for_a_named_document_keeps_its_checklist() -> None:
+    """«Що брати з собою, щоб оформити закордонний паспорт?» at ask_documents 0.70 with no sure entry: the list; the
+    same question at fee (no documents word), or with a sure entry, is the FAQ's."""
+    text = "Що брати з собою, щоб оформити закордонний паспорт?"
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 31, "end": 42}]
+    assert route("ask_documents", 0.70, foreign, 0.24, 0.32, 0.15, text) == "keep"
+    assert route("ask_documents", 0.70, foreign, 0.40, 0.32, 0.15, text) == "faq"
+    assert route("ask_documents", 0.70, [], 0.24, 0.32, 0.15, text) == "faq"
+
+
+def test_when_to_exchange_before_expiry_is_no_term_question() -> None:
+    """«за скільки до кінця строку можна міняти айдішку» at ask_processing_time 0.95: the entry on exchanging, not the
+    production term; «скільки по времені оформляють айдішку» is a term question all the same."""
+    id_card = [{"entity": "doc_type", "value": "id_card", "start": 40, "end": 47}]
+    before = "за скільки до кінця строку можна міняти айдішку"
+    assert route("ask_processing_time", 0.95, id_card, 0.33, 0.32, 0.15, before) == "faq"
+    term = "скільки по времені оформляють айдішку"
+    assert route("ask_processing_time", 0.91, id_card, 0.21, 0.32, 0.15, term) == "keep"
