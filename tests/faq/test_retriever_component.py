@@ -62,3 +62,18 @@ def test_bare_passport_loses_the_id_card(loaded):
     message = parse(loaded, "скільки коштує паспорт", intent="ask_fee", confidence=0.95, entities=entities)
     assert message.get("intent")["name"] == "ask_fee"
     assert message.get("entities") == [] and message.get("doc_type_ambiguous") is True
+
+
+def test_a_bare_passport_in_a_longer_form_answer_keeps_the_other_values(loaded):
+    """«паспорт вкрали у Польщі» at the reason question: the document already chosen is not replaced by the ID card
+    the normaliser read into «паспорт»; the reason and the place still fill their slots."""
+    text = "паспорт вкрали у Польщі"
+    entities = [
+        {"entity": "doc_type", "value": "id_card", "start": 0, "end": 7},
+        {"entity": "reason", "value": "stolen", "start": 8, "end": 14},
+        {"entity": "location", "value": "abroad", "start": 17, "end": 23},
+    ]
+    message = parse(loaded, text, intent="inform", confidence=0.99, entities=entities)
+    assert message.get("intent")["name"] == "inform"
+    assert [e["entity"] for e in message.get("entities")] == ["reason", "location"]
+    assert message.get("doc_type_ambiguous") is True
