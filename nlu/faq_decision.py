@@ -142,6 +142,44 @@ NO_CHECKLIST_QUESTION = re.compile(
     r"how (long|early|soon) before .{0,30}expir",
     re.IGNORECASE,
 )
+# The checklist question itself, asked in so many words: «за який час видають посвідку на постійне», «сколько
+# стоит загранпаспорт», "permanent residence permit documents list", «де оформити айдішку». Narrower than INTENT_CUES:
+# it decides where a message goes when no FAQ entry is sure, not whether a checklist guess makes sense.
+PRECISE_QUESTIONS = {
+    "ask_documents": ASKS_FOR_DOCUMENTS,
+    "ask_fee": re.compile(
+        r"(скільки|скiльки|сколько|скока|почем|по чому|how much)\W+(\w+\W+){0,2}(кошту|коштує|стоит|стоїт|стоять|"
+        r"платит|заплат|плачу|грн|гривен|грошей|денег|is|does|do|for|to pay|cost)|"
+        r"(what|which) (is )?(the )?(price|fee|cost)|\b(price|fee|cost)s? (of|for)\b|вартість|стоимость",
+        re.IGNORECASE,
+    ),
+    "ask_processing_time": re.compile(
+        r"(скільки|скiльки|сколько|скока|за який|за яким|за какое|за скільки|за сколько|через скільки|через сколько|"
+        r"how long|how many (days|weeks|months))\W+(\w+\W+){0,3}(час|врем|днів|дней|тижн|недел|місяц|месяц|чекат|ждат|"
+        r"роблять|робиться|делают|делается|оформлю|оформля|розгляда|рассматр|видаю|выдают|виготов|изготов|"
+        r"take|takes|make|making|wait|process|to get|до готов)",
+        re.IGNORECASE,
+    ),
+    "ask_where_to_apply": re.compile(
+        r"(^|\W)(де|куди|где|куда|where)\W+(\w+\W+){0,2}(оформ|зроб|подат|подава|сдела|получ|отрима|зверт|обращ|"
+        r"звернут|обратит|apply|get|make|do|submit)",
+        re.IGNORECASE,
+    ),
+}
+
+
+def precise_checklist_question(text: str) -> Optional[str]:
+    """The one checklist question the message asks in so many words (None for none, two, or a validity / "who"
+    question, which no checklist answers)."""
+    text = " ".join(fix_lookalikes(w) for w in text.split())
+    if NO_CHECKLIST_QUESTION.search(text):
+        return None
+    found = [intent for intent, pattern in PRECISE_QUESTIONS.items() if pattern.search(text)]
+    return found[0] if len(found) == 1 else None
+
+
+# A question of at most this many words that asks a checklist question is that question, not a story around it.
+LONGEST_PLAIN_QUESTION = 10
 # A place named in the message («в Польщі», "in Kyiv") is a cue of a place question too.
 PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
 # «вкрали закордонний в Італії, що робити»: the steps are asked for, which an FAQ entry gives, not a checklist.
@@ -315,6 +353,18 @@ def route(
             # Answer first: the steps (or «did you mean» them); the checklist is a button away. «Статус третій
             # тиждень той самий, що робити» asks for steps too, not for tracking (unless it gives a number to track).
             return to_faq
+    if (
+        intent in (FAQ, "nlu_fallback", "out_of_scope")
+        and has_doc
+        and faq_confidence < answer_threshold
+        and words <= LONGEST_PLAIN_QUESTION
+    ):
+        # «за який час видають посвідку на постійне» at faq: no entry is sure, and a short message asks the checklist
+        # question for a named document in so many words: the checklist engine answers it precisely. (A story around
+        # the same words — "lost my ID card in Prague… where can I get a new one" — asks about the situation.)
+        precise = precise_checklist_question(text)
+        if precise:
+            return precise
     if intent == FAQ and numbered and faq_confidence < answer_threshold:
         return TRACK  # «свідоцтво 1-ВЛ648009, чи готова айдішка?»: a document number is typed to track that document
     if intent == FAQ and faq_confidence < suggest_threshold and runner_up and runner_up not in NOT_A_RUNNER_UP:
@@ -349,7 +399,10 @@ def route(
         ):
             return to_faq  # a specific question about the document («можна продовжити закордонний?»), not its checklist
         if off_topic:
-            return to_faq  # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for
+            # «сколько рассматривают посвидку на временное» at ask_fee: no word of a fee, but the term asked outright.
+            precise = precise_checklist_question(text) if words <= LONGEST_PLAIN_QUESTION else None
+            # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for.
+            return precise or to_faq
         return "keep"  # a checklist question for a named document, or «Консультація» itself
     unsure = intent not in NEVER_OVERRULED and not sure
     if unsure_step and words > LONGEST_BARE_VALUE and faq_confidence >= answer_threshold:

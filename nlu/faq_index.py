@@ -107,6 +107,7 @@ class FaqIndex:
         bm25_norm: float = 4.0,
         calibration: Optional[Calibration] = None,
         disagreement_cap: Optional[float] = None,
+        close_call_lead: Optional[float] = None,
     ) -> None:
         self.entry_ids = entry_ids
         self.weight = weight
@@ -114,6 +115,9 @@ class FaqIndex:
         self.calibration = calibration or Calibration()
         # The highest confidence when the embeddings alone would rank another entry first (None: no limit).
         self.disagreement_cap = disagreement_cap
+        # With the cap: the first entry's lead over every other, in cosine plus in normalised BM25, below which it
+        # is offered too (None: no such check).
+        self.close_call_lead = close_call_lead
         self._doc_lemmas = doc_lemmas
         self._example_entries = np.asarray(example_entries, dtype=np.int64)
         self._vectors = vectors
@@ -183,11 +187,32 @@ class FaqIndex:
         best = candidates[0].score
         margin = best - (candidates[1].score if len(candidates) > 1 else 0.0)
         confidence = self.calibration(best, margin) if best > 0 else 0.0
-        if self.disagreement_cap is not None and not self._agree(cos, weight, int(order[0])):
-            # The two signals disagree on the first entry: on held-out kb questions such answers were wrong three
-            # times as often (scripts/tune_faq.py), so they are offered («did you mean»), not stated.
+        if self.disagreement_cap is not None and not self._clear(cos, bm25, weight, int(order[0])):
+            # The signals do not clearly pick the first entry: on held-out kb questions such answers were wrong
+            # several times as often (scripts/tune_faq.py), so they are offered («did you mean»), not stated.
             confidence = min(confidence, self.disagreement_cap)
         return candidates, confidence
+
+    def _clear(self, cos: np.ndarray, bm25: np.ndarray, weight: float, first: int) -> bool:
+        """Do the embeddings rank `first` first and (with close_call_lead) does it lead clearly enough?"""
+        if not self._agree(cos, weight, first):
+            return False
+        return self.close_call_lead is None or weight == 0 or self._lead(cos, bm25, first) >= self.close_call_lead
+
+    @staticmethod
+    def _lead(cos: np.ndarray, bm25: np.ndarray, first: int) -> float:
+        """How far `first` is ahead of the best other entry in cosine, plus how far in normalised BM25."""
+        if len(cos) < 2:
+            return 1.0
+        others = np.arange(len(cos)) != first
+        return float((cos[first] - cos[others].max()) + (bm25[first] - bm25[others].max()))
+
+    def lead(self, text: str, vector: Optional[np.ndarray]) -> float:
+        """The fused first entry's lead that `close_call_lead` checks (scripts/tune_faq.py tabulates it)."""
+        if not self.entry_ids:
+            return 1.0
+        fused, cos, bm25, _ = self._scores(text, vector)
+        return self._lead(cos, bm25, int(np.argsort(-fused)[0]))
 
     def embedding_agrees(self, text: str, vector: Optional[np.ndarray]) -> bool:
         """Does the embeddings' own first entry equal the fused first entry (what `disagreement_cap` checks)?"""
@@ -220,6 +245,7 @@ class FaqIndex:
             "bm25_norm": self.bm25_norm,
             "calibration": vars(self.calibration),
             "disagreement_cap": self.disagreement_cap,
+            "close_call_lead": self.close_call_lead,
             "has_vectors": self._vectors is not None,
         }
         (folder / INDEX_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -239,6 +265,7 @@ class FaqIndex:
             bm25_norm=meta["bm25_norm"],
             calibration=Calibration(**meta["calibration"]),
             disagreement_cap=meta.get("disagreement_cap"),
+            close_call_lead=meta.get("close_call_lead"),
         )
 
 

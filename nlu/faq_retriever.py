@@ -53,6 +53,9 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             # The highest confidence of a retrieval whose embeddings alone rank another entry first (None: no
             # limit); below answer_threshold, such a retrieval gets «did you mean», never a stated answer.
             "disagreement_cap": None,
+            # With disagreement_cap: below this lead of the first entry over every other (cosine + BM25), it is
+            # capped too: two sibling entries the question fits equally well («що таке витяг» / «як його взяти»).
+            "close_call_lead": None,
             "answer_threshold": 0.5,  # at or above: answer; below: «did you mean» with the likeliest entries
             "suggest_threshold": 0.15,  # a fallback/out-of-scope message at or above: «did you mean»
             # A checklist question for a named document goes to an FAQ entry about that document instead when the
@@ -141,6 +144,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         index.bm25_norm = merged["bm25_norm"]
         index.calibration = Calibration(**merged["calibration"])
         index.disagreement_cap = merged["disagreement_cap"]
+        index.close_call_lead = merged["close_call_lead"]
         russian_to_ukrainian()  # read the word list now, not on the first user's message
         return cls(config, model_storage, resource, index, encoder, served_by, documents)
 
@@ -178,6 +182,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                 weight=self._config["weight"],
                 bm25_norm=self._config["bm25_norm"],
                 disagreement_cap=self._config["disagreement_cap"],
+                close_call_lead=self._config["close_call_lead"],
             )
             index.save(Path(storage) / INDEX_DIR)
             self._served_by = {e.id: e.trains_intent for e in faq.entries.values() if e.trains_intent}

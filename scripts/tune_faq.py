@@ -60,9 +60,21 @@ def configured_retriever() -> dict:
     return next(c for c in pipeline if c["name"] == "nlu.faq_retriever.FaqRetriever")
 
 
-def agreement_table(samples, agrees, total: int) -> dict:
-    """How often the first entry is right when the embeddings alone rank it first too, and when they do not, at
-    the configured weight, calibration and answer threshold (the reason for `disagreement_cap`)."""
+def agreement_label(index, question: str, vector, close_call_lead) -> str:
+    """The kind of a held-out question: "disagree" (the embeddings alone rank another entry first), "close" (they
+    agree, but the first entry leads the best other by less than `close_call_lead` in cosine + normalised BM25) or
+    "clear"."""
+    if not index.embedding_agrees(question, vector):
+        return "disagree"
+    if close_call_lead is not None and index.lead(question, vector) < close_call_lead:
+        return "close"
+    return "clear"
+
+
+def agreement_table(samples, labels, total: int) -> dict:
+    """How often the first entry is right when the signals clearly pick it, when they pick it by a hair, and when
+    the embeddings disagree, at the configured weight, calibration and answer threshold (the reason for
+    `disagreement_cap` and `close_call_lead`)."""
     from nlu.faq_index import Calibration
 
     config = configured_retriever()
@@ -71,25 +83,28 @@ def agreement_table(samples, agrees, total: int) -> dict:
         return {}
     calibration = Calibration(**config["calibration"])
     table = {}
-    print(f"\nconfigured weight={key[0]} bm25_norm={key[1]}: first entry right, by whether the embeddings agree")
-    print("            agree: share  right   disagree: share  right")
+    kinds = ("clear", "close", "disagree")
+    print(
+        f"\nconfigured weight={key[0]} bm25_norm={key[1]} close_call_lead={config.get('close_call_lead')}: "
+        "first entry right, by how clearly the signals pick it"
+    )
+    print("           " + "".join(f"{k:>9s}: share  right" for k in kinds))
     for label, threshold in (("all", 0.0), ("answered", config["answer_threshold"])):
         row = {}
-        for name, wanted in (("agree", True), ("disagree", False)):
+        for kind in kinds:
             picked = [
                 ok
-                for (s, m, ok), agree in zip(samples[key], agrees[key])
-                if agree == wanted and calibration(s, m) >= threshold
+                for (s, m, ok), found in zip(samples[key], labels[key])
+                if found == kind and calibration(s, m) >= threshold
             ]
-            row[name] = {"share": len(picked) / total, "right": sum(picked) / len(picked) if picked else None}
+            row[kind] = {"share": len(picked) / total, "right": sum(picked) / len(picked) if picked else None}
         table[label] = row
-        cells = [f"{row[n]['share']:11.3f}  {row[n]['right'] or 0:.3f}" for n in ("agree", "disagree")]
-        print(f"{label:9s}  {cells[0]}   {cells[1]}")
+        print(f"{label:9s}  " + "".join(f"{row[k]['share']:16.3f}  {row[k]['right'] or 0:.3f}" for k in kinds))
     return table
 
 
 def main() -> int:
-    from kbengine.faq import load_faq
+    from kbengine.faq import PLACEHOLDER, load_faq
     from nlu.faq_index import FaqIndex, fit_calibration
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -102,11 +117,14 @@ def main() -> int:
     args = parser.parse_args()
 
     faq = load_faq(args.kb_dir)
+    # BM25 reads the answers too, as in nlu/faq_retriever.py.
+    answers = {e.id: PLACEHOLDER.sub(" ", f"{e.answer['uk']} {e.answer['en']}") for e in faq.entries.values()}
     weights = [0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0]
     norms = [2.0, 4.0, 8.0]
     hits = {(w, n): [0, 0] for w in weights for n in norms}
     samples = {(w, n): [] for w in weights for n in norms}
-    agrees = {(w, n): [] for w in weights for n in norms}  # the embeddings' own first entry is the fused first
+    labels = {(w, n): [] for w in weights for n in norms}  # agreement_label of each held-out question
+    close_call_lead = configured_retriever().get("close_call_lead")
     total = 0
     started = time.time()
     for fold in range(args.folds):
@@ -119,7 +137,7 @@ def main() -> int:
             encoder = train_encoder(train, Path(tmp), args.pairs, args.vocab, args.epochs)
         vectors = encoder.encode([q for q, _ in test])
         for w, n in hits:
-            index = FaqIndex.build(train, encoder, weight=w, bm25_norm=n)
+            index = FaqIndex.build(train, encoder, extra_text=answers, weight=w, bm25_norm=n)
             for (q, expected), vector in zip(test, vectors):
                 found, _ = index.search(q, vector, k=3)
                 ids = [c.entry_id for c in found]
@@ -127,7 +145,7 @@ def main() -> int:
                 hits[(w, n)][1] += expected in ids
                 margin = found[0].score - (found[1].score if len(found) > 1 else 0)
                 samples[(w, n)].append((found[0].score, margin, ids[:1] == [expected]))
-                agrees[(w, n)].append(index.embedding_agrees(q, vector))
+                labels[(w, n)].append(agreement_label(index, q, vector, close_call_lead))
         total += len(test)
         print(
             f"fold {fold + 1}/{args.folds}: {len(train)} training, {len(test)} held-out questions "
@@ -152,7 +170,7 @@ def main() -> int:
         wrong = sum(not ok for *_, ok in confident)
         rows.append({"threshold": threshold, "answered": len(confident) / total, "confident_wrong": wrong / total})
         print(f"{threshold:9.2f}  {len(confident) / total:8.3f}  {wrong / total:15.3f}")
-    agreement = agreement_table(samples, agrees, total)
+    agreement = agreement_table(samples, labels, total)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from kbengine.faq import load_faq
-from nlu.faq_decision import bare_passport, outcome, route
+from nlu.faq_decision import bare_passport, outcome, precise_checklist_question, route
 from nlu.faq_index import Calibration, FaqIndex, fit_calibration, lemmas
 
 
@@ -102,6 +102,40 @@ def test_a_retrieval_the_embeddings_disagree_with_is_capped(fixture_kb, tmp_path
     assert capped.search("фото на айдішку треба?", photo)[1] == free.search("фото на айдішку треба?", photo)[1] > 0.3
     capped.save(tmp_path / "index")
     assert FaqIndex.load(tmp_path / "index").disagreement_cap == 0.3
+
+
+class SiblingEncoder:
+    """Every text about the extract on one axis, photo texts on another: the two extract entries look alike."""
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), 4), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i, 0 if "витяг" in t.lower() else 1] = 1.0
+        return out
+
+
+def test_a_close_call_between_two_sibling_entries_is_capped(tmp_path):
+    examples = [
+        ("що таке витяг з реєстру громади", "extract_what"),
+        ("витяг з реєстру це що за документ", "extract_what"),
+        ("як отримати витяг з реєстру громади", "extract_how"),
+        ("де взяти витяг з реєстру", "extract_how"),
+        ("фото треба приносити", "photo"),
+        ("фотографують на місці", "photo"),
+    ]
+    kwargs = {"weight": 0.3, "calibration": Calibration(a=10, b=5, c=-1), "disagreement_cap": 0.3}
+    free = FaqIndex.build(examples, SiblingEncoder(), **kwargs)
+    careful = FaqIndex.build(examples, SiblingEncoder(), close_call_lead=0.05, **kwargs)
+    vector = SiblingEncoder().encode(["витяг з реєстру"])[0]
+    # The embeddings cannot tell the two apart and the words barely can: stated without the check, offered with it.
+    found, confidence = free.search("витяг з реєстру", vector)
+    assert found[0].entry_id.startswith("extract_") and confidence > 0.3
+    assert careful.search("витяг з реєстру", vector) == (found, 0.3)
+    # A question only one of them answers keeps its confidence.
+    photo = SiblingEncoder().encode(["фото"])[0]
+    assert careful.search("фото треба приносити?", photo)[1] == free.search("фото треба приносити?", photo)[1] > 0.3
+    careful.save(tmp_path / "index")
+    assert FaqIndex.load(tmp_path / "index").close_call_lead == 0.05
 
 
 def test_calibration_is_monotonic_and_fitted():
@@ -260,8 +294,8 @@ def test_a_question_diet_took_for_a_form_answer_goes_to_the_faq():
 def test_an_unsure_faq_guess_about_a_named_document_goes_to_the_checklist():
     """«скільки чекати айді-картку?»: DIET says `faq`, no entry is sure and the likeliest is about something else:
     the checklist question DIET ranked next answers it precisely."""
-    text = "скільки чекати айді-картку?"
-    id_card = [{"entity": "doc_type", "value": "id_card", "start": 15, "end": 26}]
+    text = "айді-картку скоро зроблять?"  # a word of the term, not the term asked outright
+    id_card = [{"entity": "doc_type", "value": "id_card", "start": 0, "end": 11}]
 
     def decide(
         faq_confidence=0.24, top_documents=("foreign_passport",), runner_up="ask_processing_time", entities=id_card
@@ -488,3 +522,30 @@ def test_when_to_exchange_before_expiry_is_no_term_question() -> None:
     assert route("ask_processing_time", 0.95, id_card, 0.33, 0.32, 0.15, before) == "faq"
     term = "скільки по времені оформляють айдішку"
     assert route("ask_processing_time", 0.91, id_card, 0.21, 0.32, 0.15, term) == "keep"
+
+
+def test_a_short_question_asking_a_checklist_question_outright_gets_the_checklist() -> None:
+    """«за який час видають посвідку на постійне» at faq (or a fallback) with no sure entry, even one about that
+    permit: the term, asked in so many words, is the checklist's; so is «сколько рассматривают посвидку на временное»
+    that DIET took for a fee question. A story around the same words, a validity question or a sure entry is not."""
+    permit = [{"entity": "doc_type", "value": "permanent_residence_permit", "start": 27, "end": 40}]
+    term = "за який час видають посвідку на постійне"
+    for intent in ("faq", "nlu_fallback", "out_of_scope"):
+        assert route(intent, 0.5, permit, 0.30, 0.32, 0.15, term, 0.36, ("permanent_residence_permit",)) == (
+            "ask_processing_time"
+        )
+    assert route("faq", 0.5, permit, 0.40, 0.32, 0.15, term, 0.36, ("permanent_residence_permit",)) == "faq"
+    assert route("faq", 0.5, [], 0.30, 0.32, 0.15, term) == "faq"  # no document named
+    listing = "permanent residence permit documents list"
+    assert route("nlu_fallback", 0.5, permit, 0.30, 0.32, 0.15, listing) == "ask_documents"
+    fee_guess = "сколько рассматривают посвидку на временное проживание"
+    temporary = [{"entity": "doc_type", "value": "temporary_residence_permit", "start": 22, "end": 54}]
+    assert route("ask_fee", 0.98, temporary, 0.28, 0.32, 0.15, fee_guess) == "ask_processing_time"
+    story = "Lost my ID-card in Prague. Consulate told me they dont do ID cards. So where can I get a new one?"
+    id_card = [{"entity": "doc_type", "value": "id_card", "start": 8, "end": 15}]
+    assert route("faq", 0.9, id_card, 0.30, 0.32, 0.15, story) == "faq"
+    validity = "на скільки років видають посвідку на постійне"
+    assert route("faq", 0.9, permit, 0.30, 0.32, 0.15, validity) == "faq"
+    assert precise_checklist_question("скільки коштує айдішка") == "ask_fee"
+    assert precise_checklist_question("де оформити айдішку") == "ask_where_to_apply"
+    assert precise_checklist_question("скільки коштує і де оформити айдішку") is None  # two questions: not one
