@@ -29,7 +29,7 @@ HELDOUT_SETS = (HELDOUT, Path("tests") / "nlu" / "heldout_fresh.yml", Path("test
 # Nor are the FAQ evaluation sets (`questions: [{text, lang, expect}]`; tests/faq/test_eval_separation.py): the first,
 # the second to fourth and the sixth written blind to the training data, the fifth a development set whose misses
 # are read (docs/faq.md, "Measuring").
-FAQ_EVAL_SETS = tuple(Path("eval") / f"faq_questions{suffix}.yml" for suffix in ("", "_2", "_3", "_4", "_5", "_6"))
+FAQ_EVAL_SETS = tuple(Path("eval") / f"faq_questions{suffix}.yml" for suffix in ("", "_2", "_3", "_4", "_5", "_6", "_7"))
 SKIP = "skip"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
 

@@ -95,6 +95,9 @@ FAQ_SET_FLOORS = {
     "faq_questions_5.yml": {"questions": 330, "top1": 0.85, "confident_wrong": 0.07, "strict": 0.07, "en": 0.83},
     # Sealed: 0.890 and 0.044 on the model of 2026-12-05 (English 0.912).
     "faq_questions_6.yml": {"questions": 310, "top1": 0.86, "confident_wrong": 0.06, "strict": 0.06, "en": 0.87},
+    # Sealed, written after the third to sixth sets' confident wrong answers were seen: 0.897 and 0.050 (English
+    # 0.888) with the close-call cap and the plain checklist questions, 0.882 and 0.053 before.
+    "faq_questions_7.yml": {"questions": 315, "top1": 0.86, "confident_wrong": 0.065, "strict": 0.065, "en": 0.85},
 }
 
 
