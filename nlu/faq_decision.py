@@ -180,6 +180,14 @@ def precise_checklist_question(text: str) -> Optional[str]:
 
 # A question of at most this many words that asks a checklist question is that question, not a story around it.
 LONGEST_PLAIN_QUESTION = 10
+# «нада паспорт зробить», «як отримати паспорт», "how to get passport": a short request for a passport that does not
+# say which one. DIET hears help, out of scope or a fallback in some of them; it is the consultation, which asks which.
+WANTS_A_DOCUMENT = re.compile(
+    r"(зробит|зробить|оформит|оформить|отримат|получит|получать|сделат|сделать|виготов|потрібен|потрібно|треба|нада|"
+    r"надо|нужен|нужно|хочу|\bneed|\bwant|\bmake|\bget|\bapply|\bobtain)",
+    re.IGNORECASE,
+)
+LONGEST_PASSPORT_REQUEST = 6
 # A place named in the message («в Польщі», "in Kyiv") is a cue of a place question too.
 PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
 # «вкрали закордонний в Італії, що робити»: the steps are asked for, which an FAQ entry gives, not a checklist.
@@ -239,6 +247,15 @@ def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bo
     # «треба новий паспорт», "I need passport" outside the form start it: the form asks which one instead of
     # taking the ID card; in the form a bare «паспорт вкрали» leaves the document already chosen as it was.
     return intent in CHECKLIST_INTENTS or intent == INFORM
+
+
+def asks_for_a_passport(entities: List[Dict[str, Any]], text: str) -> bool:
+    """«нада паспорт зробить», "how to get passport": wants a passport and names no kind of it."""
+    if not WANTS_A_DOCUMENT.search(text):
+        return False
+    if any(e.get("entity") == "doc_type" for e in entities):
+        return bare_passport(entities, text)
+    return any(BARE_PASSPORT.match(w) for w in re.findall(r"[\w'’-]+", text.lower()))
 
 
 def asks(text: str) -> bool:
@@ -342,6 +359,15 @@ def route(
         and faq_confidence < answer_threshold
     ):
         return INFORM  # «вкрали»: a form value DIET is unsure of, which no FAQ entry answers, is a form answer
+    if (
+        intent not in NEVER_OVERRULED
+        and (intent not in CHECKLIST_INTENTS or not asks_what_checklist_answers(intent, text, kinds))
+        and not numbered
+        and faq_confidence < answer_threshold
+        and words <= LONGEST_PASSPORT_REQUEST
+        and asks_for_a_passport(entities, text)
+    ):
+        return "start_consultation"  # the form drops the bare «паспорт» and asks which one (passport_alone)
     acts = intent in CHECKLIST_INTENTS or intent == INFORM or (intent not in NEVER_OVERRULED and not numbered)
     # «що означає статус персоналізовано» at start_over 0.83 is no step of the form.
     unsure_step = intent in NAVIGATION and not sure

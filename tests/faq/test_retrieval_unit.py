@@ -549,3 +549,22 @@ def test_a_short_question_asking_a_checklist_question_outright_gets_the_checklis
     assert precise_checklist_question("скільки коштує айдішка") == "ask_fee"
     assert precise_checklist_question("де оформити айдішку") == "ask_where_to_apply"
     assert precise_checklist_question("скільки коштує і де оформити айдішку") is None  # two questions: not one
+
+
+def test_a_short_request_for_a_bare_passport_starts_the_consultation() -> None:
+    """«нада паспорт зробить» at help 0.84, «як отримати паспорт» at out_of_scope: the consultation, which asks which
+    passport (the bare «паспорт» is dropped); not the menu, not out of scope. A sure entry, a named kind, a number
+    or a story are not such a request."""
+    bare = [{"entity": "doc_type", "value": "id_card", "start": 5, "end": 12}]
+    assert route("help", 0.84, bare, 0.17, 0.32, 0.15, "нада паспорт зробить") == "start_consultation"
+    assert route("out_of_scope", 0.98, [], 0.17, 0.32, 0.15, "як отримати паспорт") == "start_consultation"
+    assert route("nlu_fallback", 0.5, [], 0.11, 0.32, 0.15, "how to get passport") == "start_consultation"
+    # At a checklist question with no word of its kind (no place in «хочу зробити паспорт» at ask_where_to_apply).
+    where = [{"entity": "doc_type", "value": "id_card", "start": 13, "end": 20}]
+    assert route("ask_where_to_apply", 0.68, where, 0.18, 0.32, 0.15, "хочу зробити паспорт") == "start_consultation"
+    assert route("help", 0.84, bare, 0.40, 0.32, 0.15, "нада паспорт зробить") == "faq"  # a sure entry answers
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 5, "end": 22}]
+    assert route("help", 0.84, foreign, 0.17, 0.32, 0.15, "нада закордонний паспорт зробить") != "start_consultation"
+    assert route("help", 0.95, [], 0.17, 0.32, 0.15, "що ти вмієш?") == "keep"  # no passport wanted
+    story = "нада паспорт зробить а я зараз у Польщі і не знаю куди йти"
+    assert route("help", 0.84, bare, 0.17, 0.32, 0.15, story) != "start_consultation"
