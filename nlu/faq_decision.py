@@ -179,7 +179,7 @@ def precise_checklist_question(text: str) -> Optional[str]:
 
 
 # A question of at most this many words that asks a checklist question is that question, not a story around it.
-LONGEST_PLAIN_QUESTION = 10
+LONGEST_PLAIN_QUESTION = 12
 # «нада паспорт зробить», «як отримати паспорт», "how to get passport": a short request for a passport that does not
 # say which one. DIET hears help, out of scope or a fallback in some of them; it is the consultation, which asks which.
 WANTS_A_DOCUMENT = re.compile(
@@ -188,6 +188,16 @@ WANTS_A_DOCUMENT = re.compile(
     re.IGNORECASE,
 )
 LONGEST_PASSPORT_REQUEST = 6
+# "can you notify me when it's time to renew my passport", «нагадайте, коли спливе строк посвідки»: the reminder, not
+# tracking (DIET hears «повідомте» as a status subscription).
+ASKS_FOR_A_REMINDER = re.compile(
+    r"(нагада|нагаду|напомн|напомин|попереди|попередь|предупреди|remind|notify me|alert me|let me know|warn me|"
+    r"повідом(те|и) мене|сообщ(ите|и) мне)\w*\W+(\w+\W+){0,12}?(закінч|спли|строк|термін|срок|истека|истеч|оконч|"
+    r"expir|run(s)? out|time to (renew|replace|change|exchange)|need to (renew|replace)|пора (міня|менять|продов|"
+    r"продл|замін)|треба (буде )?(міня|замін|продов)|надо (будет )?(меня|продл))",
+    re.IGNORECASE,
+)
+REMINDER = "set_expiry_reminder"
 # A place named in the message («в Польщі», "in Kyiv") is a cue of a place question too.
 PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
 # «вкрали закордонний в Італії, що робити»: the steps are asked for, which an FAQ entry gives, not a checklist.
@@ -360,6 +370,12 @@ def route(
     ):
         return INFORM  # «вкрали»: a form value DIET is unsure of, which no FAQ entry answers, is a form answer
     if (
+        intent in (TRACK, FAQ, "help", "nlu_fallback", "out_of_scope")
+        and not numbered
+        and ASKS_FOR_A_REMINDER.search(text)
+    ):
+        return REMINDER
+    if (
         intent not in NEVER_OVERRULED
         and (intent not in CHECKLIST_INTENTS or not asks_what_checklist_answers(intent, text, kinds))
         and not numbered
@@ -424,11 +440,13 @@ def route(
             and not (intent == "ask_documents" and ASKS_FOR_DOCUMENTS.search(text))
         ):
             return to_faq  # a specific question about the document («можна продовжити закордонний?»), not its checklist
+        # «сколько рассматривают посвидку на временное» at ask_fee, "what do I need to apply for permanent residence
+        # permit in Ukraine" at ask_where_to_apply: another checklist question, asked outright.
+        precise = precise_checklist_question(text) if words <= LONGEST_PLAIN_QUESTION else None
+        if precise and precise != intent and intent != "start_consultation":
+            return precise
         if off_topic:
-            # «сколько рассматривают посвидку на временное» at ask_fee: no word of a fee, but the term asked outright.
-            precise = precise_checklist_question(text) if words <= LONGEST_PLAIN_QUESTION else None
-            # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for.
-            return precise or to_faq
+            return to_faq  # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for
         return "keep"  # a checklist question for a named document, or «Консультація» itself
     unsure = intent not in NEVER_OVERRULED and not sure
     if unsure_step and words > LONGEST_BARE_VALUE and faq_confidence >= answer_threshold:

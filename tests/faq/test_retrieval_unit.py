@@ -568,3 +568,29 @@ def test_a_short_request_for_a_bare_passport_starts_the_consultation() -> None:
     assert route("help", 0.95, [], 0.17, 0.32, 0.15, "що ти вмієш?") == "keep"  # no passport wanted
     story = "нада паспорт зробить а я зараз у Польщі і не знаю куди йти"
     assert route("help", 0.84, bare, 0.17, 0.32, 0.15, story) != "start_consultation"
+
+
+def test_asking_to_be_reminded_of_expiry_is_the_reminder() -> None:
+    """"can you notify me when its time to renew my passport" at track_document 0.74: the expiry reminder; a
+    readiness notice or a document number is still tracking, and «нагадайте скільки коштує…» is no reminder."""
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 44, "end": 52}]
+    text = "can you notify me when its time to renew my passport"
+    assert route("track_document", 0.74, foreign, 0.31, 0.32, 0.15, text) == "set_expiry_reminder"
+    assert route("faq", 0.9, [], 0.3, 0.32, 0.15, "а бот вміє нагадувати, що строк паспорта закінчується?") == (
+        "set_expiry_reminder"
+    )
+    assert route("track_document", 0.99, foreign, 0.2, 0.32, 0.15, "notify me when my passport is ready") == "keep"
+    number = [{"entity": "document_number", "value": "FS341265", "start": 0, "end": 8}]
+    assert route("track_document", 0.9, number, 0.2, 0.32, 0.15, "FS341265 remind me when it expires") == "keep"
+    assert route("faq", 0.9, [], 0.3, 0.32, 0.15, "нагадайте скільки коштує заміна паспорта") != "set_expiry_reminder"
+
+
+def test_another_checklist_question_asked_outright_replaces_diets_guess() -> None:
+    """"what do I need to apply for permanent residence permit in Ukraine" at ask_where_to_apply 1.0: the documents
+    list, which is what is asked; a question that asks both, or a long story, keeps DIET's guess."""
+    permit = [{"entity": "doc_type", "value": "permanent_residence_permit", "start": 29, "end": 55}]
+    text = "what do I need to apply for permanent residence permit in Ukraine"
+    assert route("ask_where_to_apply", 1.0, permit, 0.3, 0.32, 0.15, text) == "ask_documents"
+    both = "where to apply and what documents for permanent residence permit"
+    assert route("ask_where_to_apply", 1.0, permit, 0.3, 0.32, 0.15, both) == "keep"
+    assert route("ask_documents", 1.0, permit, 0.3, 0.32, 0.15, "permanent residence permit documents list") == "keep"
