@@ -571,7 +571,7 @@ def test_a_short_request_for_a_bare_passport_starts_the_consultation() -> None:
 
 
 def test_asking_to_be_reminded_of_expiry_is_the_reminder() -> None:
-    """"can you notify me when its time to renew my passport" at track_document 0.74: the expiry reminder; a
+    """At track_document 0.74, "can you notify me when its time to renew my passport" is the expiry reminder; a
     readiness notice or a document number is still tracking, and «нагадайте скільки коштує…» is no reminder."""
     foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 44, "end": 52}]
     text = "can you notify me when its time to renew my passport"
@@ -586,8 +586,8 @@ def test_asking_to_be_reminded_of_expiry_is_the_reminder() -> None:
 
 
 def test_another_checklist_question_asked_outright_replaces_diets_guess() -> None:
-    """"what do I need to apply for permanent residence permit in Ukraine" at ask_where_to_apply 1.0: the documents
-    list, which is what is asked; a question that asks both, or a long story, keeps DIET's guess."""
+    """At ask_where_to_apply 1.0, "what do I need to apply for permanent residence permit in Ukraine" gets the
+    documents list, which is what is asked; a question that asks both, or a long story, keeps DIET's guess."""
     permit = [{"entity": "doc_type", "value": "permanent_residence_permit", "start": 29, "end": 55}]
     text = "what do I need to apply for permanent residence permit in Ukraine"
     assert route("ask_where_to_apply", 1.0, permit, 0.3, 0.32, 0.15, text) == "ask_documents"
