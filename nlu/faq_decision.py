@@ -22,7 +22,11 @@ actions and scripts/evaluate.py alike).
 - Validity («на скільки років…») and "who…" questions are no checklist questions; a question DIET took for a yes or
   a no is not one either.
 - A bare «паспорт» / "passport" in a checklist question (also «мій загублений паспорт») is not taken for the ID
-  card: the document is dropped so the bot asks which one.
+  card: the document is dropped so the bot asks which one; a short request for one («нада паспорт зробить») starts
+  the consultation, which asks.
+- A short message that names a document and asks one checklist question outright («за який час видають посвідку
+  на постійне») gets that checklist when no entry is sure, and replaces DIET's guess of another checklist question.
+- Asking in words to be reminded of an expiry is the reminder, not tracking.
 """
 
 from __future__ import annotations
@@ -168,16 +172,6 @@ PRECISE_QUESTIONS = {
 }
 
 
-def precise_checklist_question(text: str) -> Optional[str]:
-    """The one checklist question the message asks in so many words (None for none, two, or a validity / "who"
-    question, which no checklist answers)."""
-    text = " ".join(fix_lookalikes(w) for w in text.split())
-    if NO_CHECKLIST_QUESTION.search(text):
-        return None
-    found = [intent for intent, pattern in PRECISE_QUESTIONS.items() if pattern.search(text)]
-    return found[0] if len(found) == 1 else None
-
-
 # A question of at most this many words that asks a checklist question is that question, not a story around it.
 LONGEST_PLAIN_QUESTION = 12
 # «нада паспорт зробить», «як отримати паспорт», "how to get passport": a short request for a passport that does not
@@ -287,6 +281,16 @@ def asks_what_checklist_answers(intent: str, text: str, entity_kinds: Sequence[s
     if intent == "ask_where_to_apply" and PLACE_ENTITIES & set(entity_kinds):
         return True
     return bool(cues.search(text))
+
+
+def precise_checklist_question(text: str) -> Optional[str]:
+    """The one checklist question the message asks in so many words (None for none, two, or a validity / "who"
+    question, which no checklist answers)."""
+    text = " ".join(fix_lookalikes(w) for w in text.split())
+    if NO_CHECKLIST_QUESTION.search(text):
+        return None
+    found = [intent for intent, pattern in PRECISE_QUESTIONS.items() if pattern.search(text)]
+    return found[0] if len(found) == 1 else None
 
 
 def not_an_answer(text: str, faq_confidence: float, answer_threshold: float, suggest_threshold: float) -> bool:
