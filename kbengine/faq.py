@@ -206,6 +206,11 @@ class FaqBase:
         """(question, entry id) for every example question."""
         return [(q, e.id) for e in self.entries.values() for q in e.questions]
 
+    def answer_words(self) -> Dict[str, str]:
+        """Entry id -> both its answers with the fee/term placeholders blanked: what the retriever's BM25 reads
+        beside the questions (they name the topic in Ukrainian and English)."""
+        return {e.id: PLACEHOLDER.sub(" ", f"{e.answer['uk']} {e.answer['en']}") for e in self.entries.values()}
+
 
 class _Loader(yaml.SafeLoader):
     """Dates stay ISO strings so the JSON schema checks them (as in kbengine.loader)."""

@@ -153,7 +153,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         return Path(configured) if configured else None
 
     def train(self, training_data: TrainingData) -> Resource:
-        from kbengine.faq import PLACEHOLDER, load_faq
+        from kbengine.faq import load_faq
         from nlu.faq_index import FaqIndex
         from nlu.sentence_model import load_encoder, train_in_subprocess
 
@@ -173,8 +173,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                     seed=self._config["random_seed"],
                 )
                 encoder = load_encoder(Path(storage) / MODEL_DIR)
-            # The answers name the topic in Ukrainian and English: BM25 reads them too.
-            extra = {e.id: PLACEHOLDER.sub(" ", f"{e.answer['uk']} {e.answer['en']}") for e in faq.entries.values()}
+            extra = faq.answer_words()  # the answers name the topic in Ukrainian and English: BM25 reads them too
             index = FaqIndex.build(
                 examples,
                 encoder,

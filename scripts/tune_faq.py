@@ -104,7 +104,7 @@ def agreement_table(samples, labels, total: int) -> dict:
 
 
 def main() -> int:
-    from kbengine.faq import PLACEHOLDER, load_faq
+    from kbengine.faq import load_faq
     from nlu.faq_index import FaqIndex, fit_calibration
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -117,8 +117,7 @@ def main() -> int:
     args = parser.parse_args()
 
     faq = load_faq(args.kb_dir)
-    # BM25 reads the answers too, as in nlu/faq_retriever.py.
-    answers = {e.id: PLACEHOLDER.sub(" ", f"{e.answer['uk']} {e.answer['en']}") for e in faq.entries.values()}
+    answers = faq.answer_words()  # BM25 reads the answers too, as in nlu/faq_retriever.py
     weights = [0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0]
     norms = [2.0, 4.0, 8.0]
     hits = {(w, n): [0, 0] for w in weights for n in norms}

@@ -67,12 +67,15 @@ def test_a_russian_question_finds_an_entry_with_only_ukrainian_questions():
 
 
 class Encoder:
-    """A stand-in for the trained model: texts with «фот» on one axis, every other text on another."""
+    """A stand-in for the trained model: texts with `marker` (default «фот») on one axis, every other on another."""
+
+    def __init__(self, marker: str = "фот") -> None:
+        self.marker = marker
 
     def encode(self, texts):
         out = np.zeros((len(texts), 4), dtype=np.float32)
         for i, t in enumerate(texts):
-            out[i, 0 if "фот" in t.lower() else 1] = 1.0
+            out[i, 0 if self.marker in t.lower() else 1] = 1.0
         return out
 
 
@@ -104,16 +107,6 @@ def test_a_retrieval_the_embeddings_disagree_with_is_capped(fixture_kb, tmp_path
     assert FaqIndex.load(tmp_path / "index").disagreement_cap == 0.3
 
 
-class SiblingEncoder:
-    """Every text about the extract on one axis, photo texts on another: the two extract entries look alike."""
-
-    def encode(self, texts):
-        out = np.zeros((len(texts), 4), dtype=np.float32)
-        for i, t in enumerate(texts):
-            out[i, 0 if "витяг" in t.lower() else 1] = 1.0
-        return out
-
-
 def test_a_close_call_between_two_sibling_entries_is_capped(tmp_path):
     examples = [
         ("що таке витяг з реєстру громади", "extract_what"),
@@ -123,16 +116,17 @@ def test_a_close_call_between_two_sibling_entries_is_capped(tmp_path):
         ("фото треба приносити", "photo"),
         ("фотографують на місці", "photo"),
     ]
+    encoder = Encoder("витяг")  # every text about the extract on one axis: the two extract entries look alike
     kwargs = {"weight": 0.3, "calibration": Calibration(a=10, b=5, c=-1), "disagreement_cap": 0.3}
-    free = FaqIndex.build(examples, SiblingEncoder(), **kwargs)
-    careful = FaqIndex.build(examples, SiblingEncoder(), close_call_lead=0.05, **kwargs)
-    vector = SiblingEncoder().encode(["витяг з реєстру"])[0]
+    free = FaqIndex.build(examples, encoder, **kwargs)
+    careful = FaqIndex.build(examples, encoder, close_call_lead=0.05, **kwargs)
+    vector = encoder.encode(["витяг з реєстру"])[0]
     # The embeddings cannot tell the two apart and the words barely can: stated without the check, offered with it.
     found, confidence = free.search("витяг з реєстру", vector)
     assert found[0].entry_id.startswith("extract_") and confidence > 0.3
     assert careful.search("витяг з реєстру", vector) == (found, 0.3)
     # A question only one of them answers keeps its confidence.
-    photo = SiblingEncoder().encode(["фото"])[0]
+    photo = encoder.encode(["фото"])[0]
     assert careful.search("фото треба приносити?", photo)[1] == free.search("фото треба приносити?", photo)[1] > 0.3
     careful.save(tmp_path / "index")
     assert FaqIndex.load(tmp_path / "index").close_call_lead == 0.05
@@ -594,3 +588,12 @@ def test_another_checklist_question_asked_outright_replaces_diets_guess() -> Non
     both = "where to apply and what documents for permanent residence permit"
     assert route("ask_where_to_apply", 1.0, permit, 0.3, 0.32, 0.15, both) == "keep"
     assert route("ask_documents", 1.0, permit, 0.3, 0.32, 0.15, "permanent residence permit documents list") == "keep"
+
+
+def test_answer_words_are_both_answers_without_placeholders(fixture_kb):
+    faq = load_faq(fixture_kb)
+    words = faq.answer_words()
+    assert set(words) == set(faq.entries)
+    for entry in faq.entries.values():
+        assert "{fee:" not in words[entry.id] and "{term:" not in words[entry.id]
+        assert entry.answer["en"].split()[0] in words[entry.id] and entry.answer["uk"].split()[0] in words[entry.id]
