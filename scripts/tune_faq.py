@@ -60,6 +60,44 @@ def configured_retriever() -> dict:
     return next(c for c in pipeline if c["name"] == "nlu.faq_retriever.FaqRetriever")
 
 
+LEAD_EDGES = (0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20, 0.25, 0.35)
+WELL_PICKED = 0.90  # close_call_lead: the lowest lead from which every bucket's answers are right this often
+
+
+def lead_table(samples, leads, agreeing, answer_threshold: float) -> dict:
+    """Answered held-out questions (calibrated confidence >= answer_threshold, embeddings agreeing) by the first
+    entry's lead in cosine + normalised BM25: how many, how often right; and the lead `close_call_lead` should be."""
+    from nlu.faq_index import Calibration
+
+    calibration = Calibration(**configured_retriever()["calibration"])
+    picked = [
+        (lead, ok)
+        for (s, m, ok), lead, agrees in zip(samples, leads, agreeing)
+        if agrees and calibration(s, m) >= answer_threshold
+    ]
+    buckets = []
+    for low, high in zip(LEAD_EDGES, LEAD_EDGES[1:] + (float("inf"),)):
+        inside = [ok for lead, ok in picked if low <= lead < high]
+        buckets.append({"from": low, "answered": len(inside), "right": sum(inside) / len(inside) if inside else None})
+    suggested = next(
+        (
+            b["from"]
+            for i, b in enumerate(buckets)
+            if all(r["right"] is None or r["right"] >= WELL_PICKED for r in buckets[i:])
+        ),
+        None,
+    )
+    print(
+        f"\nanswered (confidence >= {answer_threshold}) by lead; close_call_lead: the lowest lead from which "
+        f"every bucket is right >= {WELL_PICKED:.0%} of the time"
+    )
+    for b in buckets:
+        right = f"{b['right']:.3f}" if b["right"] is not None else "  -  "
+        print(f"  lead >= {b['from']:.2f}: {b['answered']:5d} answered, right {right}")
+    print(f"suggested close_call_lead: {suggested}")
+    return {"buckets": buckets, "suggested_close_call_lead": suggested}
+
+
 def agreement_label(index, question: str, vector, close_call_lead) -> str:
     """The kind of a held-out question: "disagree" (the embeddings alone rank another entry first), "close" (they
     agree, but the first entry leads the best other by less than `close_call_lead` in cosine + normalised BM25) or
@@ -123,6 +161,7 @@ def main() -> int:
     hits = {(w, n): [0, 0] for w in weights for n in norms}
     samples = {(w, n): [] for w in weights for n in norms}
     labels = {(w, n): [] for w in weights for n in norms}  # agreement_label of each held-out question
+    leads = {(w, n): [] for w in weights for n in norms}  # the first entry's lead (lead_table)
     close_call_lead = configured_retriever().get("close_call_lead")
     total = 0
     started = time.time()
@@ -145,6 +184,7 @@ def main() -> int:
                 margin = found[0].score - (found[1].score if len(found) > 1 else 0)
                 samples[(w, n)].append((found[0].score, margin, ids[:1] == [expected]))
                 labels[(w, n)].append(agreement_label(index, q, vector, close_call_lead))
+                leads[(w, n)].append(index.lead(q, vector))
         total += len(test)
         print(
             f"fold {fold + 1}/{args.folds}: {len(train)} training, {len(test)} held-out questions "
@@ -170,6 +210,18 @@ def main() -> int:
         rows.append({"threshold": threshold, "answered": len(confident) / total, "confident_wrong": wrong / total})
         print(f"{threshold:9.2f}  {len(confident) / total:8.3f}  {wrong / total:15.3f}")
     agreement = agreement_table(samples, labels, total)
+    configured = configured_retriever()
+    key = (configured["weight"], configured["bm25_norm"])
+    by_lead = (
+        lead_table(
+            samples[key],
+            leads[key],
+            [label != "disagree" for label in labels[key]],
+            configured["answer_threshold"],
+        )
+        if key in samples
+        else {}
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -185,6 +237,7 @@ def main() -> int:
                 "calibration": vars(calibration),
                 "thresholds": rows,
                 "agreement": agreement,
+                "lead": by_lead,
             },
             indent=2,
         ),

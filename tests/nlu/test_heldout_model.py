@@ -89,15 +89,16 @@ def test_faq_evaluation_set(trained_model: Path, tmp_path: Path) -> None:
 # 0.911 and 0.032-0.037 (English 0.844-0.867), 0.926-0.930 and 0.007 (English 0.934).
 FAQ_SET_FLOORS = {
     "faq_questions_2.yml": {"questions": 250, "top1": 0.90, "confident_wrong": 0.03, "strict": 0.035, "en": 0.87},
-    "faq_questions_3.yml": {"questions": 180, "top1": 0.86, "confident_wrong": 0.055, "strict": 0.055, "en": 0.78},
+    "faq_questions_3.yml": {"questions": 180, "top1": 0.86, "confident_wrong": 0.05, "strict": 0.05, "en": 0.78},
     "faq_questions_4.yml": {"questions": 260, "top1": 0.88, "confident_wrong": 0.035, "strict": 0.035, "en": 0.88},
-    # Not blind (its misses were read, docs/faq.md): 0.906 and 0.029 on the model of 2026-12-05, afternoon.
-    "faq_questions_5.yml": {"questions": 330, "top1": 0.85, "confident_wrong": 0.07, "strict": 0.07, "en": 0.83},
-    # Sealed (but see docs/faq.md): 0.902 and 0.028 on the model of 2026-12-05, afternoon; 0.890 and 0.044 that morning.
-    "faq_questions_6.yml": {"questions": 310, "top1": 0.86, "confident_wrong": 0.06, "strict": 0.06, "en": 0.87},
-    # Sealed, written after the third, fourth and sixth sets' confident wrong answers were seen: 0.910 and 0.044 on
-    # the model of 2026-12-05, afternoon; 0.882 and 0.053 before that afternoon's changes.
-    "faq_questions_7.yml": {"questions": 315, "top1": 0.86, "confident_wrong": 0.065, "strict": 0.065, "en": 0.85},
+    # Not blind (its misses were read, docs/faq.md): 0.909 and 0.018 with close_call_lead 0.14 (2026-12-05, evening).
+    "faq_questions_5.yml": {"questions": 330, "top1": 0.85, "confident_wrong": 0.04, "strict": 0.04, "en": 0.83},
+    # Sealed (but see docs/faq.md): 0.896 and 0.019 that evening; 0.902 and 0.028 that afternoon, 0.890 and 0.044
+    # that morning.
+    "faq_questions_6.yml": {"questions": 310, "top1": 0.86, "confident_wrong": 0.04, "strict": 0.04, "en": 0.87},
+    # Sealed, written after the third, fourth and sixth sets' confident wrong answers were seen: 0.913 and 0.025 that
+    # evening; 0.910 and 0.044 that afternoon; 0.882 and 0.053 before the afternoon's changes.
+    "faq_questions_7.yml": {"questions": 315, "top1": 0.86, "confident_wrong": 0.045, "strict": 0.045, "en": 0.85},
 }
 
 
