@@ -65,12 +65,9 @@ LEAD_EDGES = (0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.14, 0.16, 0.18, 0.20, 0
 WELL_PICKED = 0.90  # close_call_lead: the lowest lead from which every bucket's answers are right this often
 
 
-def lead_table(samples, leads, agreeing, answer_threshold: float) -> dict:
+def lead_table(samples, leads, agreeing, calibration, answer_threshold: float) -> dict:
     """Answered held-out questions (calibrated confidence >= answer_threshold, embeddings agreeing) by the first
     entry's lead in cosine + normalised BM25: how many, how often right; and the lead `close_call_lead` should be."""
-    from nlu.faq_index import Calibration
-
-    calibration = Calibration(**configured_retriever()["calibration"])
     picked = [
         (lead, ok)
         for (s, m, ok), lead, agrees in zip(samples, leads, agreeing)
@@ -144,7 +141,7 @@ def agreement_table(samples, labels, total: int) -> dict:
 
 def main() -> int:
     from kbengine.faq import load_faq
-    from nlu.faq_index import FaqIndex, fit_calibration
+    from nlu.faq_index import Calibration, FaqIndex, fit_calibration
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kb-dir", type=Path, default=None)
@@ -163,7 +160,8 @@ def main() -> int:
     samples = {(w, n): [] for w in weights for n in norms}
     labels = {(w, n): [] for w in weights for n in norms}  # agreement_label of each held-out question
     leads = {(w, n): [] for w in weights for n in norms}  # the first entry's lead (lead_table)
-    close_call_lead = configured_retriever().get("close_call_lead")
+    configured = configured_retriever()
+    close_call_lead = configured.get("close_call_lead")
     total = 0
     started = time.time()
     for fold in range(args.folds):
@@ -211,13 +209,13 @@ def main() -> int:
         rows.append({"threshold": threshold, "answered": len(confident) / total, "confident_wrong": wrong / total})
         print(f"{threshold:9.2f}  {len(confident) / total:8.3f}  {wrong / total:15.3f}")
     agreement = agreement_table(samples, labels, total)
-    configured = configured_retriever()
     key = (configured["weight"], configured["bm25_norm"])
     by_lead = (
         lead_table(
             samples[key],
             leads[key],
             [label != "disagree" for label in labels[key]],
+            Calibration(**configured["calibration"]),
             configured["answer_threshold"],
         )
         if key in samples

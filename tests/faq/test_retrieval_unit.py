@@ -1,15 +1,12 @@
 """The retriever's parts without a trained model: BM25 on lemmas, fusion, calibration, routing, bare «паспорт»."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from kbengine.faq import load_faq
 from nlu.faq_decision import bare_passport, outcome, precise_checklist_question, route
 from nlu.faq_index import Calibration, FaqIndex, fit_calibration, lemmas
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.script_modules import load_script
 
 
 @pytest.fixture
@@ -606,20 +603,19 @@ def test_answer_words_are_both_answers_without_placeholders(fixture_kb):
 def test_the_suggested_close_call_lead_is_where_answers_become_reliable() -> None:
     """scripts/tune_faq.py's rule for close_call_lead: the lowest lead from which every 0.02 step of answered
     held-out questions is right at least 90 % of the time."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("tune_faq", ROOT / "scripts" / "tune_faq.py")
-    tune_faq = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tune_faq)
+    tune_faq = load_script("tune_faq")
     sure = (1.0, 1.0)  # best score and margin far above any answer threshold
     samples, leads = [], []
     for lead, right, wrong in ((0.03, 5, 5), (0.09, 8, 2), (0.13, 19, 1), (0.30, 40, 1)):
         for ok in [True] * right + [False] * wrong:
             samples.append((*sure, ok))
             leads.append(lead)
-    table = tune_faq.lead_table(samples, leads, [True] * len(samples), answer_threshold=0.5)
+    calibration = Calibration()
+    table = tune_faq.lead_table(samples, leads, [True] * len(samples), calibration, answer_threshold=0.5)
     assert table["suggested_close_call_lead"] == 0.10  # the step above the last one right only 80 % of the time
     # A question the embeddings disagree on is capped anyway: it does not count here.
     agreeing = [True] * len(samples) + [False] * 9
-    table = tune_faq.lead_table(samples + [(*sure, False)] * 9, leads + [0.3] * 9, agreeing, answer_threshold=0.5)
+    table = tune_faq.lead_table(
+        samples + [(*sure, False)] * 9, leads + [0.3] * 9, agreeing, calibration, answer_threshold=0.5
+    )
     assert table["suggested_close_call_lead"] == 0.10

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.consultation import AskDocType
 from nlu.faq_decision import outcome, suggested_beside_question
+from tests.script_modules import load_script
 
 RANKING = [
     {"id": "lost_id_card_steps", "score": 0.6},
@@ -87,13 +88,7 @@ def test_evaluation_counts_the_offer_as_the_bot_shows_it():
 
 
 def test_evaluation_verdict_scores_the_offered_entries():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "scripts" / "evaluate.py"
-    spec = importlib.util.spec_from_file_location("evaluate_for_test", path)
-    evaluate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(evaluate)
+    evaluate = load_script("evaluate")
     parse = {**message(), "doc_type_ambiguous": True}
     first = evaluate.faq_verdict({"expect": "faq:lost_id_card_steps"}, parse)
     second = evaluate.faq_verdict({"expect": "faq:photo_needed"}, parse)
@@ -106,13 +101,7 @@ def test_evaluation_verdict_scores_the_offered_entries():
 
 def test_evaluation_verdict_accepts_the_listed_checklist_answer_and_reports_strict():
     """`also`: the checklist's place answer counts for the place question it was listed for, not another one."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "scripts" / "evaluate.py"
-    spec = importlib.util.spec_from_file_location("evaluate_for_test", path)
-    evaluate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(evaluate)
+    evaluate = load_script("evaluate")
     parse = {
         "text": "де за кордоном зробити айді картку",
         "intent": {"name": "ask_where_to_apply", "confidence": 1.0},
