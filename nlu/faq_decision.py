@@ -74,6 +74,8 @@ NOT_A_KIND = re.compile(
 # A form answer is a statement («мені 15», «вкрали»); a message opening with one of these words is a question.
 QUESTION_WORD = re.compile(
     r"^\W*(що|шо|як|де|чи|коли|скільки|навіщо|чому|куди|який|яка|які|яке|можна|треба|потрібно|"
+    # «до скількох працює міграційна?», «з котрої приймають»: until / from what time
+    r"(до|з|із|с|від|от) (скількох|скольки|котрої|которого|якої|какого)|"
     r"что|как|где|когда|сколько|зачем|почему|куда|какой|какая|какие|какое|можно|нужно|надо|"
     r"what|how|where|when|why|which|can|could|do|does|is|are|should|will|would|may|must|"
     # a request is a question too: «підкажіть…», «нагадай мені…», "tell me…"
@@ -92,7 +94,9 @@ LONGEST_FORM_ANSWER = 7
 ASKS_FOR_DOCUMENTS = re.compile(
     r"((які|яки|що|шо|какие|каки|что|what|which)\b.{0,30}(документ|папер|бумаг|papers|documents?|docs|need|нужн|"
     r"потрібн|треба|надо|нада|брат|взят|нест)|перелік|список|\blist\b|checklist|requirements?|"
-    r"документи (для|на)|документы (для|на)|documents (for|to)|papers (for|to))",
+    # «подати документи на закордонний в консульстві» hands the documents in; it does not ask which ones
+    r"(?<!подати )(?<!подать )(?<!здати )(?<!сдать )(?<!подавати )(?<!подавать )(?<!submit )(?<!send )"
+    r"(документи (для|на)|документы (для|на)|documents (for|to)|papers (for|to)))",
     re.IGNORECASE,
 )
 # What each checklist question (and tracking) asks for. DIET hears «ask_where_to_apply» in "can my 9 year old son
@@ -209,7 +213,12 @@ ASKS_WHAT_IT_MEANS = re.compile(
     re.IGNORECASE,
 )
 # «что такое УНЗР» (at affirm 0.77): asking what something is, in however few words, is never a form answer.
-DEFINITION_QUESTION = re.compile(r"^\W*((що|шо) таке|что такое|what('s| is| are)\b)", re.IGNORECASE)
+DEFINITION_QUESTION = re.compile(
+    r"^\W*((що|шо) таке|что такое|what('s| is| are)\b)|"
+    # «рнокпп це що», «УНЗР що це?», «а це що таке»: the thing first, the question after it
+    r"\b(це|то|это) (що|шо|что)( таке| такое)?\W*$|\b(що|шо|что) (це|то|это)( таке| такое)?\W*$",
+    re.IGNORECASE,
+)
 # «200» in the form's age question: a number of one to three digits is a form value, never a document to track.
 BARE_NUMBER = re.compile(r"^\s*[-−]?\d{1,3}\s*$")
 # «back to Ukrainian», «англійською будь ласка»: a request to switch is short.
@@ -268,6 +277,11 @@ def asks(text: str) -> bool:
     return len(text.split()) >= MIN_QUESTION_WORDS and (text.endswith("?") or bool(QUESTION_WORD.match(text)))
 
 
+def asks_or_defines(text: str) -> bool:
+    """A question (`asks`), or asking what something is in however few words («рнокпп це що»)."""
+    return asks(text) or bool(DEFINITION_QUESTION.search(text))
+
+
 def asks_what_checklist_answers(intent: str, text: str, entity_kinds: Sequence[str] = ()) -> bool:
     """Does the message hold a word of what the checklist question `intent` asks for (documents, fee, term, place;
     for tracking: a status, readiness, "my" document)?
@@ -296,7 +310,7 @@ def precise_checklist_question(text: str) -> Optional[str]:
 def not_an_answer(text: str, faq_confidence: float, answer_threshold: float, suggest_threshold: float) -> bool:
     """A message DIET calls a form answer that the FAQ should take: a question the retriever has at least a
     suggestion for, or a long story it can answer."""
-    if asks(text) or DEFINITION_QUESTION.match(text):
+    if asks_or_defines(text):
         return faq_confidence >= suggest_threshold
     return len(text.split()) > LONGEST_FORM_ANSWER and faq_confidence >= answer_threshold
 
@@ -347,13 +361,17 @@ def route(
     named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}
     numbered = any(e.get("entity") == "document_number" for e in entities)
     kinds = {e.get("entity") for e in entities}
+    # "accredited in Ukraine": Ukraine is where everyone applies, so naming it asks for no place (abroad does).
+    cue_kinds = {
+        e.get("entity") for e in entities if not (e.get("entity") in PLACE_ENTITIES and e.get("value") == "ukraine")
+    }
     words = len(text.split())
     # A checklist question (or tracking without a number) with no word of what it asks for, that the retriever has at
     # least a suggestion for.
     off_topic = (
         intent in INTENT_CUES
         and not (intent == TRACK and numbered)
-        and not asks_what_checklist_answers(intent, text, kinds)
+        and not asks_what_checklist_answers(intent, text, cue_kinds)
         and faq_confidence >= suggest_threshold
     )
     if (
@@ -381,7 +399,8 @@ def route(
         return REMINDER
     if (
         intent not in NEVER_OVERRULED
-        and (intent not in CHECKLIST_INTENTS or not asks_what_checklist_answers(intent, text, kinds))
+        # «хочу відстежувати свій паспорт» at track_document: a word of tracking, not a request for a passport
+        and (intent not in INTENT_CUES or not asks_what_checklist_answers(intent, text, cue_kinds))
         and not numbered
         and faq_confidence < answer_threshold
         and words <= LONGEST_PASSPORT_REQUEST
@@ -422,7 +441,7 @@ def route(
             and faq_confidence < answer_threshold
             and runner_up in QUESTIONS
             and not named & set(top_documents)
-            and asks_what_checklist_answers(runner_up, text, kinds)
+            and asks_what_checklist_answers(runner_up, text, cue_kinds)
         ):
             # «скільки чекати айді-картку?»: no FAQ entry is sure, the likeliest is not about the named document, and
             # DIET's next guess is a checklist question: the checklist engine's precise answer beats a «did you mean».
@@ -464,12 +483,17 @@ def route(
         if faq_confidence >= needed:
             return to_faq
     if off_topic:
+        # "documents for a permanent residence permit in Ukraine" at ask_where_to_apply 0.81: DIET heard the wrong
+        # checklist question for a named document, and the message asks another one outright.
+        precise = precise_checklist_question(text) if has_doc and words <= LONGEST_PLAIN_QUESTION else None
+        if precise and intent in QUESTIONS:
+            return precise
         return to_faq
     if intent == "ask_documents" and has_doc and ASKS_FOR_DOCUMENTS.search(text) and faq_confidence < answer_threshold:
         # «Що брати з собою, щоб оформити закордонний паспорт?» at 0.70: the list for a named document is asked for,
         # and no entry is sure of anything else.
         return "keep"
-    if unsure and asks(text) and not numbered and faq_confidence >= suggest_threshold:
+    if unsure and asks_or_defines(text) and not numbered and faq_confidence >= suggest_threshold:
         # DIET is unsure and the user asks a question the retriever has a suggestion for: offer the entries rather
         # than act on the guess ("how can I book a slot" at contact_human 0.78).
         return to_faq

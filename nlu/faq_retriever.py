@@ -29,7 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from dmsbot.settings import settings
-from nlu.faq_decision import FAQ, passport_alone, route
+from nlu.faq_decision import FAQ, TRACK, bare_passport, passport_alone, route
 
 logger = logging.getLogger(__name__)
 
@@ -249,3 +249,11 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             kept = [e for e in entities if e.get("entity") != "doc_type"]
             message.set(ENTITIES, kept, add_to_output=True)
             message.set("doc_type_ambiguous", True, add_to_output=True)
+        elif (
+            name == TRACK
+            and bare_passport(entities, text)
+            and not any(e.get("entity") == "document_number" for e in entities)
+        ):
+            # «хочу відстежувати свій паспорт»: the tracking form asks which document instead of taking the ID card
+            # (a number's format says which one: «паспорт КВ123456» keeps the normaliser's reading).
+            message.set(ENTITIES, [e for e in entities if e.get("entity") != "doc_type"], add_to_output=True)

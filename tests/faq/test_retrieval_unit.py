@@ -619,3 +619,53 @@ def test_the_suggested_close_call_lead_is_where_answers_become_reliable() -> Non
         samples + [(*sure, False)] * 9, leads + [0.3] * 9, agreeing, calibration, answer_threshold=0.5
     )
     assert table["suggested_close_call_lead"] == 0.10
+
+
+def test_short_questions_that_open_or_end_unusually_are_still_questions():
+    """«до скількох працює міграційна» (DIET: a form answer) and «рнокпп це що» (DIET unsure: help) ask something
+    the FAQ may answer or offer; a form value or a sure help request stays where DIET put it."""
+    from nlu.faq_decision import asks, asks_or_defines
+
+    assert asks("до скількох працює міграційна") and asks("з котрої години приймає цнап")
+    assert not asks("до чоловіка в Польщу")  # a form answer (the residence ground)
+    assert asks_or_defines("рнокпп це що") and asks_or_defines("УНЗР що це?") and asks_or_defines("що таке унзр")
+    assert not asks_or_defines("рнокпп") and not asks_or_defines("мені 15, що")
+    assert route("inform", 0.99, [], 0.17, 0.32, 0.15, "до скількох працює міграційна") == "faq"
+    assert route("inform", 0.99, [], 0.17, 0.32, 0.15, "до чоловіка в Польщу") == "keep"
+    assert route("help", 0.58, [], 0.27, 0.32, 0.15, "рнокпп це що") == "faq"
+    assert route("help", 0.95, [], 0.27, 0.32, 0.15, "рнокпп це що") == "keep"  # DIET sure: the menu
+    assert route("help", 0.58, [], 0.10, 0.32, 0.15, "рнокпп це що") == "keep"  # nothing to offer
+
+
+def test_a_tracking_request_naming_a_bare_passport_stays_tracking():
+    """«хочу відстежувати свій паспорт» wants to track, not a new passport (the consultation)."""
+    passport = [{"entity": "doc_type", "value": "id_card", "start": 22, "end": 29}]
+    text = "хочу відстежувати свій паспорт"
+    assert route("track_document", 0.97, passport, 0.14, 0.32, 0.15, text) == "keep"
+    wants = [{"entity": "doc_type", "value": "id_card", "start": 5, "end": 12}]
+    assert route("help", 0.7, wants, 0.14, 0.32, 0.15, "хочу паспорт") == "start_consultation"
+
+
+def test_handing_documents_in_is_no_request_for_the_list():
+    """«чи можна подати документи на закордонний в консульстві» asks where, not which documents."""
+    assert precise_checklist_question("чи можна подати документи на закордонний паспорт в консульстві") is None
+    assert precise_checklist_question("де подати документи на айді") == "ask_where_to_apply"
+    assert precise_checklist_question("документи на айді для сина") == "ask_documents"
+
+
+def test_naming_ukraine_asks_for_no_place():
+    """"accredited in Ukraine, can I get a temporary residence permit" at ask_where_to_apply: Ukraine is where
+    everyone applies; abroad is a place worth the checklist's answer."""
+    text = "i'm a foreign journalist accredited in ukraine, can i get a temporary residence permit"
+    trp = {"entity": "doc_type", "value": "temporary_residence_permit"}
+
+    def decide(place):
+        entities = [trp, {"entity": "passport_issued_in", "value": place}]
+        return route("ask_where_to_apply", 0.96, entities, 0.3, 0.32, 0.15, text, 0.36)
+
+    assert decide("ukraine") == "faq"
+    assert decide("abroad") == "keep"
+    # DIET unsure of its checklist question, and the message asks another outright: that one.
+    docs = [{"entity": "doc_type", "value": "permanent_residence_permit"}, {"entity": "location", "value": "ukraine"}]
+    text = "documents for a permanent residence permit in Ukraine"
+    assert route("ask_where_to_apply", 0.81, docs, 0.3, 0.32, 0.15, text, 0.36) == "ask_documents"

@@ -77,3 +77,18 @@ def test_a_bare_passport_in_a_longer_form_answer_keeps_the_other_values(loaded):
     assert message.get("intent")["name"] == "inform"
     assert [e["entity"] for e in message.get("entities")] == ["reason", "location"]
     assert message.get("doc_type_ambiguous") is True
+
+
+def test_tracking_a_bare_passport_asks_which_document(loaded):
+    """«хочу відстежувати свій паспорт»: tracking, without the ID card the normaliser read into «паспорт»; with a
+    number, whose format says which document, the reading stays."""
+    text = "хочу відстежувати свій паспорт"
+    passport = {"entity": "doc_type", "value": "id_card", "start": 23, "end": 30}
+    message = parse(loaded, text, intent="track_document", confidence=0.97, entities=[passport])
+    assert message.get("intent")["name"] == "track_document"
+    assert message.get("entities") == [] and not message.get("doc_type_ambiguous")
+    text = "чи готовий мій паспорт КВ123456"
+    passport = {"entity": "doc_type", "value": "id_card", "start": 15, "end": 22}
+    number = {"entity": "document_number", "value": "КВ123456", "start": 23, "end": 31}
+    message = parse(loaded, text, intent="track_document", confidence=0.99, entities=[passport, number])
+    assert message.get("entities") == [passport, number]
