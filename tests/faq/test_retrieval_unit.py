@@ -654,8 +654,8 @@ def test_handing_documents_in_is_no_request_for_the_list():
 
 
 def test_naming_ukraine_asks_for_no_place():
-    """ "accredited in Ukraine, can I get a temporary residence permit" at ask_where_to_apply: Ukraine is where
-    everyone applies; abroad is a place worth the checklist's answer."""
+    """At ask_where_to_apply, "accredited in Ukraine, can I get a temporary residence permit" asks for no place:
+    Ukraine is where everyone applies; abroad is a place worth the checklist's answer."""
     text = "i'm a foreign journalist accredited in ukraine, can i get a temporary residence permit"
     trp = {"entity": "doc_type", "value": "temporary_residence_permit"}
 
