@@ -254,6 +254,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             and bare_passport(entities, text)
             and not any(e.get("entity") == "document_number" for e in entities)
         ):
-            # «хочу відстежувати свій паспорт»: the tracking form asks which document instead of taking the ID card
-            # (a number's format says which one: «паспорт КВ123456» keeps the normaliser's reading).
+            # «хочу відстежувати свій паспорт»: the tracking form asks which document instead of taking the ID card.
+            # With a number («мій паспорт, книжечка КВ123456») the lookup runs at once as before; its reply names the
+            # document it looked up.
             message.set(ENTITIES, [e for e in entities if e.get("entity") != "doc_type"], add_to_output=True)

@@ -81,7 +81,7 @@ def test_a_bare_passport_in_a_longer_form_answer_keeps_the_other_values(loaded):
 
 def test_tracking_a_bare_passport_asks_which_document(loaded):
     """«хочу відстежувати свій паспорт»: tracking, without the ID card the normaliser read into «паспорт»; with a
-    number, whose format says which document, the reading stays."""
+    number the lookup runs at once as before (its reply names the document it looked up)."""
     text = "хочу відстежувати свій паспорт"
     passport = {"entity": "doc_type", "value": "id_card", "start": 23, "end": 30}
     message = parse(loaded, text, intent="track_document", confidence=0.97, entities=[passport])
