@@ -419,7 +419,7 @@ def route(
             # тиждень той самий, що робити» asks for steps too, not for tracking (unless it gives a number to track).
             return to_faq
     if (
-        intent in (FAQ, "nlu_fallback", "out_of_scope")
+        (intent in (FAQ, "nlu_fallback", "out_of_scope") or (intent in QUESTIONS and not sure))
         and has_doc
         and faq_confidence < answer_threshold
         and words <= LONGEST_PLAIN_QUESTION
@@ -427,9 +427,10 @@ def route(
         # «за який час видають посвідку на постійне» at faq: no entry is sure, and a short message asks the checklist
         # question for a named document in so many words: the checklist engine answers it precisely. (A story around
         # the same words — "lost my ID card in Prague… where can I get a new one" — asks about the situation.)
+        # So does «скільки по времені оформляють айдішку» at ask_processing_time 0.66: DIET unsure of the question.
         precise = precise_checklist_question(text)
         if precise:
-            return precise
+            return "keep" if precise == intent else precise
     if intent == FAQ and numbered and faq_confidence < answer_threshold:
         return TRACK  # «свідоцтво 1-ВЛ648009, чи готова айдішка?»: a document number is typed to track that document
     if intent == FAQ and faq_confidence < suggest_threshold and runner_up and runner_up not in NOT_A_RUNNER_UP:

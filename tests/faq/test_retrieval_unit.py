@@ -669,3 +669,13 @@ def test_naming_ukraine_asks_for_no_place():
     docs = [{"entity": "doc_type", "value": "permanent_residence_permit"}, {"entity": "location", "value": "ukraine"}]
     text = "documents for a permanent residence permit in Ukraine"
     assert route("ask_where_to_apply", 0.81, docs, 0.3, 0.32, 0.15, text, 0.36) == "ask_documents"
+
+
+def test_a_checklist_question_asked_outright_stands_when_diet_is_unsure_of_it():
+    """«скільки по времені оформляють айдішку» at ask_processing_time 0.66: the term for the ID card, not «did you
+    mean» entries no one is sure of; a sure entry still answers."""
+    id_card = [{"entity": "doc_type", "value": "id_card", "start": 30, "end": 37}]
+    text = "скільки по времені оформляють айдішку"
+    assert route("ask_processing_time", 0.66, id_card, 0.21, 0.32, 0.15, text) == "keep"
+    assert route("ask_fee", 0.66, id_card, 0.21, 0.32, 0.15, text) == "ask_processing_time"
+    assert route("ask_processing_time", 0.66, id_card, 0.5, 0.32, 0.15, text) == "faq"
