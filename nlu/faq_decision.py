@@ -405,6 +405,9 @@ def route(
         and faq_confidence < answer_threshold
         and words <= LONGEST_PASSPORT_REQUEST
         and asks_for_a_passport(entities, text)
+        # «вийшла заміж, коли треба міняти паспорт?» at faq 1.0: a question DIET is sure the FAQ answers, and an
+        # entry worth offering; «which passport?» would not answer it.
+        and not (intent == FAQ and sure and asks(text) and faq_confidence >= suggest_threshold)
     ):
         return "start_consultation"  # the form drops the bare «паспорт» and asks which one (passport_alone)
     acts = intent in CHECKLIST_INTENTS or intent == INFORM or (intent not in NEVER_OVERRULED and not numbered)

@@ -563,6 +563,12 @@ def test_a_short_request_for_a_bare_passport_starts_the_consultation() -> None:
     assert route("help", 0.95, [], 0.17, 0.32, 0.15, "що ти вмієш?") == "keep"  # no passport wanted
     story = "нада паспорт зробить а я зараз у Польщі і не знаю куди йти"
     assert route("help", 0.84, bare, 0.17, 0.32, 0.15, story) != "start_consultation"
+    # A question DIET is sure the FAQ answers, with an entry worth offering: «did you mean», not «which passport?».
+    married = [{"entity": "doc_type", "value": "id_card", "start": 32, "end": 39}]
+    question = "вийшла заміж, коли треба міняти паспорт?"
+    assert route("faq", 1.0, married, 0.3, 0.32, 0.15, question) == "faq"
+    assert route("faq", 0.8, married, 0.3, 0.32, 0.15, question) == "start_consultation"  # DIET unsure
+    assert route("faq", 1.0, married, 0.1, 0.32, 0.15, question) == "start_consultation"  # nothing to offer
 
 
 def test_asking_to_be_reminded_of_expiry_is_the_reminder() -> None:
