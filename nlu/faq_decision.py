@@ -27,6 +27,8 @@ actions and scripts/evaluate.py alike).
 - A short message that names a document and asks one checklist question outright («за який час видають посвідку
   на постійне») gets that checklist when no entry is sure, and replaces DIET's guess of another checklist question.
 - Asking in words to be reminded of an expiry is the reminder, not tracking.
+- «до скількох працює…» and «рнокпп це що» are questions too; «подати документи на…» asks for no list; Ukraine named
+  as a place asks for no place; a word of tracking or DIET's sure `faq` question is no request for a passport.
 """
 
 from __future__ import annotations
