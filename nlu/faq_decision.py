@@ -264,6 +264,17 @@ def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bo
     return intent in CHECKLIST_INTENTS or intent == INFORM
 
 
+def tracks_a_bare_passport(intent: str, entities: List[Dict[str, Any]], text: str) -> bool:
+    """«хочу відстежувати свій паспорт»: tracking that names «паспорт» without saying which one, and no number. The
+    tracking form then asks which document instead of taking the ID card; with a number the lookup runs at once, and
+    its reply names the document it looked up."""
+    return (
+        intent == TRACK
+        and bare_passport(entities, text)
+        and not any(e.get("entity") == "document_number" for e in entities)
+    )
+
+
 def asks_for_a_passport(entities: List[Dict[str, Any]], text: str) -> bool:
     """«нада паспорт зробить», "how to get passport": wants a passport and names no kind of it."""
     if not WANTS_A_DOCUMENT.search(text):
@@ -432,7 +443,8 @@ def route(
         # «за який час видають посвідку на постійне» at faq: no entry is sure, and a short message asks the checklist
         # question for a named document in so many words: the checklist engine answers it precisely. (A story around
         # the same words — "lost my ID card in Prague… where can I get a new one" — asks about the situation.)
-        # So does «скільки по времені оформляють айдішку» at ask_processing_time 0.66: DIET unsure of the question.
+        # So does «скільки по времені оформляють айдішку» at ask_processing_time 0.66, DIET unsure of the question, and
+        # "documents for a permanent residence permit in Ukraine" at ask_where_to_apply 0.81, unsure of another one.
         precise = precise_checklist_question(text)
         if precise:
             return "keep" if precise == intent else precise
@@ -489,11 +501,6 @@ def route(
         if faq_confidence >= needed:
             return to_faq
     if off_topic:
-        # "documents for a permanent residence permit in Ukraine" at ask_where_to_apply 0.81: DIET heard the wrong
-        # checklist question for a named document, and the message asks another one outright.
-        precise = precise_checklist_question(text) if has_doc and words <= LONGEST_PLAIN_QUESTION else None
-        if precise and intent in QUESTIONS:
-            return precise
         return to_faq
     if intent == "ask_documents" and has_doc and ASKS_FOR_DOCUMENTS.search(text) and faq_confidence < answer_threshold:
         # «Що брати з собою, щоб оформити закордонний паспорт?» at 0.70: the list for a named document is asked for,

@@ -29,7 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from dmsbot.settings import settings
-from nlu.faq_decision import FAQ, TRACK, bare_passport, passport_alone, route
+from nlu.faq_decision import FAQ, passport_alone, route, tracks_a_bare_passport
 
 logger = logging.getLogger(__name__)
 
@@ -249,12 +249,6 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             kept = [e for e in entities if e.get("entity") != "doc_type"]
             message.set(ENTITIES, kept, add_to_output=True)
             message.set("doc_type_ambiguous", True, add_to_output=True)
-        elif (
-            name == TRACK
-            and bare_passport(entities, text)
-            and not any(e.get("entity") == "document_number" for e in entities)
-        ):
-            # «хочу відстежувати свій паспорт»: the tracking form asks which document instead of taking the ID card.
-            # With a number («мій паспорт, книжечка КВ123456») the lookup runs at once as before; its reply names the
-            # document it looked up.
+        elif tracks_a_bare_passport(name, entities, text):
+            # The tracking form asks which document instead of taking the ID card the normaliser read in.
             message.set(ENTITIES, [e for e in entities if e.get("entity") != "doc_type"], add_to_output=True)
