@@ -26,6 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.canonical import CANONICAL_VALUES
+from nlu.faq_decision import bare_passport
 from textnorm import (
     canonical_document_number,
     default_lemmatizer,
@@ -102,6 +103,9 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
                 "track_document",
                 "set_expiry_reminder",
             ],
+            # ... and for these only a document named by its kind, never a bare «паспорт»: the routing needs the
+            # document to send "cost of an adult zagran in Ukraine?" (DIET: faq, tagging nothing) to the checklist.
+            "named_doc_type_gazetteer_intents": ["faq", "out_of_scope", "nlu_fallback"],
         }
 
     def __init__(
@@ -318,7 +322,8 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         added: List[Dict[Text, Any]] = []
         intent = (message.get(INTENT) or {}).get("name") if message is not None else None
         wanted = list(self._config["gazetteer_entities"]) if intent in self._config["gazetteer_intents"] else []
-        if intent in self._config["doc_type_gazetteer_intents"]:
+        named_only = intent in self._config["named_doc_type_gazetteer_intents"]
+        if intent in self._config["doc_type_gazetteer_intents"] or named_only:
             wanted.append("doc_type")
         for entity in wanted:
             if any(e.get("entity") == entity for e in found):
@@ -331,6 +336,12 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
                     # Single words only when long enough to be distinctive («вперше», not «на»).
                     if key in table and (j - i > 1 or len(key) >= 5):
                         start, end = tokens[i].start, tokens[j - 1].end
+                        if (
+                            entity == "doc_type"
+                            and named_only
+                            and bare_passport([{"entity": entity, "text": text[start:end]}])
+                        ):
+                            break
                         if all(end <= s or start >= e for s, e in taken):
                             if best is None or j - i > best[0]:
                                 best = (j - i, i, j, table[key])

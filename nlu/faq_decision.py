@@ -87,6 +87,11 @@ QUESTION_WORD = re.compile(
     re.IGNORECASE,
 )
 MIN_QUESTION_WORDS = 4
+# «так, а коли буде готово?», "no, I meant the ID card": a message that opens with a yes or a no answers with it.
+YES_OR_NO_FIRST = re.compile(
+    r"^\W*(так|та|ага|угу|авжеж|звісно|да|ну да|конечно|ні|не|нє|нi|нет|неа|yes|yeah|yep|sure|ok|okay|no|nope)\b",
+    re.IGNORECASE,
+)
 # Answers to the form's and the bot's questions: «мені 15», «так», «ні». None of those DIET learnt from is a question.
 FORM_ANSWERS = frozenset({INFORM, "affirm", "deny"})
 # Every form answer DIET learnt from has at most 7 words: a longer "answer" is a question or a story.
@@ -167,12 +172,18 @@ PRECISE_QUESTIONS = {
         r"(скільки|скiльки|сколько|скока|за який|за яким|за какое|за скільки|за сколько|через скільки|через сколько|"
         r"how long|how many (days|weeks|months))\W+(\w+\W+){0,3}(час|врем|днів|дней|тижн|недел|місяц|месяц|чекат|ждат|"
         r"роблять|робиться|делают|делается|оформлю|оформля|розгляда|рассматр|видаю|выдают|виготов|изготов|"
-        r"take|takes|make|making|wait|process|to get|до готов)",
+        r"take|takes|make|making|wait|process|to get|до готов|until|till|ready)|"
+        # "turnaround time for an ID card", "urgent ID card - how quick is it", "production time pls"
+        r"turnaround|(processing|production|waiting|making) time|time (taken|it takes|needed) (for|to)|"
+        r"how (quick|quickly|fast|soon)\b",
         re.IGNORECASE,
     ),
     "ask_where_to_apply": re.compile(
-        r"(^|\W)(де|куди|где|куда|where)\W+(\w+\W+){0,2}(оформ|зроб|подат|подава|сдела|получ|отрима|зверт|обращ|"
-        r"звернут|обратит|apply|get|make|do|submit)",
+        r"(^|\W)(де|куди|где|куда|where)\W+(\w+\W+){0,4}(оформ|зроб|робл|роби|подат|подава|сдела|дела|получ|отрима|"
+        r"зверт|обращ|звернут|обратит|вида|выда|apply|get|make|do|submit|issue)|"
+        # «яка установа видає закордонні», «в каком учреждении делают айди», "which office issues"
+        r"(як(а|ий|ій|ому|у)|как(ая|ой|ом|ое|ую)|which) (установ|орган|відділ|отдел|учрежден|заклад|office|authority|"
+        r"agency)\w*\W+(\w+\W+){0,2}(оформ|зроб|робл|роби|сдела|дела|вида|выда|приймає|принима|issue|make|do)",
         re.IGNORECASE,
     ),
 }
@@ -448,6 +459,8 @@ def route(
         precise = precise_checklist_question(text)
         if precise:
             return "keep" if precise == intent else precise
+    if numbered and intent in QUESTIONS and not sure and faq_confidence < answer_threshold:
+        return TRACK  # «чи вже зробили мою айдішку? … номер картки 004518273» at ask_where_to_apply 0.67
     if intent == FAQ and numbered and faq_confidence < answer_threshold:
         return TRACK  # «свідоцтво 1-ВЛ648009, чи готова айдішка?»: a document number is typed to track that document
     if intent == FAQ and faq_confidence < suggest_threshold and runner_up and runner_up not in NOT_A_RUNNER_UP:
@@ -506,6 +519,17 @@ def route(
         # «Що брати з собою, щоб оформити закордонний паспорт?» at 0.70: the list for a named document is asked for,
         # and no entry is sure of anything else.
         return "keep"
+    if (
+        (intent in ("affirm", "deny") or (intent in GENERAL_REPLIES and words >= MIN_QUESTION_WORDS))
+        and not sure
+        and words > (LONGEST_FORM_ANSWER if intent in FORM_ANSWERS else 0)
+        and not YES_OR_NO_FIRST.match(text)
+        and not numbered
+        and faq_confidence >= suggest_threshold
+    ):
+        # «посвідка на тимчасове кончилась а я не продовжував, шо тепер буде» at affirm 0.53 is no yes, and «ти
+        # реально від дмс чи так, лівий бот» at help 0.71 asks something the menu does not answer: offer the entries.
+        return to_faq
     if unsure and asks_or_defines(text) and not numbered and faq_confidence >= suggest_threshold:
         # DIET is unsure and the user asks a question the retriever has a suggestion for: offer the entries rather
         # than act on the guess ("how can I book a slot" at contact_human 0.78).

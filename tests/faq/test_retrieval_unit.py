@@ -685,3 +685,41 @@ def test_a_checklist_question_asked_outright_stands_when_diet_is_unsure_of_it():
     assert route("ask_processing_time", 0.66, id_card, 0.21, 0.32, 0.15, text) == "keep"
     assert route("ask_fee", 0.66, id_card, 0.21, 0.32, 0.15, text) == "ask_processing_time"
     assert route("ask_processing_time", 0.66, id_card, 0.5, 0.32, 0.15, text) == "faq"
+
+
+def test_the_checklist_question_asked_in_other_words():
+    """Term and place questions people ask without «скільки часу» or «де оформити»."""
+    term = "ask_processing_time"
+    assert precise_checklist_question("What's the turnaround time for a Ukrainian ID card in Kyiv?") == term
+    assert precise_checklist_question("urgent ID card - how quick is it actually?") == term
+    assert precise_checklist_question("temporary residence card production time pls") == term
+    place = "ask_where_to_apply"
+    assert precise_checklist_question("Яка установа видає закордонні паспорти?") == place
+    assert precise_checklist_question("в каком учреждении делают айди карточку") == place
+    assert precise_checklist_question("паспортний стіл де тепер айдішки роблять?") == place
+    assert precise_checklist_question("Where in Kharkiv can I get an urgent zagran done?") == place
+    assert precise_checklist_question("яка установа відповідає за реєстрацію місця проживання") is None
+
+
+def test_a_document_number_beside_an_unsure_checklist_guess_is_tracking():
+    """«чи вже зробили мою айдішку? подавала в цнап, номер картки 004518273» at ask_where_to_apply 0.67."""
+    text = "чи вже зробили мою айдішку? подавала в цнап, номер картки 004518273"
+    entities = [{"entity": "doc_type", "value": "id_card"}, {"entity": "document_number", "value": "004518273"}]
+    assert route("ask_where_to_apply", 0.67, entities, 0.24, 0.32, 0.15, text) == "track_document"
+    assert route("ask_where_to_apply", 0.67, entities[:1], 0.24, 0.32, 0.15, text) != "track_document"
+
+
+def test_a_long_unsure_yes_or_menu_request_with_an_entry_to_offer_gets_the_entry():
+    """«посвідка на тимчасове кончилась а я не продовжував, шо тепер буде» at affirm 0.53 is no yes; «ти реально
+    від дмс чи так, лівий бот» at help 0.71 is no request for the menu. A sure one, a short one, one opening with
+    a yes, and one with nothing to offer stay where DIET put them."""
+    story = "посвідка на тимчасове кончилась а я не продовжував, шо тепер буде"
+    assert route("affirm", 0.53, [], 0.27, 0.32, 0.15, story) == "faq"
+    assert route("affirm", 0.95, [], 0.27, 0.32, 0.15, story) == "keep"
+    assert route("affirm", 0.53, [], 0.10, 0.32, 0.15, story) == "keep"
+    assert route("affirm", 0.53, [], 0.27, 0.32, 0.15, "так, а коли буде готово мій паспорт в цнапі") == "keep"
+    assert route("affirm", 0.53, [], 0.27, 0.32, 0.15, "ну добре давай") == "keep"
+    bot = "ти реально від дмс чи так, лівий бот"
+    assert route("help", 0.71, [], 0.31, 0.32, 0.15, bot) == "faq"
+    assert route("help", 0.95, [], 0.31, 0.32, 0.15, bot) == "keep"
+    assert route("help", 0.71, [], 0.31, 0.32, 0.15, "меню") == "keep"

@@ -156,3 +156,19 @@ def test_gazetteer_only_for_topic_intents(normalizer, tokenizer) -> None:
         ("doc_type", "foreign_passport")
     ]
     assert _run(normalizer, tokenizer, "вкрали мою закордонку", [], intent="greet") == []
+
+
+def test_gazetteer_names_the_document_of_a_question_diet_left_untagged(normalizer, tokenizer) -> None:
+    """At faq / out_of_scope the document is added only when named by its kind, so the routing can send "cost of
+    an adult zagran" to the checklist; a bare «паспорт» stays unnamed (the bot asks which one)."""
+    normalizer._table["doc_type"]["паспорт"] = "id_card"
+    assert _run(normalizer, tokenizer, "скільки коштує закордонка дорослому", [], intent="faq") == [
+        ("doc_type", "foreign_passport")
+    ]
+    assert _run(normalizer, tokenizer, "де у Харкові зробити закордонку", [], intent="out_of_scope") == [
+        ("doc_type", "foreign_passport")
+    ]
+    assert _run(normalizer, tokenizer, "фото на паспорт приносити?", [], intent="faq") == []
+    assert _run(normalizer, tokenizer, "фото на паспорт приносити?", [], intent="ask_documents") == [
+        ("doc_type", "id_card")
+    ]
