@@ -29,6 +29,8 @@ actions and scripts/evaluate.py alike).
 - Asking in words to be reminded of an expiry is the reminder, not tracking.
 - «до скількох працює…» and «рнокпп це що» are questions too; «подати документи на…» asks for no list; Ukraine named
   as a place asks for no place; a word of tracking or DIET's sure `faq` question is no request for a passport.
+- "turnaround time", «яка установа видає…» ask the term and the place outright; a document number beside an unsure
+  checklist guess is tracking; a long unsure yes or no, and an unsure menu or contacts request, offer the entries.
 """
 
 from __future__ import annotations
