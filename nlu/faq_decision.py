@@ -521,10 +521,11 @@ def route(
         # «Що брати з собою, щоб оформити закордонний паспорт?» at 0.70: the list for a named document is asked for,
         # and no entry is sure of anything else.
         return "keep"
+    long_yes_or_no = intent in ("affirm", "deny") and words > LONGEST_FORM_ANSWER
+    general_request = intent in GENERAL_REPLIES and words >= MIN_QUESTION_WORDS
     if (
-        (intent in ("affirm", "deny") or (intent in GENERAL_REPLIES and words >= MIN_QUESTION_WORDS))
+        (long_yes_or_no or general_request)
         and not sure
-        and words > (LONGEST_FORM_ANSWER if intent in FORM_ANSWERS else 0)
         and not YES_OR_NO_FIRST.match(text)
         and not numbered
         and faq_confidence >= suggest_threshold
