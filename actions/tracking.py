@@ -137,6 +137,9 @@ class ValidateTrackingForm(FormValidationAction):
     def validate_tracking_doc_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if value is None:
+            # action_tracking_start cleared it: nothing was typed, so there is nothing to object to.
+            return {"tracking_doc_type": None}
         if value in DOC_TYPES:
             return {"tracking_doc_type": value}
         dispatcher.utter_message(response="utter_tracking_bad_doc_type")
@@ -145,7 +148,10 @@ class ValidateTrackingForm(FormValidationAction):
     def validate_document_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        text = str(value or "")
+        if value is None or not str(value).strip():
+            # A cleared slot (or a sticker) is no number: the form asks again, without «could not read «»».
+            return {"document_number": None}
+        text = str(value)
         base = normalize_number(text) or find_number_in_text(text)
         if base is not None:
             return {"document_number": base.normalized}

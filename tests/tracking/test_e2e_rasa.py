@@ -99,6 +99,14 @@ def test_free_text_number_is_kept_and_only_the_missing_part_is_asked(stack, stor
     assert "Дії" in texts  # a passport shown in Дія is not valid before collection
 
 
+def test_tracking_without_a_document_asks_only_which_one(stack):
+    # The menu's «Відстежити документ»: the form validates the slots action_tracking_start cleared; neither was
+    # typed, so no error may be shown.
+    texts = stack.say(stack.sid("e2e-no-document"), "/track_document")
+    assert any("Який документ" in t for t in texts), texts
+    assert not any("Не вдалося" in t or "Я можу відстежити" in t for t in texts), texts
+
+
 def test_notification_arrives_in_the_middle_of_a_form_and_the_form_goes_on(stack, store):
     user = stack.sid("e2e-mid-form")
     store.subscribe(user, "rest", "foreign_passport", "001234567")

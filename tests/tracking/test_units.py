@@ -80,6 +80,19 @@ def test_validate_number_accepts_variants_and_explains_errors():
     assert d.messages[0]["value"] == "КВ12"
 
 
+def test_validators_say_nothing_about_slots_cleared_when_tracking_starts():
+    # «хочу відстежити свій паспорт»: action_tracking_start clears both slots and the form validates them on
+    # activation; the user typed neither, so only the form's question may follow (no «could not read «»»).
+    v = ValidateTrackingForm()
+    d = CollectingDispatcher()
+    assert v.validate_tracking_doc_type(None, d, _tracker([]), {}) == {"tracking_doc_type": None}
+    assert v.validate_document_number(None, d, _tracker([]), {}) == {"document_number": None}
+    assert v.validate_document_number("  ", d, _tracker([]), {}) == {"document_number": None}
+    assert d.messages == []
+    assert v.validate_tracking_doc_type("driving_licence", d, _tracker([]), {}) == {"tracking_doc_type": None}
+    assert [m["response"] for m in d.messages] == ["utter_tracking_bad_doc_type"]
+
+
 async def test_notify_renders_the_stage_once_per_key():
     ents = [
         {"entity": "stage", "value": "arrived"},
