@@ -26,6 +26,8 @@ from kbengine.faq import entry_buttons
 from kbengine.model import language
 from kbengine.render import render_checklist, render_preliminary
 from kbengine.text import parse_answer
+from nlu.faq_decision import follow_up
+from tracking.stages import doc_type_name
 
 # Intents that mean "not an answer": the form steps aside and the rules handle them.
 NOT_AN_ANSWER = {
@@ -47,6 +49,7 @@ NOT_AN_ANSWER = {
     "ask_where_to_apply",
     "start_consultation",
     "out_of_scope",
+    "set_language",
 }
 
 MAX_AGE = 120
@@ -262,6 +265,12 @@ class AskSex(AskQuestion):
     slot = "sex"
 
 
+LIST_FOR = {
+    "uk": "Складаю перелік документів — {doc}.",
+    "en": "Making the list of documents — {doc}.",
+}
+
+
 class ActionStartConsultation(Action):
     """A new consultation keeps only what the user said in this very message («закордонний дитині 5 років»)."""
 
@@ -271,9 +280,17 @@ class ActionStartConsultation(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         said_now = _latest_entities(tracker)
         kb = knowledge_base()
+        text = tracker.latest_message.get("text") or ""
+        kept = valid_doc_type(tracker.get_slot("doc_type"))
+        if kept and not said_now and follow_up([], text) == "ask_documents":
+            # «а які документи?» after the fee of the закордонний: the list for that document, and the reply says so.
+            lang = conversation_language(tracker)
+            dispatcher.utter_message(text=LIST_FOR[lang].format(doc=doc_type_name(kept, lang, capital=False)))
+            return [
+                SlotSet(slot, None) for slot in ALL_CONSULTATION_SLOTS if slot != "doc_type" and tracker.get_slot(slot)
+            ]
         # «я чоловік, 40 років, у Чехії…»: the sex named in words when the tagger did not mark it.
         sex = None
-        text = tracker.latest_message.get("text") or ""
         if "sex" not in said_now and not text.startswith("/"):
             sex = parse_answer(kb.question_for("sex"), text[:1000])
         events = [

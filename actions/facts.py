@@ -115,7 +115,8 @@ class ActionAnswerTopic(Action):
             text = f"{text}\n\n{RELATED[lang]}"
             buttons = entry_buttons([related], faq, lang) + buttons
         dispatcher.utter_message(text=text, buttons=buttons)
-        return [SlotSet("topic", None), SlotSet("urgency", None)]
+        # The topic stays: «а закордонний?» next asks the same for another document (data/rules/facts.yml).
+        return [SlotSet("urgency", None)]
 
 
 class ActionContacts(Action):

@@ -134,6 +134,20 @@ class ValidateTrackingForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_tracking_form"
 
+    async def extract_document_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A number typed while the form asks which document («001234567») is kept, not asked for again."""
+        if tracker.get_slot("requested_slot") != "tracking_doc_type":
+            return {}
+        raw = _entities(tracker).get("document_number")
+        base = normalize_number(str(raw)) if raw else None
+        base = base or find_number_in_text(tracker.latest_message.get("text") or "")
+        if base is None:
+            return {}
+        dispatcher.utter_message(response="utter_tracking_number_kept", number=base.masked)
+        return {"document_number": base.normalized}
+
     def validate_tracking_doc_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

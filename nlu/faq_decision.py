@@ -62,6 +62,8 @@ NAVIGATION = frozenset({"go_back", "start_over", "change_answer"})
 # Intents whose reply is general (all the contacts, the menu): a sure FAQ entry about something else says the specific
 # thing asked («сайт черги видає помилку, куди дзвонити»: the e-queue's support, not the ministry's hotline).
 GENERAL_REPLIES = frozenset({"contact_human", "help"})
+# DIET's guesses for a conversation fragment that give way to what the fragment is (nlu.faq_decision.follow_up).
+FRAGMENT_GUESSES = frozenset({FAQ, "nlu_fallback", "out_of_scope", "help", "goodbye", "greet", "thank"})
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTION_SHARE = 0.5  # a suggestion scores at least half of the best one
 # Checklist questions that may come with «did you mean» beside «which document?» (not «хочу паспорт»).
@@ -245,6 +247,64 @@ LONGEST_BARE_VALUE = 3
 NOT_A_RUNNER_UP = frozenset({FAQ, "nlu_fallback", "delete_my_data", "unsubscribe"}) | NEVER_OVERRULED
 
 
+# Follow-ups in a conversation are fragments: «а закордонний?», "and for an ID card?", "what documents?", "how much?".
+LONGEST_FOLLOW_UP = 7
+# Words around a document named as a follow-up: «а для айді?», "what about the foreign passport?".
+FOLLOW_UP_FILLER = frozenset(
+    "а і й и та ну а/і так тоді тогда теж також тоже ще еще ещё для на про щодо стосовно насчет насчёт по як как "
+    "що шо что з із с and or also too then what about how for the a an my of with in".split()
+)
+# Words a question fragment may hold besides the question: «а де його зробити?», "what do I need then?".
+FRAGMENT_WORDS = frozenset(
+    "його її їх его ее её их це то это it this that them потрібні потрібно треба нужно нужны надо нада need i we do "
+    "does is are will be буде будет мені мне me there там тут here".split()
+)
+# Questions of one or two words that no longer sentence is needed for after a checklist answer.
+FOLLOW_UP_QUESTIONS = {
+    "ask_fee": re.compile(
+        r"^\W*((and|а|і|и) )?(the )?(price|cost|fee|how much|скільки|сколько|скіко|ціна|цена|вартість|стоимость)\W*$",
+        re.IGNORECASE,
+    ),
+    "ask_processing_time": re.compile(
+        r"^\W*((and|а|і|и) )?(how long|how fast|how quickly|the term|терміни|строки|сроки|як довго|как долго)\W*$",
+        re.IGNORECASE,
+    ),
+    "ask_where_to_apply": re.compile(r"^\W*((and|а|і|и) )?(where|де|где|куди|куда)\W*$", re.IGNORECASE),
+}
+
+
+def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
+    """A conversation fragment and what it is: INFORM for a document named alone («а закордонний?», "and for an ID
+    card?"; the dialogue repeats the last fee, term or place answer for it), a checklist intent for a question
+    without a document ("what documents?", «а де його зробити?»; the answer uses the document of the conversation or
+    asks which one), or None."""
+    if len(text.split()) > LONGEST_FOLLOW_UP or any(e.get("entity") == "document_number" for e in entities):
+        return None
+    documents = [e for e in entities if e.get("entity") == "doc_type"]
+    if documents and not bare_passport(entities, text):
+        rest = text
+        for e in documents:
+            surface = _surface(e, text)
+            rest = rest.replace(surface, " ") if surface else rest
+        words = re.findall(r"[\w'’-]+", rest.lower())
+        return INFORM if all(w in FOLLOW_UP_FILLER for w in words) else None
+    # No document, or a bare «паспорт» (the checklist then asks which one): a question in so many words and nothing
+    # else. Another word may name what the tagger missed («за який час видають посвідку на постійне») or something
+    # else («скільки коштує бензин»): DIET and the FAQ decide.
+    for intent, pattern in FOLLOW_UP_QUESTIONS.items():
+        if pattern.match(text):
+            return intent
+    intent = precise_checklist_question(text)
+    if intent is None:
+        return None
+    # Nothing but the question: «скільки коштує бензин», «де оформити пільги» ask about something else.
+    match = PRECISE_QUESTIONS[intent].search(text)
+    end = match.end() + len(re.match(r"[\w'’-]*", text[match.end() :]).group(0))  # the rest of the last word
+    rest = re.findall(r"[\w'’-]+", (text[: match.start()] + " " + text[end:]).lower())
+    # A bare «паспорт» may stay: "what do I need for a passport?" then gets «which passport?».
+    return intent if all(w in FOLLOW_UP_FILLER or w in FRAGMENT_WORDS or BARE_PASSPORT.match(w) for w in rest) else None
+
+
 def _surface(entity: Dict[str, Any], text: str) -> str:
     if entity.get("text"):
         return str(entity["text"])
@@ -384,6 +444,11 @@ def route(
         return INFORM  # DIET once took «200» for tracking at 0.93, and the form's age question was left
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
+    fragment = follow_up(entities, text) if intent in FRAGMENT_GUESSES and faq_confidence < answer_threshold else None
+    if fragment:
+        # «а закордонний?» at help 1.0, "and for an ID card?" at goodbye 0.68, "what documents?" at a fallback: a
+        # fragment continues the conversation, which no FAQ entry is sure of.
+        return "keep" if fragment == intent else fragment
     named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}
     numbered = any(e.get("entity") == "document_number" for e in entities)
     kinds = {e.get("entity") for e in entities}

@@ -251,7 +251,7 @@ async def test_fee_question_urgent(dispatcher, domain):
         active_loop=None,
     )
     events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
-    assert events == [SlotSet("topic", None), SlotSet("urgency", None)]
+    assert events == [SlotSet("urgency", None)]  # the topic stays for «а закордонний?»
     text = texts(dispatcher)
     assert "988 грн" in text and "618 грн" not in text
 
@@ -389,7 +389,7 @@ async def test_fee_question_in_english(dispatcher, domain):
         active_loop=None,
     )
     events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
-    assert events == [SlotSet("topic", None), SlotSet("urgency", None)]
+    assert events == [SlotSet("urgency", None)]  # the topic stays for «а закордонний?»
     text = texts(dispatcher)
     assert text.startswith("Fees — passport for travel abroad (on 25 November 2026):")
     assert "UAH 1,147 (administrative service UAH 352, blank UAH 795; in force since 1 January 2026)" in text
@@ -399,3 +399,20 @@ async def test_contacts_in_english(dispatcher, domain):
     tracker = make_tracker(slots={"language": "en"}, intent="contact_human", active_loop=None)
     await ActionContacts().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["text"].startswith("State Migration Service contacts:")
+
+
+async def test_a_documents_fragment_keeps_the_document_of_the_conversation(dispatcher, domain):
+    # «а які документи?» after the fee of the закордонний: its list, saying for which document; old answers go.
+    slots = {"doc_type": "foreign_passport", "reason": "lost", "language": "uk"}
+    tracker = make_tracker(slots=slots, text="а які документи треба?", intent="ask_documents", active_loop=None)
+    events = await ActionStartConsultation().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("reason", None)]
+    assert texts(dispatcher) == "Складаю перелік документів — закордонний паспорт."
+
+
+async def test_a_full_documents_question_without_a_document_starts_afresh(dispatcher, domain):
+    slots = {"doc_type": "foreign_passport", "reason": "lost"}
+    tracker = make_tracker(slots=slots, text="/start_consultation", intent="start_consultation", active_loop=None)
+    events = await ActionStartConsultation().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("doc_type", None), SlotSet("reason", None)]
+    assert dispatcher.messages == []

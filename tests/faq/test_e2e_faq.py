@@ -123,3 +123,28 @@ def test_faq_question_in_the_middle_of_a_consultation(stack):
     # The consultation goes on: its last question is asked again after the answer.
     last_question = first.strip().split("\n")[-1]
     assert reply.rstrip().endswith(last_question), (last_question, reply)
+
+
+def test_a_document_named_after_a_fee_answer_gets_its_fee(stack):
+    user = new_user()
+    assert "Вартість — ID-картка" in reply_text(stack.say(user, "скільки коштує айді-картка"))
+    text = reply_text(stack.say(user, "а закордонний?"))  # DIET: help 1.0 — the menu, before follow-ups
+    assert "Вартість — закордонний паспорт" in text, text
+
+
+def test_a_question_fragment_uses_the_document_of_the_conversation(stack):
+    user = new_user()
+    stack.say(user, "скільки коштує закордонний паспорт")
+    text = reply_text(stack.say(user, "а де його зробити?"))  # DIET: a fallback
+    assert "Де оформити — закордонний паспорт" in text, text
+    text = reply_text(stack.say(user, "а які документи треба?"))
+    assert "Складаю перелік документів — закордонний паспорт" in text and "Чому оформлюєте" in text, text
+
+
+def test_the_language_switched_inside_the_consultation_asks_the_same_question_in_english(stack):
+    user = new_user()
+    stack.say(user, "/start_consultation")
+    assert "Чому оформлюєте" in reply_text(stack.say(user, '/inform{"doc_type":"id_card"}'))
+    text = reply_text(stack.say(user, "English"))
+    assert "I will answer in English" in text and "Why are you applying" in text, text
+    assert "не зрозумів" not in text and "did not" not in text, text

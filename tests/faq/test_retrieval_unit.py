@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from kbengine.faq import load_faq
-from nlu.faq_decision import bare_passport, outcome, precise_checklist_question, route
+from nlu.faq_decision import bare_passport, follow_up, outcome, precise_checklist_question, route
 from nlu.faq_index import Calibration, FaqIndex, fit_calibration, lemmas
 from tests.script_modules import load_script
 
@@ -723,3 +723,45 @@ def test_a_long_unsure_yes_or_menu_request_with_an_entry_to_offer_gets_the_entry
     assert route("help", 0.71, [], 0.31, 0.32, 0.15, bot) == "faq"
     assert route("help", 0.95, [], 0.31, 0.32, 0.15, bot) == "keep"
     assert route("help", 0.71, [], 0.31, 0.32, 0.15, "меню") == "keep"
+
+
+def _doc(text, surface, value="foreign_passport"):
+    start = text.index(surface)
+    return [{"entity": "doc_type", "value": value, "start": start, "end": start + len(surface)}]
+
+
+@pytest.mark.parametrize(
+    "text, surface, expected",
+    [
+        ("а закордонний?", "закордонний", "inform"),
+        ("and for an ID card?", "ID card", "inform"),
+        ("what about the foreign passport?", "foreign passport", "inform"),
+        ("а закордонний скільки коштує?", "закордонний", None),  # a whole question: DIET's call
+        ("а паспорт?", "паспорт", None),  # which passport? not a follow-up for the ID card
+        ("what documents?", None, "ask_documents"),
+        ("and the price?", None, "ask_fee"),
+        ("how long?", None, "ask_processing_time"),
+        ("а де його зробити?", None, "ask_where_to_apply"),
+        ("дякую", None, None),
+        ("а терміново?", None, None),
+        ("скільки коштує закордонний паспорт для дитини десяти років у Польщі", None, None),  # too long
+        ("скільки коштує бензин", None, None),  # a question about something else
+        ("де оформити пільги", None, None),
+        ("за який час видають посвідку на постійне", None, None),  # a document the tagger missed
+        ("how long does it take?", None, "ask_processing_time"),
+        ("what do I need for a passport?", None, "ask_documents"),  # then «which passport?»
+    ],
+)
+def test_conversation_fragments(text, surface, expected):
+    assert follow_up(_doc(text, surface) if surface else [], text) == expected
+
+
+def test_a_fragment_continues_the_conversation_unless_an_entry_is_sure():
+    doc = _doc("а закордонний?", "закордонний")
+    # DIET's «help» at 1.0 for «а закордонний?»: the document of a follow-up, not the menu.
+    assert route("help", 1.0, doc, 0.12, 0.3, 0.2, text="а закордонний?") == "inform"
+    assert route("nlu_fallback", 0.5, [], 0.12, 0.3, 0.2, text="what documents?") == "ask_documents"
+    assert route("ask_fee", 0.8, [], 0.2, 0.3, 0.2, text="а скільки коштує?") == "keep"
+    # a sure entry answers; a tracking or a form answer DIET heard is no fragment to reroute
+    assert route("faq", 1.0, [], 0.5, 0.3, 0.2, text="how long?") == "faq"
+    assert route("track_document", 0.95, [], 0.1, 0.3, 0.2, text="where?") == "keep"

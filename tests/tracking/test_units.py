@@ -93,6 +93,23 @@ def test_validators_say_nothing_about_slots_cleared_when_tracking_starts():
     assert [m["response"] for m in d.messages] == ["utter_tracking_bad_doc_type"]
 
 
+async def test_a_number_typed_when_asked_which_document_is_kept():
+    v = ValidateTrackingForm()
+    d = CollectingDispatcher()
+    asked_type = _tracker([], text="ой, це айдішка 001234567")
+    asked_type.slots["requested_slot"] = "tracking_doc_type"
+    assert await v.extract_document_number(d, asked_type, {}) == {"document_number": "001234567"}
+    assert [(m["response"], m["number"]) for m in d.messages] == [("utter_tracking_number_kept", "00*****67")]
+    d.messages.clear()
+    no_number = _tracker([], text="айдішка")
+    no_number.slots["requested_slot"] = "tracking_doc_type"
+    assert await v.extract_document_number(d, no_number, {}) == {}
+    asked_number = _tracker([], text="001234567")
+    asked_number.slots["requested_slot"] = "document_number"
+    assert await v.extract_document_number(d, asked_number, {}) == {}  # the form's own mapping reads it
+    assert d.messages == []
+
+
 async def test_notify_renders_the_stage_once_per_key():
     ents = [
         {"entity": "stage", "value": "arrived"},
