@@ -40,6 +40,21 @@ UNAVAILABLE_EN = (
 )
 
 
+# A button's payload: «/intent» or «/intent{"entity": "value"}» (Rasa's own format).
+_PAYLOAD_INTENT = re.compile(r"^/([A-Za-z_][\w-]*)")
+# Rasa's fallback intent: its reply is «did not understand» with the likeliest topics as buttons.
+UNKNOWN_PAYLOAD = "/nlu_fallback"
+
+
+def known_payload(text: str, intents: Any) -> str:
+    """The text, or «/nlu_fallback» for a payload naming no intent of the domain («/old_button{"x": 1}»): Rasa would
+    hand it to DIET, which read its JSON as an age and started a consultation. `intents` empty: nothing to check."""
+    match = _PAYLOAD_INTENT.match(text)
+    if not match or not intents or match.group(1) in intents:
+        return text
+    return UNKNOWN_PAYLOAD
+
+
 class BadInput(ValueError):
     """Input that gets a 4xx answer; the message is safe to show to the caller."""
 

@@ -102,6 +102,8 @@ class RestInput(InputChannel):
                     [{"recipient_id": sender, "text": input_limits.empty_reply(text)}], headers=headers
                 )
 
+            agent = getattr(request.app.ctx, "agent", None)
+            text = input_limits.known_payload(text, agent.domain.intents if agent and agent.domain else ())
             metadata = {SOURCE_METADATA_KEY: source_key(client_address(request))}
             collector = CollectingOutputChannel()
             try:

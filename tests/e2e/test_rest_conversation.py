@@ -72,6 +72,17 @@ def test_bad_input_gets_polite_answers(stack):
     assert '/inform{"residence_ground":"immigration_permit"}' in button_payloads(reply)
 
 
+def test_an_unknown_button_gets_did_not_understand_and_sets_nothing(stack):
+    # DIET used to read the JSON of '/old_button{"x":1}' as an age and start a consultation.
+    user = new_user()
+    text = reply_text(stack.say(user, '/old_button{"x":1}'))
+    assert "не зовсім зрозумів" in text and "Який документ" not in text, text
+    reply = stack.say(user, "/start_consultation")
+    assert "Який документ" in reply_text(reply)
+    reply = stack.say(user, '/inform{"doc_type":"foreign_passport"}')
+    assert "Чому оформлюєте" in reply_text(reply)  # no age of 1 was kept: the questions start from the reason
+
+
 def test_fee_question_without_menu(stack):
     text = reply_text(stack.say(new_user(), "скільки коштує ID-картка терміново"))
     assert "988 грн" in text
