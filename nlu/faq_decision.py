@@ -266,7 +266,8 @@ FOLLOW_UP_QUESTIONS = {
         re.IGNORECASE,
     ),
     "ask_processing_time": re.compile(
-        r"^\W*((and|а|і|и) )?(how long|how fast|how quickly|the term|терміни|строки|сроки|як довго|как долго)\W*$",
+        r"^\W*((and|а|і|и) )?(how long|how fast|how quickly|the term|терміни|строки|сроки|як довго|как долго|"
+        r"по часу|по вр[еє]м[еє]н[иі]|по срокам|по строках)\W*$",
         re.IGNORECASE,
     ),
     "ask_where_to_apply": re.compile(r"^\W*((and|а|і|и) )?(where|де|где|куди|куда)\W*$", re.IGNORECASE),

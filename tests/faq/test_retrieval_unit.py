@@ -741,6 +741,7 @@ def _doc(text, surface, value="foreign_passport"):
         ("what documents?", None, "ask_documents"),
         ("and the price?", None, "ask_fee"),
         ("how long?", None, "ask_processing_time"),
+        ("а по врємєні?", None, "ask_processing_time"),
         ("а де його зробити?", None, "ask_where_to_apply"),
         ("дякую", None, None),
         ("а терміново?", None, None),
