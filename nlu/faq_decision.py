@@ -31,6 +31,9 @@ actions and scripts/evaluate.py alike).
   as a place asks for no place; a word of tracking or DIET's sure `faq` question is no request for a passport.
 - "turnaround time", «яка установа видає…» ask the term and the place outright; a document number beside an unsure
   checklist guess is tracking; a long unsure yes or no, and an unsure menu or contacts request, offer the entries.
+- A conversation fragment no entry is sure of continues the conversation (`follow_up`): «а закордонний?» is a form
+  answer (after a fee answer, the fee of that document), "what documents?" / «а де його зробити?» the question for
+  the conversation's document.
 """
 
 from __future__ import annotations
@@ -251,7 +254,7 @@ NOT_A_RUNNER_UP = frozenset({FAQ, "nlu_fallback", "delete_my_data", "unsubscribe
 LONGEST_FOLLOW_UP = 7
 # Words around a document named as a follow-up: «а для айді?», "what about the foreign passport?".
 FOLLOW_UP_FILLER = frozenset(
-    "а і й и та ну а/і так тоді тогда теж також тоже ще еще ещё для на про щодо стосовно насчет насчёт по як как "
+    "а і й и та ну так тоді тогда теж також тоже ще еще ещё для на про щодо стосовно насчет насчёт по як как "
     "що шо что з із с and or also too then what about how for the a an my of with in".split()
 )
 # Words a question fragment may hold besides the question: «а де його зробити?», "what do I need then?".
@@ -259,7 +262,7 @@ FRAGMENT_WORDS = frozenset(
     "його її їх его ее её их це то это it this that them потрібні потрібно треба нужно нужны надо нада need i we do "
     "does is are will be буде будет мені мне me there там тут here".split()
 )
-# Questions of one or two words that no longer sentence is needed for after a checklist answer.
+# One- or two-word questions after a checklist answer: «а скільки?», «а по врємєні?», "where?".
 FOLLOW_UP_QUESTIONS = {
     "ask_fee": re.compile(
         r"^\W*((and|а|і|и) )?(the )?(price|cost|fee|how much|скільки|сколько|скіко|ціна|цена|вартість|стоимость)\W*$",
