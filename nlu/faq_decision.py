@@ -301,10 +301,12 @@ def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
     intent = precise_checklist_question(text)
     if intent is None:
         return None
-    # Nothing but the question: «скільки коштує бензин», «де оформити пільги» ask about something else.
-    match = PRECISE_QUESTIONS[intent].search(text)
-    end = match.end() + len(re.match(r"[\w'’-]*", text[match.end() :]).group(0))  # the rest of the last word
-    rest = re.findall(r"[\w'’-]+", (text[: match.start()] + " " + text[end:]).lower())
+    # Nothing but the question: «скільки коштує бензин», «де оформити пільги» ask about something else. Searched in
+    # the text precise_checklist_question read («які дokументи?» has Latin letters).
+    plain = _without_lookalikes(text)
+    match = PRECISE_QUESTIONS[intent].search(plain)
+    end = match.end() + len(re.match(r"[\w'’-]*", plain[match.end() :]).group(0))  # the rest of the last word
+    rest = re.findall(r"[\w'’-]+", (plain[: match.start()] + " " + plain[end:]).lower())
     # A bare «паспорт» may stay: "what do I need for a passport?" then gets «which passport?».
     return intent if all(w in FOLLOW_UP_FILLER or w in FRAGMENT_WORDS or BARE_PASSPORT.match(w) for w in rest) else None
 
@@ -379,7 +381,7 @@ def asks_what_checklist_answers(intent: str, text: str, entity_kinds: Sequence[s
     cues = INTENT_CUES.get(intent)
     if cues is None:
         return True
-    text = " ".join(fix_lookalikes(w) for w in text.split())
+    text = _without_lookalikes(text)
     if intent in CHECKLIST_INTENTS and NO_CHECKLIST_QUESTION.search(text):
         return False
     if intent == "ask_where_to_apply" and PLACE_ENTITIES & set(entity_kinds):
@@ -387,10 +389,15 @@ def asks_what_checklist_answers(intent: str, text: str, entity_kinds: Sequence[s
     return bool(cues.search(text))
 
 
+def _without_lookalikes(text: str) -> str:
+    """Latin letters that look Cyrillic inside Cyrillic words («дokументи») read as Cyrillic."""
+    return " ".join(fix_lookalikes(w) for w in text.split())
+
+
 def precise_checklist_question(text: str) -> Optional[str]:
     """The one checklist question the message asks in so many words (None for none, two, or a validity / "who"
     question, which no checklist answers)."""
-    text = " ".join(fix_lookalikes(w) for w in text.split())
+    text = _without_lookalikes(text)
     if NO_CHECKLIST_QUESTION.search(text):
         return None
     found = [intent for intent, pattern in PRECISE_QUESTIONS.items() if pattern.search(text)]

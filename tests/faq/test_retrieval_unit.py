@@ -751,6 +751,7 @@ def _doc(text, surface, value="foreign_passport"):
         ("за який час видають посвідку на постійне", None, None),  # a document the tagger missed
         ("how long does it take?", None, "ask_processing_time"),
         ("what do I need for a passport?", None, "ask_documents"),  # then «which passport?»
+        ("які дokументи?", None, "ask_documents"),  # Latin letters inside: read as precise_checklist_question reads it
     ],
 )
 def test_conversation_fragments(text, surface, expected):
