@@ -105,6 +105,14 @@ def test_tracking_without_a_document_asks_only_which_one(stack):
     texts = stack.say(stack.sid("e2e-no-document"), "/track_document")
     assert any("Який документ" in t for t in texts), texts
     assert not any("Не вдалося" in t or "Я можу відстежити" in t for t in texts), texts
+    # docs/tracking.md: a number typed at that question is kept and not asked for again.
+    user = stack.sid("e2e-number-first")
+    stack.say(user, "/track_document")
+    texts = stack.say(user, "001234567")
+    assert any("00*****67 записав" in t for t in texts) and any("Який документ" in t for t in texts), texts
+    texts = stack.say(user, '/inform{"doc_type":"id_card"}')
+    assert not any("серію та номер" in t for t in texts), texts
+    assert any("00*****67" in t for t in texts), texts
 
 
 def test_notification_arrives_in_the_middle_of_a_form_and_the_form_goes_on(stack, store):
