@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import (
     ALL_CONSULTATION_SLOTS,
+    CONSULTATION_SLOTS,
     consultation_answers,
     knowledge_base,
     navigation_buttons,
@@ -87,6 +88,39 @@ CHANGE_BUTTON = {"uk": "Змінити: {shown}", "en": "Change: {shown}"}
 AGE_SHOWN = {"uk": "вік {age}", "en": "age {age}"}
 
 
+def answer_labels(doc_type: Optional[str], answers: Dict[str, Any], lang: str) -> List[str]:
+    """How answers read inside a sentence: «вік 40», «за кордоном»."""
+    kb, items = knowledge_base(), []
+    for slot, value in answers.items():
+        question = kb.question_for(slot, doc_type)
+        if question.type == "number":
+            items.append(AGE_SHOWN[lang].format(age=to_int(value)))
+        else:
+            option = question.option(to_bool(value) if question.type == "boolean" else value)
+            label = option.label_in(lang) if option else str(value)
+            items.append(label[:1].lower() + label[1:] if lang == "uk" else label)
+    return items
+
+
+def answers_said_beside(slot: str, tracker: Tracker) -> Dict[str, Any]:
+    """Valid answers to other questions in the latest message («мені 40» while the reason is asked): their slots
+    are set from the entities all the same, so the form only has to ask its question again."""
+    kb, doc_type, found = knowledge_base(), valid_doc_type(tracker.get_slot("doc_type")), {}
+    for entity in tracker.latest_message.get("entities") or []:
+        name, value = entity.get("entity"), entity.get("value")
+        if name == slot or name not in CONSULTATION_SLOTS or value is None:
+            continue
+        question = kb.question_for(name, doc_type)
+        if question.type == "number":
+            age = to_int(value)
+            valid = age is not None and 0 <= age <= MAX_AGE
+        else:
+            valid = question.option(to_bool(value) if question.type == "boolean" else value) is not None
+        if valid:
+            found[name] = value
+    return found
+
+
 class SlotAnswers:
     """Extraction of free-text answers and validation of every consultation answer (shared by both forms)."""
 
@@ -102,6 +136,13 @@ class SlotAnswers:
         value = parse_answer(question, text[:1000])
         if value is None and _latest_intent(tracker) == "faq":
             return {}  # a question, not an answer: the form steps aside and the FAQ rule answers it
+        beside = answers_said_beside(slot, tracker) if value is None else {}
+        if beside:
+            # «мені 40» at the reason question: that answer is kept, and the question comes again.
+            lang = conversation_language(tracker)
+            labels = answer_labels(valid_doc_type(tracker.get_slot("doc_type")), beside, lang)
+            dispatcher.utter_message(response="utter_answer_kept", answers=", ".join(labels))
+            return {}
         if value is None:
             if question.type == "number":
                 dispatcher.utter_message(response="utter_age_not_understood")

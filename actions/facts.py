@@ -12,12 +12,10 @@ from actions.common import (
     conversation_language,
     knowledge_base,
     payload,
-    to_bool,
-    to_int,
     today,
     valid_doc_type,
 )
-from actions.consultation import SlotAnswers
+from actions.consultation import SlotAnswers, answer_labels
 from actions.faq import RELATED, faq_base, related_entry
 from kbengine.faq import entry_buttons
 from kbengine.render import render_contacts, render_fees, render_places, render_processing_times
@@ -35,7 +33,6 @@ TOPIC_BUTTONS = {
     "en": ["📋 Which documents", "💰 Cost", "⏱ Processing time", "📍 Where to apply"],
 }
 USED_EARLIER = {"uk": "Враховую ваші попередні відповіді: {items}.", "en": "Using your earlier answers: {items}."}
-AGE = {"uk": "вік {age}", "en": "age {age}"}
 
 
 _UNKNOWN = object()
@@ -63,17 +60,7 @@ def topic_answers(tracker: Tracker, doc_type: str) -> Dict[str, Any]:
 
 def used_earlier_note(tracker: Tracker, doc_type: str, answers: Dict[str, Any], lang: str) -> Optional[str]:
     said_now = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
-    kb, items = knowledge_base(), []
-    for slot, value in answers.items():
-        if slot in said_now:
-            continue
-        question = kb.question_for(slot, doc_type)
-        if question.type == "number":
-            items.append(AGE[lang].format(age=to_int(value)))
-        else:
-            option = question.option(to_bool(value) if question.type == "boolean" else value)
-            label = option.label_in(lang) if option else str(value)
-            items.append(label[:1].lower() + label[1:] if lang == "uk" else label)
+    items = answer_labels(doc_type, {slot: v for slot, v in answers.items() if slot not in said_now}, lang)
     return USED_EARLIER[lang].format(items=", ".join(items)) if items else None
 
 
@@ -85,7 +72,10 @@ class ActionAnswerTopic(Action):
         kb = knowledge_base()
         doc_type = valid_doc_type(tracker.get_slot("doc_type"))
         if doc_type is None:
-            dispatcher.utter_message(response="utter_answer_not_understood")
+            # «а скільки це коштує?» while the consultation asks which document: its checklist will say it.
+            in_consultation = (tracker.active_loop or {}).get("name") == "consultation_form"
+            response = "utter_topic_comes_with_the_checklist" if in_consultation else "utter_answer_not_understood"
+            dispatcher.utter_message(response=response)
             return [SlotSet("topic", None), SlotSet("urgency", None)]
         doc = kb.document(doc_type)
         lang = conversation_language(tracker)
@@ -96,9 +86,10 @@ class ActionAnswerTopic(Action):
         urgency = urgency if urgency in ("standard", "urgent") else None
         if topic == "where_to_apply":
             text = render_places(kb, doc, answers, lang=lang)
-        elif topic == "processing_time":
+        elif topic == "processing_time" and not urgency:
             text = render_processing_times(kb, doc, answers, lang=lang)
         else:
+            # «а терміново?» after a term answer too: each fee line says its term.
             text = render_fees(kb, doc, answers, today(), urgency=urgency, lang=lang)
         note = used_earlier_note(tracker, doc_type, answers, lang)
         if note:

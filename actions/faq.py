@@ -21,6 +21,7 @@ OR_MAYBE = {"uk": "Або, можливо, ви питаєте про:", "en": "
 OTHER_QUESTION = {"uk": "Інше питання", "en": "Something else"}
 CONSULTATION_OFFER = {"uk": "🧭 Точний перелік для мене", "en": "🧭 An exact checklist for me"}
 RELATED = {"uk": "Можливо, вам знадобиться й це:", "en": "This may help too:"}
+PICK_ONE = {"uk": "Оберіть, будь ласка, питання кнопкою:", "en": "Please choose the question with a button:"}
 
 
 def faq_base() -> FaqBase:
@@ -77,6 +78,8 @@ class ActionFaqAnswer(Action):
     async def run(self, dispatcher, tracker: Tracker, domain) -> List[EventType]:
         faq = faq_base()
         lang = conversation_language(tracker)
+        if (tracker.latest_message.get("intent") or {}).get("name") == "affirm":
+            return self._yes_to_the_last_reply(dispatcher, tracker, faq, lang)
         entry_id = requested_entry(tracker, faq)
         retrieved: Dict[str, Any] = tracker.latest_message.get("faq") or {}
         ranking = [r for r in retrieved.get("ranking") or [] if r.get("id") in faq.entries]
@@ -94,3 +97,28 @@ class ActionFaqAnswer(Action):
         ]
         dispatcher.utter_message(text=DID_YOU_MEAN[lang], buttons=buttons)
         return []
+
+    def _yes_to_the_last_reply(self, dispatcher, tracker: Tracker, faq: FaqBase, lang: str) -> List[EventType]:
+        """«так» after «Можливо, ви питаєте про: …» (data/rules/faq.yml): the one entry offered is answered, several
+        are offered again; after an answer a yes is an acknowledgement."""
+        previous = _previous_user_parse(tracker)
+        retrieved = previous.get("faq") or {}
+        ranking = [r for r in retrieved.get("ranking") or [] if r.get("id") in faq.entries]
+        named = any(e.get("entity") == FAQ_ENTITY for e in previous.get("entities") or [])
+        offered = [] if named or retrieved.get("confident") else likely_entries(ranking)
+        if len(offered) == 1:
+            entry_id = offered[0]
+            text = render_answer(faq.entry(entry_id), knowledge_base(), lang, today())
+            dispatcher.utter_message(text=text, buttons=answer_buttons(entry_id, faq, lang))
+        elif offered:
+            buttons = entry_buttons(offered, faq, lang) + [{"title": OTHER_QUESTION[lang], "payload": "/out_of_scope"}]
+            dispatcher.utter_message(text=PICK_ONE[lang], buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_acknowledged")
+        return []
+
+
+def _previous_user_parse(tracker: Tracker) -> Dict[str, Any]:
+    """The parse of the user message before the latest one."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return (users[-2].get("parse_data") or {}) if len(users) >= 2 else {}

@@ -32,8 +32,8 @@ actions and scripts/evaluate.py alike).
 - "turnaround time", «яка установа видає…» ask the term and the place outright; a document number beside an unsure
   checklist guess is tracking; a long unsure yes or no, and an unsure menu or contacts request, offer the entries.
 - A conversation fragment no entry is sure of continues the conversation (`follow_up`): «а закордонний?» is a form
-  answer (after a fee answer, the fee of that document), "what documents?" / «а де його зробити?» the question for
-  the conversation's document.
+  answer (after a fee answer, the fee of that document), and so is «а терміново?» (the urgent fee and term);
+  "what documents?" / «а де його зробити?» the question for the conversation's document.
 """
 
 from __future__ import annotations
@@ -277,6 +277,60 @@ FOLLOW_UP_QUESTIONS = {
 }
 
 
+# «де мій паспорт», "where is my residence permit": where the user's own document is, not where to apply.
+WHERE_IS_MY_DOCUMENT = re.compile(
+    r"^\W*((а|и|і|and|so) )?(де|где|where|where's)( is| are)? (мій|моя|моє|мої|мой|моё|мои|my|наш\w*|our)( \w+)? "
+    r"(паспорт|пасспорт|айд|id\b|карт|посвідк|посвидк|документ|закордон|загран|permit|card|passport|document|trp\b)",
+    re.IGNORECASE,
+)
+LONGEST_WHERE_IS_MY = 6
+# «а що ви вмієте?», "what can you do": the menu (DIET: faq 0.78 = help 0.78, and «did you mean» a walk-in entry).
+ASKS_WHAT_YOU_CAN_DO = re.compile(
+    r"(що|шо|что|чо|чим) (ти|ви|вы) (вмієш|вмієте|можеш|можете|умеешь|умеете|можешь|можете|допоможеш|допоможете|"
+    r"поможешь|поможете)|what (can|do) (you|u) (do|help)|how can (you|u) help",
+    re.IGNORECASE,
+)
+LONGEST_WHAT_YOU_CAN_DO = 6
+
+
+# Urgency named alone after a fee or term answer: «а терміново?», «а звичайний?», "and urgently?".
+URGENCY_WORDS = {
+    "urgent": re.compile(
+        r"^(терміно?в\w*|срочн\w*|швидк\w*|швидше|быстр\w*|побыстрее|експрес\w*|экспресс?\w*|urgent\w*|express|"
+        r"fast\w*|quick\w*|asap)$"
+    ),
+    "standard": re.compile(r"^(звичайн\w*|обычн\w*|стандартн\w*|standard|normal\w*|regular\w*|usual\w*)$"),
+}
+URGENCY_NEGATIONS = frozenset("не not no".split())
+# Words an urgency fragment may hold besides the urgency: «а якщо терміново, скільки буде?», «в звичайному порядку».
+URGENCY_FRAGMENT_WORDS = frozenset(
+    "якщо если if в у порядку порядке режимі режиме оформлення оформление оформленні processing service варіант "
+    "вариант option way one можна можно реально possible can get зробити сделать оформити оформить do make скільки сколько скіко ціна цена коштує стоит стоить cost costs much price буде будет will "
+    "be it is це это".split()
+)
+
+
+def named_urgency(text: str) -> Optional[Dict[str, Any]]:
+    """An urgency entity for a fragment that names one urgency and nothing else («а терміново?», «а не срочно?»,
+    "and the standard one?"), or None. The tagger misses it there: it tags urgency in form answers and questions."""
+    found: List[Dict[str, Any]] = []
+    previous = ""
+    words = list(re.finditer(r"[\w'’-]+", text))
+    if not words or len(words) > LONGEST_FOLLOW_UP:
+        return None
+    for match in words:
+        word = match.group(0).lower()
+        value = next((v for v, pattern in URGENCY_WORDS.items() if pattern.match(word)), None)
+        if value:
+            negated = previous in URGENCY_NEGATIONS
+            value = "standard" if negated and value == "urgent" else value
+            found.append({"entity": "urgency", "value": value, "start": match.start(), "end": match.end()})
+        elif not (word in FOLLOW_UP_FILLER or word in URGENCY_FRAGMENT_WORDS or word in URGENCY_NEGATIONS):
+            return None
+        previous = word
+    return found[0] if len({e["value"] for e in found}) == 1 else None
+
+
 def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
     """A conversation fragment and what it is: INFORM for a document named alone («а закордонний?», "and for an ID
     card?"; the dialogue repeats the last fee, term or place answer for it), a checklist intent for a question
@@ -286,18 +340,18 @@ def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
         return None
     documents = [e for e in entities if e.get("entity") == "doc_type"]
     if documents and not bare_passport(entities, text):
-        rest = text
-        for e in documents:
-            surface = _surface(e, text)
-            rest = rest.replace(surface, " ") if surface else rest
+        rest = _without_documents(entities, text)
         words = re.findall(r"[\w'’-]+", rest.lower())
-        return INFORM if all(w in FOLLOW_UP_FILLER for w in words) else None
+        # «а закордонний?», «а терміново на закордонний?»
+        return INFORM if all(w in FOLLOW_UP_FILLER for w in words) or named_urgency(rest) else None
     # No document, or a bare «паспорт» (the checklist then asks which one): a question in so many words and nothing
     # else. Another word may name what the tagger missed («за який час видають посвідку на постійне») or something
     # else («скільки коштує бензин»): DIET and the FAQ decide.
     for intent, pattern in FOLLOW_UP_QUESTIONS.items():
         if pattern.match(text):
             return intent
+    if named_urgency(text):
+        return INFORM  # after a fee or term answer, that answer again for this urgency (data/rules/facts.yml)
     intent = precise_checklist_question(text)
     if intent is None:
         return None
@@ -309,6 +363,19 @@ def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
     rest = re.findall(r"[\w'’-]+", (plain[: match.start()] + " " + plain[end:]).lower())
     # A bare «паспорт» may stay: "what do I need for a passport?" then gets «which passport?».
     return intent if all(w in FOLLOW_UP_FILLER or w in FRAGMENT_WORDS or BARE_PASSPORT.match(w) for w in rest) else None
+
+
+def _without_documents(entities: List[Dict[str, Any]], text: str) -> str:
+    """The text with the documents' words blanked out (same length, so positions still hold)."""
+    for e in entities:
+        surface = _surface(e, text) if e.get("entity") == "doc_type" else ""
+        text = text.replace(surface, " " * len(surface)) if surface else text
+    return text
+
+
+def fragment_urgency(entities: List[Dict[str, Any]], text: str) -> Optional[Dict[str, Any]]:
+    """The urgency a fragment names beside at most its document («а терміново на закордонний?»), as an entity."""
+    return named_urgency(_without_documents(entities, text))
 
 
 def _surface(entity: Dict[str, Any], text: str) -> str:
@@ -455,6 +522,21 @@ def route(
         return INFORM  # DIET once took «200» for tracking at 0.93, and the form's age question was left
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
+    if (
+        intent not in NEVER_OVERRULED - {INFORM, TRACK}  # never a form answer; a yes or a step of the form stays
+        and intent != TRACK
+        and faq_confidence < answer_threshold
+        and len(text.split()) <= LONGEST_WHERE_IS_MY
+        and WHERE_IS_MY_DOCUMENT.search(_without_lookalikes(text))
+    ):
+        return TRACK  # «де мій паspорт» at a fallback (DIET: where to apply 0.53): tracking, not «which passport?»
+    if (
+        intent not in NEVER_OVERRULED
+        and faq_confidence < answer_threshold
+        and len(text.split()) <= LONGEST_WHAT_YOU_CAN_DO
+        and ASKS_WHAT_YOU_CAN_DO.search(text)
+    ):
+        return "keep" if intent == "help" else "help"
     fragment = follow_up(entities, text) if intent in FRAGMENT_GUESSES and faq_confidence < answer_threshold else None
     if fragment:
         # «а закордонний?» at help 1.0, "and for an ID card?" at goodbye 0.68, "what documents?" at a fallback: a
@@ -517,7 +599,8 @@ def route(
     unsure_step = intent in NAVIGATION and not sure
     acts = acts or unsure_step
     # «я заплуталась, не розумію що робити» is help itself: the menu, not «did you mean» entries no one is sure of.
-    confused = intent in GENERAL_REPLIES and sure and faq_confidence < answer_threshold
+    # "my TRP expires next week what do I do" at help 0.97 names its document: a question, not confusion.
+    confused = intent in GENERAL_REPLIES and sure and faq_confidence < answer_threshold and not has_doc
     if intent != FAQ and acts and not confused and (ASKS_WHAT_TO_DO.search(text) or ASKS_WHAT_IT_MEANS.search(text)):
         if faq_confidence >= suggest_threshold:
             # Answer first: the steps (or «did you mean» them); the checklist is a button away. «Статус третій

@@ -29,10 +29,20 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from dmsbot.settings import settings
-from nlu.faq_decision import FAQ, passport_alone, route, tracks_a_bare_passport
+from nlu.faq_decision import (
+    FAQ,
+    INFORM,
+    bare_passport,
+    fragment_urgency,
+    passport_alone,
+    route,
+    tracks_a_bare_passport,
+)
 
 logger = logging.getLogger(__name__)
 
+# Intents whose reply uses no document, so a bare «паспорт» in them only sets the conversation's one (below).
+STATES_NO_DOCUMENT = frozenset({FAQ, "nlu_fallback", "out_of_scope", "help", "greet", "thank", "goodbye"})
 INDEX_DIR = "faq_index"
 MODEL_DIR = "faq_sentence_model"
 # entry id -> the intent whose action serves its request (kb/faq `trains_intent`).
@@ -244,6 +254,12 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             message.set(INTENT, new_intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             name = target
+        if name == INFORM and not any(e.get("entity") == "urgency" for e in entities):
+            urgency = fragment_urgency(entities, text)
+            if urgency:
+                # «а терміново?» after a fee answer: the tagger does not tag urgency in a fragment.
+                entities = [*entities, {**urgency, "confidence_entity": 1.0, "extractor": type(self).__name__}]
+                message.set(ENTITIES, entities, add_to_output=True)
         if passport_alone(name, entities, text):
             # «скільки коштує паспорт», «паспорт»: which one? The form asks instead of assuming the ID card.
             kept = [e for e in entities if e.get("entity") != "doc_type"]
@@ -252,3 +268,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         elif tracks_a_bare_passport(name, entities, text):
             # The tracking form asks which document instead of taking the ID card the normaliser read in.
             message.set(ENTITIES, [e for e in entities if e.get("entity") != "doc_type"], add_to_output=True)
+        elif name in STATES_NO_DOCUMENT and bare_passport(entities, text):
+            # «загубив паспорт у Польщі, що робити» (an FAQ question): the ID card the tagger read into «паспорт» must
+            # not become the conversation's document, or «а скільки це коштує?» next gets the ID card's fee.
+            kept = [e for e in entities if not bare_passport([e], text)]
+            message.set(ENTITIES, kept, add_to_output=True)

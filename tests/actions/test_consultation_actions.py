@@ -100,6 +100,25 @@ async def test_answer_that_fits_no_option(dispatcher, domain, said):
     assert responses(dispatcher) == ["utter_answer_not_understood"]
 
 
+async def test_an_answer_to_another_question_is_kept_and_the_question_asked_again(dispatcher, domain):
+    # «мені 40» while the reason is asked: Rasa set the age from the entity; no «не зрозумів».
+    slots = {"doc_type": "foreign_passport", "requested_slot": "reason"}
+    age = [{"entity": "age", "value": "40", "start": 5, "end": 7}]
+    events = await run_form(dispatcher, domain, slots=slots, text="мені 40", entities=age, extracted={"age": "40"})
+    assert events == [SlotSet("age", 40), SlotSet("requested_slot", "reason")]
+    assert dispatcher.messages[0]["response"] == "utter_answer_kept"
+    assert dispatcher.messages[0]["answers"] == "вік 40"
+    assert "utter_answer_not_understood" not in responses(dispatcher)
+
+
+async def test_an_invalid_answer_to_another_question_is_not_said_to_be_kept(dispatcher, domain):
+    slots = {"doc_type": "foreign_passport", "requested_slot": "reason"}
+    age = [{"entity": "age", "value": "200", "start": 5, "end": 8}]
+    await run_form(dispatcher, domain, slots=slots, text="мені 200", entities=age, extracted={"age": "200"})
+    assert "utter_answer_kept" not in responses(dispatcher)
+    assert "utter_age_out_of_range" in responses(dispatcher)
+
+
 async def test_navigation_intent_is_left_to_the_rules(dispatcher, domain):
     slots = {"doc_type": "id_card", "requested_slot": "reason"}
     events = await run_form(dispatcher, domain, slots=slots, text="назад", intent="go_back")
@@ -254,6 +273,31 @@ async def test_fee_question_urgent(dispatcher, domain):
     assert events == [SlotSet("urgency", None)]  # the topic stays for «а закордонний?»
     text = texts(dispatcher)
     assert "988 грн" in text and "618 грн" not in text
+
+
+async def test_urgency_after_a_term_answer_gets_the_urgent_fee_and_term(dispatcher, domain):
+    # «скільки чекати айдішку?» … «а терміново?»: the fee lines carry the term, only the urgent one is wanted.
+    tracker = make_tracker(
+        slots={"doc_type": "id_card", "topic": "processing_time", "urgency": "urgent"},
+        text="а терміново?",
+        intent="inform",
+        entities=[{"entity": "urgency", "value": "urgent", "start": 2, "end": 11}],
+        active_loop=None,
+    )
+    events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("urgency", None)]
+    text = texts(dispatcher)
+    assert "988 грн" in text and "до 7 робочих днів" in text and "618 грн" not in text, text
+
+
+async def test_a_fee_question_while_the_consultation_asks_the_document(dispatcher, domain):
+    # «а скільки це коштує?» at «Який документ вам потрібен?»: no «не зрозумів»; the checklist will have the fee.
+    tracker = make_tracker(
+        slots={"requested_slot": "doc_type", "topic": "fee"}, text="а скільки це коштує?", intent="ask_fee"
+    )
+    events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("topic", None), SlotSet("urgency", None)]
+    assert responses(dispatcher) == ["utter_topic_comes_with_the_checklist"]
 
 
 async def test_where_to_apply_abroad(dispatcher, domain):

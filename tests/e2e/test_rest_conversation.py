@@ -60,6 +60,25 @@ def test_impossible_age_is_asked_again(stack, bad):
     assert "від 0 до 120" in reply
 
 
+def test_an_age_typed_at_the_reason_question_is_kept_and_not_asked_again(stack):
+    user = new_user()
+    stack.say(user, '/ask_documents{"doc_type":"foreign_passport"}')
+    reply = stack.say(user, "мені 40")
+    text = reply_text(reply)
+    assert "Записав: вік 40." in text and "не зрозумів" not in text, text
+    assert '/inform{"reason":"first_issue"}' in button_payloads(reply)  # the reason question again
+    reply = reply_text(stack.say(user, '/inform{"reason":"first_issue"}'))
+    assert "Скільки повних років" not in reply, reply
+
+
+@pytest.mark.parametrize("said", ["ок", "добре"])
+def test_a_yes_after_an_answer_is_acknowledged(stack, said):
+    user = new_user()
+    stack.say(user, '/ask_fee{"doc_type":"id_card"}')
+    text = reply_text(stack.say(user, said))
+    assert "Добре! Якщо буде ще питання" in text and "не зовсім зрозумів" not in text, text
+
+
 def test_bad_input_gets_polite_answers(stack):
     user = new_user()
     for message in ["", "ы" * 5000, '/inform{"reason":"nonsense"}', "/no_such_intent", "🙂"]:

@@ -132,6 +132,60 @@ def test_a_document_named_after_a_fee_answer_gets_its_fee(stack):
     assert "Вартість — закордонний паспорт" in text, text
 
 
+def test_an_urgency_named_after_a_fee_answer_gets_that_fee(stack):
+    user = new_user()
+    assert "1 147 грн" in reply_text(stack.say(user, "скільки коштує закордонний?"))
+    text = reply_text(stack.say(user, "а терміново?"))  # DIET: faq 0.5, with nothing tagged
+    assert "1 787 грн" in text and "1 147 грн" not in text, text
+    text = reply_text(stack.say(user, "а звичайний?"))  # DIET: help 0.52 — the menu, before
+    assert "1 147 грн" in text and "1 787 грн" not in text, text
+
+
+def test_a_bare_passport_in_an_faq_question_does_not_become_the_id_card(stack):
+    user = new_user()
+    stack.say(user, "загубив паспорт у Польщі що робити")  # DIET tags «паспорт» as the ID card
+    text = reply_text(stack.say(user, "а скільки це коштує?"))
+    assert "Вартість — ID-картка" not in text and "Який документ" in text, text
+
+
+def test_where_is_my_passport_is_tracking(stack):
+    user = new_user()
+    text = reply_text(stack.say(user, "де мій паспорт"))  # no «?»: DIET's fallback, once «which passport?» to apply
+    assert "Який документ ви оформлюєте?" in text, text  # the tracking form's question
+    assert "Який документ вам потрібен?" not in text, text
+
+
+def test_a_fee_question_while_the_consultation_asks_which_document(stack):
+    user = new_user()
+    stack.say(user, "доньці 14, що треба на паспорт")
+    text = reply_text(stack.say(user, "а скільки це коштує?"))
+    assert "не зрозумів" not in text and "разом із переліком документів я назву вартість" in text, text
+    assert "Який документ вам потрібен?" in text, text
+
+
+def test_what_can_you_do_gets_the_menu(stack):
+    reply = stack.say(new_user(), "а що ви вмієте?")  # DIET: faq 0.78 = help 0.78
+    assert "/start_consultation" in button_payloads(reply) and "Я вмію" in reply_text(reply), reply
+
+
+def test_a_what_to_do_question_naming_its_document_offers_its_entries(stack):
+    reply = stack.say(new_user(), "my TRP expires next week what do I do")  # DIET: help 0.97 — the menu, before
+    offered = [p for p in button_payloads(reply) if p.startswith("/faq")]
+    assert any("foreigner_trp" in p for p in offered), reply
+    assert "I can:" not in reply_text(reply), reply
+
+
+def test_a_yes_to_did_you_mean_asks_for_a_button(stack):
+    user = new_user()
+    first = stack.say(user, "чи можна зробити айді картку без прописки")
+    assert reply_text(first).startswith("Можливо, ви питаєте про:"), first
+    reply = stack.say(user, "так")
+    assert reply_text(reply).startswith("Оберіть, будь ласка, питання кнопкою:"), reply
+    assert [p for p in button_payloads(reply) if p.startswith("/faq")] == [
+        p for p in button_payloads(first) if p.startswith("/faq")
+    ]
+
+
 def test_a_question_fragment_uses_the_document_of_the_conversation(stack):
     user = new_user()
     stack.say(user, "скільки коштує закордонний паспорт")

@@ -176,3 +176,40 @@ def test_a_more_specific_entry_comes_as_a_button_beside_the_checklist_answer():
     served_faq = FaqBase({**faq.entries, entry: served})
     assert related_entry(tracker_for("де робити закордонний", entry, True), "foreign_passport", served_faq) is None
     assert related_entry(tracker_for("де робити закордонний", entry, True), "foreign_passport", faq) == entry
+
+
+def yes_after(previous_faq, previous_entities=None, language="uk"):
+    """«так» typed after the reply to a message whose parse held `previous_faq`."""
+    before = {"text": "питання", "intent": {"name": "faq"}, "entities": previous_entities or [], "faq": previous_faq}
+    latest = {"text": "так", "intent": {"name": "affirm", "confidence": 0.99}, "entities": []}
+    events = [
+        {"event": "user", "text": "питання", "parse_data": before},
+        {"event": "action", "name": "action_faq_answer"},
+        {"event": "user", "text": "так", "parse_data": latest},
+    ]
+    tracker = Tracker("u", {"language": language}, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(ActionFaqAnswer().run(dispatcher, tracker, {}))
+    assert result == [] and len(dispatcher.messages) == 1
+    return dispatcher.messages[0]
+
+
+def test_a_yes_to_one_offered_entry_answers_it():
+    one = {"confidence": 0.2, "confident": False, "ranking": [{"id": "photo_needed", "score": 0.5}]}
+    assert yes_after(one)["text"].startswith(run("uk", {**one, "confident": True})["text"][:40])
+
+
+def test_a_yes_to_several_offered_entries_offers_them_again():
+    message = yes_after(UNSURE)
+    assert message["text"] == "Оберіть, будь ласка, питання кнопкою:"
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads == ['/faq{"faq_id":"photo_needed"}', '/faq{"faq_id":"pay_privat24"}', "/out_of_scope"]
+    assert yes_after(UNSURE, language="en")["text"] == "Please choose the question with a button:"
+
+
+@pytest.mark.parametrize(
+    "previous, entities",
+    [(SURE, None), (UNSURE, [{"entity": "faq_id", "value": "photo_needed"}]), ({}, None)],
+)
+def test_a_yes_after_an_answer_is_an_acknowledgement(previous, entities):
+    assert yes_after(previous, entities)["response"] == "utter_acknowledged"

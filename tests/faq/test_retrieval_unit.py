@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from kbengine.faq import load_faq
-from nlu.faq_decision import bare_passport, follow_up, outcome, precise_checklist_question, route
+from nlu.faq_decision import (
+    bare_passport,
+    follow_up,
+    fragment_urgency,
+    named_urgency,
+    outcome,
+    precise_checklist_question,
+    route,
+)
 from nlu.faq_index import Calibration, FaqIndex, fit_calibration, lemmas
 from tests.script_modules import load_script
 
@@ -314,8 +322,9 @@ def test_a_document_number_the_faq_is_unsure_of_is_a_tracking_request():
 
 
 def test_a_faq_guess_with_nothing_to_offer_gives_way_to_diets_next_guess():
-    """«де мій паспорт?»: DIET says `faq`, but no entry is even worth a «did you mean» button: its runner-up answers."""
-    text = "де мій паспорт?"
+    """«що там з моєю айдішкою?»: DIET says `faq`, but no entry is even worth a «did you mean» button: its runner-up
+    answers. («де мій паспорт?» is tracking by its own rule: test_where_is_my_document_is_tracking.)"""
+    text = "що там з моєю айдішкою?"
     assert route("faq", 0.99, [], 0.09, 0.32, 0.15, text, runner_up="track_document") == "track_document"
     assert route("faq", 0.99, [], 0.2, 0.32, 0.15, text, runner_up="track_document") == "faq"  # a suggestion exists
     assert route("faq", 0.99, [], 0.09, 0.32, 0.15, text, runner_up="nlu_fallback") == "faq"
@@ -744,7 +753,10 @@ def _doc(text, surface, value="foreign_passport"):
         ("а по врємєні?", None, "ask_processing_time"),
         ("а де його зробити?", None, "ask_where_to_apply"),
         ("дякую", None, None),
-        ("а терміново?", None, None),
+        ("а терміново?", None, "inform"),  # the urgency alone: the last fee or term answer again, urgent
+        ("and the standard one?", None, "inform"),
+        ("а терміново на закордонний?", "закордонний", "inform"),
+        ("а швидко і дешево?", None, None),
         ("скільки коштує закордонний паспорт для дитини десяти років у Польщі", None, None),  # too long
         ("скільки коштує бензин", None, None),  # a question about something else
         ("де оформити пільги", None, None),
@@ -767,3 +779,68 @@ def test_a_fragment_continues_the_conversation_unless_an_entry_is_sure():
     # a sure entry answers; a tracking or a form answer DIET heard is no fragment to reroute
     assert route("faq", 1.0, [], 0.5, 0.3, 0.2, text="how long?") == "faq"
     assert route("track_document", 0.95, [], 0.1, 0.3, 0.2, text="where?") == "keep"
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("а терміново?", "urgent"),
+        ("and urgently?", "urgent"),
+        ("а якщо терміново, скільки буде?", "urgent"),
+        ("а не срочно?", "standard"),  # negated
+        ("а в звичайному порядку?", "standard"),
+        ("what about the standard one?", "standard"),
+        ("терміново чи звичайно?", None),  # both: nothing to choose
+        ("терміново потрібна довідка ВПО", None),  # more than the urgency
+        ("термін дії", None),  # «термін» is no urgency
+        ("", None),
+    ],
+)
+def test_urgency_named_alone(text, value):
+    found = named_urgency(text)
+    assert (found or {}).get("value") == value
+    if found:
+        assert text[found["start"] : found["end"]].lower().startswith(("терм", "urg", "срочн", "звич", "stand"))
+
+
+def test_urgency_beside_a_document_keeps_its_position():
+    text = "а терміново на закордонний?"
+    found = fragment_urgency(_doc(text, "закордонний"), text)
+    assert found == {"entity": "urgency", "value": "urgent", "start": 2, "end": 11}
+    assert fragment_urgency([], text) is None  # the document's word is no filler
+
+
+def test_an_urgency_fragment_is_a_form_answer_unless_an_entry_is_sure():
+    assert route("faq", 0.5, [], 0.18, 0.32, 0.15, text="а терміново?") == "inform"
+    assert route("nlu_fallback", 0.5, [], 0.07, 0.32, 0.15, text="and urgently?") == "inform"
+    assert route("faq", 1.0, [], 0.6, 0.32, 0.15, text="а терміново?") == "faq"
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("де мій паспорт", "nlu_fallback", "track_document"),  # DIET: where to apply 0.53, under the fallback
+        ("где мой загран", "inform", "track_document"),
+        ("where is my residence permit", "ask_where_to_apply", "track_document"),
+        ("де мій найближчий цнап", "nlu_fallback", None),  # a place, not a document
+        ("де мій паспорт? я загубив його вчора у Варшаві", "faq", None),  # a story: the FAQ's call
+        ("де мій паспорт", "deny", None),  # a no stays a no
+    ],
+)
+def test_where_is_my_document_is_tracking(text, intent, expected):
+    decision = route(intent, 0.5, [], 0.1, 0.32, 0.15, text=text)
+    assert decision == expected if expected else decision != "track_document"
+
+
+def test_what_can_you_do_is_the_menu():
+    assert route("faq", 0.78, [], 0.23, 0.32, 0.15, text="а що ви вмієте?") == "help"  # not «did you mean» walk-ins
+    assert route("nlu_fallback", 0.5, [], 0.1, 0.32, 0.15, text="what can you do") == "help"
+    assert route("help", 1.0, [], 0.22, 0.32, 0.15, text="що ти вмієш") == "keep"
+    assert route("faq", 1.0, [], 0.6, 0.32, 0.15, text="що ви можете порадити з посвідкою") == "faq"  # a sure entry
+
+
+def test_a_what_to_do_question_that_names_its_document_is_no_confusion():
+    trp = [{"entity": "doc_type", "value": "temporary_residence_permit", "start": 3, "end": 6}]
+    # DIET: help 0.97; the entries on exchanging an expiring permit are worth offering.
+    assert route("help", 0.97, trp, 0.29, 0.32, 0.15, text="my TRP expires next week what do I do") == "faq"
+    assert route("help", 0.97, [], 0.29, 0.32, 0.15, text="я заплуталась, не розумію що робити") == "keep"
