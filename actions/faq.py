@@ -21,6 +21,9 @@ OR_MAYBE = {"uk": "Або, можливо, ви питаєте про:", "en": "
 OTHER_QUESTION = {"uk": "Інше питання", "en": "Something else"}
 CONSULTATION_OFFER = {"uk": "🧭 Точний перелік для мене", "en": "🧭 An exact checklist for me"}
 RELATED = {"uk": "Можливо, вам знадобиться й це:", "en": "This may help too:"}
+# A question this short after an answer may be about it («а що робити далі?»): its next steps are offered first.
+LONGEST_CONTEXT_QUESTION = 5
+MAX_CONTEXT_BUTTONS = 4
 PICK_ONE = {"uk": "Оберіть, будь ласка, питання кнопкою:", "en": "Please choose the question with a button:"}
 
 
@@ -92,11 +95,23 @@ class ActionFaqAnswer(Action):
         if not ranking:
             dispatcher.utter_message(response="utter_default")
             return []
-        buttons = entry_buttons(likely_entries(ranking), faq, lang) + [
-            {"title": OTHER_QUESTION[lang], "payload": "/out_of_scope"}
-        ]
+        buttons = entry_buttons(likely_entries(ranking), faq, lang)
+        context = self._next_steps_of_the_last_answer(tracker, faq, lang)
+        if context:
+            # «а що робити далі?» right after an answer: that answer's own next steps first.
+            buttons = context + [b for b in buttons if b["payload"] not in {c["payload"] for c in context}]
+            buttons = buttons[:MAX_CONTEXT_BUTTONS]
+        buttons.append({"title": OTHER_QUESTION[lang], "payload": "/out_of_scope"})
         dispatcher.utter_message(text=DID_YOU_MEAN[lang], buttons=buttons)
         return []
+
+    @staticmethod
+    def _next_steps_of_the_last_answer(tracker: Tracker, faq: FaqBase, lang: str) -> List[Dict[str, str]]:
+        """The follow-up buttons of the entry answered just before, for a short question no entry is sure of."""
+        if len((tracker.latest_message.get("text") or "").split()) > LONGEST_CONTEXT_QUESTION:
+            return []
+        entry_id = _answered_entry(_previous_user_parse(tracker), faq)
+        return followup_buttons(faq.entry(entry_id), faq, lang) if entry_id else []
 
     def _yes_to_the_last_reply(self, dispatcher, tracker: Tracker, faq: FaqBase, lang: str) -> List[EventType]:
         """«так» after «Можливо, ви питаєте про: …» (data/rules/faq.yml): the one entry offered is answered, several
@@ -116,6 +131,18 @@ class ActionFaqAnswer(Action):
         else:
             dispatcher.utter_message(response="utter_acknowledged")
         return []
+
+
+def _answered_entry(parse: Dict[str, Any], faq: FaqBase) -> Optional[str]:
+    """The entry an FAQ answer to this parse gave: named by its button, or the sure first of the ranking."""
+    for entity in parse.get("entities") or []:
+        if entity.get("entity") == FAQ_ENTITY and entity.get("value") in faq.entries:
+            return entity["value"]
+    retrieved = parse.get("faq") or {}
+    ranking = retrieved.get("ranking") or []
+    if (parse.get("intent") or {}).get("name") == "faq" and retrieved.get("confident") and ranking:
+        return ranking[0].get("id") if ranking[0].get("id") in faq.entries else None
+    return None
 
 
 def _previous_user_parse(tracker: Tracker) -> Dict[str, Any]:

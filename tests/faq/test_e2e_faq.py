@@ -186,6 +186,15 @@ def test_a_yes_to_did_you_mean_asks_for_a_button(stack):
     ]
 
 
+def test_what_next_after_an_answer_offers_that_answers_next_steps(stack):
+    user = new_user()
+    answer = stack.say(user, '/faq{"faq_id":"refusal_grounds_id_card"}')
+    next_steps = [p for p in button_payloads(answer) if p.startswith("/faq")]
+    assert next_steps, answer
+    reply = stack.say(user, "а що робити далі?")  # no entry is sure: «did you mean» once offered unrelated ones
+    assert button_payloads(reply)[: len(next_steps)] == next_steps, reply
+
+
 def test_a_question_fragment_uses_the_document_of_the_conversation(stack):
     user = new_user()
     stack.say(user, "скільки коштує закордонний паспорт")

@@ -213,3 +213,34 @@ def test_a_yes_to_several_offered_entries_offers_them_again():
 )
 def test_a_yes_after_an_answer_is_an_acknowledgement(previous, entities):
     assert yes_after(previous, entities)["response"] == "utter_acknowledged"
+
+
+def after_an_answer(previous_faq, text, latest_faq=UNSURE, intent="faq"):
+    before = {"text": "питання", "intent": {"name": intent}, "entities": [], "faq": previous_faq}
+    latest = {"text": text, "intent": {"name": "faq", "confidence": 0.9}, "entities": [], "faq": latest_faq}
+    events = [
+        {"event": "user", "text": "питання", "parse_data": before},
+        {"event": "user", "text": text, "parse_data": latest},
+    ]
+    tracker = Tracker("u", {"language": "uk"}, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFaqAnswer().run(dispatcher, tracker, {}))
+    return [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+
+
+def test_a_short_unsure_question_after_an_answer_offers_its_next_steps_first():
+    payloads = after_an_answer(SURE, "а що далі?")
+    # child_foreign_passport_who_applies's follow-ups, then the retriever's entries not among them, then «other».
+    assert payloads == [
+        '/ask_documents{"doc_type":"foreign_passport"}',
+        '/faq{"faq_id":"photo_needed"}',
+        '/faq{"faq_id":"pay_privat24"}',
+        "/out_of_scope",
+    ]
+
+
+def test_no_next_steps_for_a_long_question_or_after_no_answer():
+    plain = ['/faq{"faq_id":"photo_needed"}', '/faq{"faq_id":"pay_privat24"}', "/out_of_scope"]
+    assert after_an_answer(SURE, "а що робити якщо я загубив свідоцтво про народження дитини") == plain
+    assert after_an_answer(UNSURE, "а що далі?") == plain  # the last reply was «did you mean», no answer
+    assert after_an_answer(SURE, "а що далі?", intent="ask_fee") == plain  # that one went to the checklist
