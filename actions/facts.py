@@ -32,6 +32,16 @@ TOPIC_BUTTONS = {
     "uk": ["📋 Які документи потрібні", "💰 Вартість", "⏱ Строки", "📍 Де оформити"],
     "en": ["📋 Which documents", "💰 Cost", "⏱ Processing time", "📍 Where to apply"],
 }
+NO_FEE_FOR_URGENCY = {
+    "uk": {
+        "urgent": "Окремої вартості термінового оформлення для документа «{doc}» у нашій базі немає. Ось що є:",
+        "standard": "Окремої вартості звичайного оформлення для документа «{doc}» у нашій базі немає. Ось що є:",
+    },
+    "en": {
+        "urgent": "Our knowledge base has no separate urgent-processing fee for the {doc}. Here is what it has:",
+        "standard": "Our knowledge base has no separate standard-processing fee for the {doc}. Here is what it has:",
+    },
+}
 USED_EARLIER = {"uk": "Враховую ваші попередні відповіді: {items}.", "en": "Using your earlier answers: {items}."}
 
 
@@ -90,7 +100,12 @@ class ActionAnswerTopic(Action):
             text = render_processing_times(kb, doc, answers, lang=lang)
         else:
             # «а терміново?» after a term answer too: each fee line says its term.
-            text = render_fees(kb, doc, answers, today(), urgency=urgency, lang=lang)
+            if urgency and not kb.fees(doc_type, answers, today(), urgency=urgency):
+                # No line for that urgency (a residence permit has no urgent fee in kb/): say so, then all the fees.
+                text = NO_FEE_FOR_URGENCY[lang][urgency].format(doc=doc.short_title_in(lang))
+                text = f"{text}\n\n{render_fees(kb, doc, answers, today(), lang=lang)}"
+            else:
+                text = render_fees(kb, doc, answers, today(), urgency=urgency, lang=lang)
         note = used_earlier_note(tracker, doc_type, answers, lang)
         if note:
             text = f"{text}\n\n{note}"

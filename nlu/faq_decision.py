@@ -310,9 +310,23 @@ URGENCY_FRAGMENT_WORDS = frozenset(
 )
 
 
-def named_urgency(text: str) -> Optional[Dict[str, Any]]:
-    """An urgency entity for a fragment that names one urgency and nothing else («а терміново?», «а не срочно?»,
-    "and the standard one?"), or None. The tagger misses it there: it tags urgency in form answers and questions."""
+# A residence permit named by its kind alone after an answer about the other one: «а на тимчасове?», "and the
+# temporary one?" (the tagger knows «посвідка на тимчасове», not the adjective alone).
+RESIDENCE_PERMIT_WORDS = {
+    "temporary_residence_permit": re.compile(r"^(тимчасов\w*|временн\w*|temporary)$"),
+    "permanent_residence_permit": re.compile(r"^(постійн\w*|постоянн\w*|permanent)$"),
+}
+RESIDENCE_FRAGMENT_WORDS = frozenset("one посвідка посвідку посвідки посвидка посвидку вид permit residence".split())
+
+
+def _named_alone(
+    text: str,
+    entity: str,
+    patterns: Dict[str, "re.Pattern[str]"],
+    allowed: frozenset,
+    negations: frozenset = frozenset(),
+) -> Optional[Dict[str, Any]]:
+    """The one value of `entity` a fragment names, with nothing else but filler and `allowed` words, as an entity."""
     found: List[Dict[str, Any]] = []
     previous = ""
     words = list(re.finditer(r"[\w'’-]+", text))
@@ -320,15 +334,25 @@ def named_urgency(text: str) -> Optional[Dict[str, Any]]:
         return None
     for match in words:
         word = match.group(0).lower()
-        value = next((v for v, pattern in URGENCY_WORDS.items() if pattern.match(word)), None)
+        value = next((v for v, pattern in patterns.items() if pattern.match(word)), None)
         if value:
-            negated = previous in URGENCY_NEGATIONS
-            value = "standard" if negated and value == "urgent" else value
-            found.append({"entity": "urgency", "value": value, "start": match.start(), "end": match.end()})
-        elif not (word in FOLLOW_UP_FILLER or word in URGENCY_FRAGMENT_WORDS or word in URGENCY_NEGATIONS):
+            value = "standard" if previous in negations and value == "urgent" else value
+            found.append({"entity": entity, "value": value, "start": match.start(), "end": match.end()})
+        elif not (word in FOLLOW_UP_FILLER or word in allowed or word in negations):
             return None
         previous = word
     return found[0] if len({e["value"] for e in found}) == 1 else None
+
+
+def named_urgency(text: str) -> Optional[Dict[str, Any]]:
+    """An urgency entity for a fragment that names one urgency and nothing else («а терміново?», «а не срочно?»,
+    "and the standard one?"), or None. The tagger misses it there: it tags urgency in form answers and questions."""
+    return _named_alone(text, "urgency", URGENCY_WORDS, URGENCY_FRAGMENT_WORDS, URGENCY_NEGATIONS)
+
+
+def named_residence_permit(text: str) -> Optional[Dict[str, Any]]:
+    """A doc_type entity for «а на тимчасове?», "and the permanent one?" (a residence permit by its kind alone)."""
+    return _named_alone(text, "doc_type", RESIDENCE_PERMIT_WORDS, RESIDENCE_FRAGMENT_WORDS)
 
 
 def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
@@ -350,8 +374,8 @@ def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
     for intent, pattern in FOLLOW_UP_QUESTIONS.items():
         if pattern.match(text):
             return intent
-    if named_urgency(text):
-        return INFORM  # after a fee or term answer, that answer again for this urgency (data/rules/facts.yml)
+    if named_urgency(text) or named_residence_permit(text):
+        return INFORM  # after a fee or term answer, that answer again for this urgency or permit (data/rules/facts.yml)
     intent = precise_checklist_question(text)
     if intent is None:
         return None

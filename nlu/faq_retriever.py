@@ -34,6 +34,7 @@ from nlu.faq_decision import (
     INFORM,
     bare_passport,
     fragment_urgency,
+    named_residence_permit,
     passport_alone,
     route,
     tracks_a_bare_passport,
@@ -259,6 +260,12 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             if urgency:
                 # «а терміново?» after a fee answer: the tagger does not tag urgency in a fragment.
                 entities = [*entities, {**urgency, "confidence_entity": 1.0, "extractor": type(self).__name__}]
+                message.set(ENTITIES, entities, add_to_output=True)
+        if name == INFORM and not any(e.get("entity") == "doc_type" for e in entities):
+            permit = named_residence_permit(text)
+            if permit:
+                # «а на тимчасове?» after the fee of the permanent one: the tagger leaves the adjective alone untagged.
+                entities = [*entities, {**permit, "confidence_entity": 1.0, "extractor": type(self).__name__}]
                 message.set(ENTITIES, entities, add_to_output=True)
         if passport_alone(name, entities, text):
             # «скільки коштує паспорт», «паспорт»: which one? The form asks instead of assuming the ID card.

@@ -300,6 +300,20 @@ async def test_a_fee_question_while_the_consultation_asks_the_document(dispatche
     assert responses(dispatcher) == ["utter_topic_comes_with_the_checklist"]
 
 
+async def test_an_urgency_with_no_fee_of_its_own_says_so_and_gives_the_fees(dispatcher, domain):
+    tracker = make_tracker(
+        slots={"doc_type": "temporary_residence_permit", "topic": "fee", "urgency": "urgent"},
+        text="а терміново?",
+        intent="inform",
+        active_loop=None,
+    )
+    events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("urgency", None)]
+    text = texts(dispatcher)
+    assert text.startswith("Окремої вартості термінового оформлення для документа «посвідка на тимчасове"), text
+    assert "1 258 грн" in text and "немає чинної вартості" not in text, text
+
+
 async def test_where_to_apply_abroad(dispatcher, domain):
     tracker = make_tracker(
         slots={"doc_type": "id_card", "topic": "where_to_apply", "location": "abroad"},

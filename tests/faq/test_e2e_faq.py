@@ -141,6 +141,13 @@ def test_an_urgency_named_after_a_fee_answer_gets_that_fee(stack):
     assert "1 147 грн" in text and "1 787 грн" not in text, text
 
 
+def test_the_other_residence_permit_named_by_its_kind_gets_its_fee(stack):
+    user = new_user()
+    assert "Вартість — посвідка на постійне" in reply_text(stack.say(user, "скільки коштує посвідка на постійне"))
+    text = reply_text(stack.say(user, "а на тимчасове?"))  # DIET: faq, nothing tagged — «did you mean» before
+    assert "Вартість — посвідка на тимчасове" in text, text
+
+
 def test_a_bare_passport_in_an_faq_question_does_not_become_the_id_card(stack):
     user = new_user()
     stack.say(user, "загубив паспорт у Польщі що робити")  # DIET tags «паспорт» as the ID card

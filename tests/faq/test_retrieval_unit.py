@@ -8,6 +8,7 @@ from nlu.faq_decision import (
     bare_passport,
     follow_up,
     fragment_urgency,
+    named_residence_permit,
     named_urgency,
     outcome,
     precise_checklist_question,
@@ -757,6 +758,9 @@ def _doc(text, surface, value="foreign_passport"):
         ("and the standard one?", None, "inform"),
         ("а терміново на закордонний?", "закордонний", "inform"),
         ("а швидко і дешево?", None, None),
+        ("а на тимчасове?", None, "inform"),  # a residence permit by its kind alone
+        ("and the temporary one?", None, "inform"),
+        ("тимчасовий захист", None, None),  # temporary protection is no permit
         ("скільки коштує закордонний паспорт для дитини десяти років у Польщі", None, None),  # too long
         ("скільки коштує бензин", None, None),  # a question about something else
         ("де оформити пільги", None, None),
@@ -844,3 +848,14 @@ def test_a_what_to_do_question_that_names_its_document_is_no_confusion():
     # DIET: help 0.97; the entries on exchanging an expiring permit are worth offering.
     assert route("help", 0.97, trp, 0.29, 0.32, 0.15, text="my TRP expires next week what do I do") == "faq"
     assert route("help", 0.97, [], 0.29, 0.32, 0.15, text="я заплуталась, не розумію що робити") == "keep"
+
+
+def test_a_residence_permit_named_by_its_kind_alone():
+    assert named_residence_permit("а на постійне?")["value"] == "permanent_residence_permit"
+    assert named_residence_permit("and the temporary one?") == {
+        "entity": "doc_type",
+        "value": "temporary_residence_permit",
+        "start": 8,
+        "end": 17,
+    }
+    assert named_residence_permit("а тимчасове і постійне?") is None  # both: nothing to choose
