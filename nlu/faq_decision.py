@@ -305,9 +305,11 @@ URGENCY_NEGATIONS = frozenset("не not no".split())
 # Words an urgency fragment may hold besides the urgency: «а якщо терміново, скільки буде?», «в звичайному порядку».
 URGENCY_FRAGMENT_WORDS = frozenset(
     "якщо если if в у порядку порядке режимі режиме оформлення оформление оформленні processing service варіант "
-    "вариант option way one можна можно реально possible can get зробити сделать оформити оформить do make скільки сколько скіко ціна цена коштує стоит стоить cost costs much price буде будет will "
-    "be it is це это".split()
+    "вариант option way one можна можно реально possible can get зробити сделать оформити оформить do make "
+    "скільки сколько скіко ціна цена коштує стоит стоить cost costs much price буде будет will be it is це это".split()
 )
+# «а не терміново?»: a negated urgency is the standard one.
+URGENCY_NEGATED = {"urgent": "standard"}
 
 
 # A residence permit named by its kind alone after an answer about the other one: «а на тимчасове?», "and the
@@ -325,8 +327,10 @@ def _named_alone(
     patterns: Dict[str, "re.Pattern[str]"],
     allowed: frozenset,
     negations: frozenset = frozenset(),
+    negated: Optional[Dict[str, str]] = None,
 ) -> Optional[Dict[str, Any]]:
-    """The one value of `entity` a fragment names, with nothing else but filler and `allowed` words, as an entity."""
+    """The one value of `entity` a fragment names, with nothing else but filler and `allowed` words, as an entity
+    (`negated` maps a value after one of the `negations` to the value meant)."""
     found: List[Dict[str, Any]] = []
     previous = ""
     words = list(re.finditer(r"[\w'’-]+", text))
@@ -336,7 +340,7 @@ def _named_alone(
         word = match.group(0).lower()
         value = next((v for v, pattern in patterns.items() if pattern.match(word)), None)
         if value:
-            value = "standard" if previous in negations and value == "urgent" else value
+            value = (negated or {}).get(value, value) if previous in negations else value
             found.append({"entity": entity, "value": value, "start": match.start(), "end": match.end()})
         elif not (word in FOLLOW_UP_FILLER or word in allowed or word in negations):
             return None
@@ -347,7 +351,7 @@ def _named_alone(
 def named_urgency(text: str) -> Optional[Dict[str, Any]]:
     """An urgency entity for a fragment that names one urgency and nothing else («а терміново?», «а не срочно?»,
     "and the standard one?"), or None. The tagger misses it there: it tags urgency in form answers and questions."""
-    return _named_alone(text, "urgency", URGENCY_WORDS, URGENCY_FRAGMENT_WORDS, URGENCY_NEGATIONS)
+    return _named_alone(text, "urgency", URGENCY_WORDS, URGENCY_FRAGMENT_WORDS, URGENCY_NEGATIONS, URGENCY_NEGATED)
 
 
 def named_residence_permit(text: str) -> Optional[Dict[str, Any]]:
@@ -547,13 +551,13 @@ def route(
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
     if (
-        intent not in NEVER_OVERRULED - {INFORM, TRACK}  # never a form answer; a yes or a step of the form stays
+        intent not in NEVER_OVERRULED - {INFORM}  # never a form answer; a yes or a step of the form stays
         and intent != TRACK
         and faq_confidence < answer_threshold
         and len(text.split()) <= LONGEST_WHERE_IS_MY
         and WHERE_IS_MY_DOCUMENT.search(_without_lookalikes(text))
     ):
-        return TRACK  # «де мій паspорт» at a fallback (DIET: where to apply 0.53): tracking, not «which passport?»
+        return TRACK  # «де мій паспорт» at a fallback (DIET: where to apply 0.53): tracking, not «which passport?»
     if (
         intent not in NEVER_OVERRULED
         and faq_confidence < answer_threshold
