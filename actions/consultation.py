@@ -105,20 +105,27 @@ def answer_labels(doc_type: Optional[str], answers: Dict[str, Any], lang: str) -
 def answers_said_beside(slot: str, tracker: Tracker) -> Dict[str, Any]:
     """Valid answers to other questions in the latest message («мені 40» while the reason is asked): their slots
     are set from the entities all the same, so the form only has to ask its question again."""
-    kb, doc_type, found = knowledge_base(), valid_doc_type(tracker.get_slot("doc_type")), {}
+    doc_type, found = valid_doc_type(tracker.get_slot("doc_type")), {}
     for entity in tracker.latest_message.get("entities") or []:
         name, value = entity.get("entity"), entity.get("value")
-        if name == slot or name not in CONSULTATION_SLOTS or value is None:
-            continue
-        question = kb.question_for(name, doc_type)
-        if question.type == "number":
-            age = to_int(value)
-            valid = age is not None and 0 <= age <= MAX_AGE
-        else:
-            valid = question.option(to_bool(value) if question.type == "boolean" else value) is not None
-        if valid:
+        if name != slot and name in CONSULTATION_SLOTS and checked_answer(name, value, doc_type) is not None:
             found[name] = value
     return found
+
+
+def checked_answer(slot: str, value: Any, doc_type: Optional[str]) -> Any:
+    """The value the form keeps for an answer, or None when it fits no option (or no age from 0 to MAX_AGE)."""
+    if value is None:
+        return None
+    question = knowledge_base().question_for(slot, doc_type)
+    if question.type == "number":
+        age = to_int(value)
+        return age if age is not None and 0 <= age <= MAX_AGE else None
+    if question.type == "boolean":
+        value = to_bool(value)
+    elif isinstance(value, str) and question.option(value) is None:
+        value = parse_answer(question, value[:200])  # a tagged word form («чоловіком») rather than a value
+    return value if value is not None and question.option(value) is not None else None
 
 
 class SlotAnswers:
@@ -157,14 +164,9 @@ class SlotAnswers:
     def _validate_choice(self, slot: str, value: Any, dispatcher, tracker) -> Dict[Text, Any]:
         if value is None:
             return {slot: None}
-        question = knowledge_base().question_for(slot, valid_doc_type(tracker.get_slot("doc_type")))
-        if question.type == "boolean":
-            value = to_bool(value)
-        elif isinstance(value, str) and question.option(value) is None:
-            value = parse_answer(question, value[:200])  # a tagged word form («чоловіком») rather than a value
-        if value is None or question.option(value) is None:
+        value = checked_answer(slot, value, valid_doc_type(tracker.get_slot("doc_type")))
+        if value is None:
             dispatcher.utter_message(response="utter_answer_not_understood")
-            return {slot: None}
         return {slot: value}
 
     def validate_doc_type(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:

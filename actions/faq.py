@@ -33,10 +33,18 @@ def faq_base() -> FaqBase:
 
 def requested_entry(tracker: Tracker, faq: FaqBase) -> Optional[str]:
     """An entry named by a button payload (/faq{"faq_id": "..."})."""
-    for entity in tracker.latest_message.get("entities") or []:
+    return _named_entry(tracker.latest_message or {}, faq)
+
+
+def _named_entry(parse: Dict[str, Any], faq: FaqBase) -> Optional[str]:
+    for entity in parse.get("entities") or []:
         if entity.get("entity") == FAQ_ENTITY and entity.get("value") in faq.entries:
             return entity["value"]
     return None
+
+
+def _other_question(lang: str) -> Dict[str, str]:
+    return {"title": OTHER_QUESTION[lang], "payload": "/out_of_scope"}
 
 
 def suggestions_beside_question(tracker: Tracker, faq: FaqBase) -> List[str]:
@@ -89,9 +97,7 @@ class ActionFaqAnswer(Action):
         if entry_id is None and ranking and retrieved.get("confident"):
             entry_id = ranking[0]["id"]
         if entry_id is not None:
-            text = render_answer(faq.entry(entry_id), knowledge_base(), lang, today())
-            dispatcher.utter_message(text=text, buttons=answer_buttons(entry_id, faq, lang))
-            return []
+            return self._answer(dispatcher, entry_id, faq, lang)
         if not ranking:
             dispatcher.utter_message(response="utter_default")
             return []
@@ -101,8 +107,13 @@ class ActionFaqAnswer(Action):
             # «а що робити далі?» right after an answer: that answer's own next steps first.
             buttons = context + [b for b in buttons if b["payload"] not in {c["payload"] for c in context}]
             buttons = buttons[:MAX_CONTEXT_BUTTONS]
-        buttons.append({"title": OTHER_QUESTION[lang], "payload": "/out_of_scope"})
-        dispatcher.utter_message(text=DID_YOU_MEAN[lang], buttons=buttons)
+        dispatcher.utter_message(text=DID_YOU_MEAN[lang], buttons=[*buttons, _other_question(lang)])
+        return []
+
+    @staticmethod
+    def _answer(dispatcher, entry_id: str, faq: FaqBase, lang: str) -> List[EventType]:
+        text = render_answer(faq.entry(entry_id), knowledge_base(), lang, today())
+        dispatcher.utter_message(text=text, buttons=answer_buttons(entry_id, faq, lang))
         return []
 
     @staticmethod
@@ -117,16 +128,12 @@ class ActionFaqAnswer(Action):
         """«так» after «Можливо, ви питаєте про: …» (data/rules/faq.yml): the one entry offered is answered, several
         are offered again; after an answer a yes is an acknowledgement."""
         previous = _previous_user_parse(tracker)
-        retrieved = previous.get("faq") or {}
-        ranking = [r for r in retrieved.get("ranking") or [] if r.get("id") in faq.entries]
-        named = any(e.get("entity") == FAQ_ENTITY for e in previous.get("entities") or [])
-        offered = [] if named or retrieved.get("confident") else likely_entries(ranking)
+        ranking = [r for r in (previous.get("faq") or {}).get("ranking") or [] if r.get("id") in faq.entries]
+        offered = [] if _answered_entry(previous, faq) else likely_entries(ranking)
         if len(offered) == 1:
-            entry_id = offered[0]
-            text = render_answer(faq.entry(entry_id), knowledge_base(), lang, today())
-            dispatcher.utter_message(text=text, buttons=answer_buttons(entry_id, faq, lang))
-        elif offered:
-            buttons = entry_buttons(offered, faq, lang) + [{"title": OTHER_QUESTION[lang], "payload": "/out_of_scope"}]
+            return self._answer(dispatcher, offered[0], faq, lang)
+        if offered:
+            buttons = [*entry_buttons(offered, faq, lang), _other_question(lang)]
             dispatcher.utter_message(text=PICK_ONE[lang], buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_acknowledged")
@@ -135,9 +142,9 @@ class ActionFaqAnswer(Action):
 
 def _answered_entry(parse: Dict[str, Any], faq: FaqBase) -> Optional[str]:
     """The entry an FAQ answer to this parse gave: named by its button, or the sure first of the ranking."""
-    for entity in parse.get("entities") or []:
-        if entity.get("entity") == FAQ_ENTITY and entity.get("value") in faq.entries:
-            return entity["value"]
+    named = _named_entry(parse, faq)
+    if named:
+        return named
     retrieved = parse.get("faq") or {}
     ranking = retrieved.get("ranking") or []
     if (parse.get("intent") or {}).get("name") == "faq" and retrieved.get("confident") and ranking:

@@ -401,9 +401,15 @@ def _without_documents(entities: List[Dict[str, Any]], text: str) -> str:
     return text
 
 
-def fragment_urgency(entities: List[Dict[str, Any]], text: str) -> Optional[Dict[str, Any]]:
-    """The urgency a fragment names beside at most its document («а терміново на закордонний?»), as an entity."""
-    return named_urgency(_without_documents(entities, text))
+def fragment_entities(entities: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
+    """What a fragment names that the tagger left untagged: an urgency beside at most its document («а терміново на
+    закордонний?») and a residence permit by its kind alone («а на тимчасове?»)."""
+    kinds = {e.get("entity") for e in entities}
+    found = [
+        named_urgency(_without_documents(entities, text)) if "urgency" not in kinds else None,
+        named_residence_permit(text) if "doc_type" not in kinds else None,
+    ]
+    return [e for e in found if e]
 
 
 def _surface(entity: Dict[str, Any], text: str) -> str:

@@ -33,8 +33,7 @@ from nlu.faq_decision import (
     FAQ,
     INFORM,
     bare_passport,
-    fragment_urgency,
-    named_residence_permit,
+    fragment_entities,
     passport_alone,
     route,
     tracks_a_bare_passport,
@@ -255,18 +254,11 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             message.set(INTENT, new_intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             name = target
-        if name == INFORM and not any(e.get("entity") == "urgency" for e in entities):
-            urgency = fragment_urgency(entities, text)
-            if urgency:
-                # «а терміново?» after a fee answer: the tagger does not tag urgency in a fragment.
-                entities = [*entities, {**urgency, "confidence_entity": 1.0, "extractor": type(self).__name__}]
-                message.set(ENTITIES, entities, add_to_output=True)
-        if name == INFORM and not any(e.get("entity") == "doc_type" for e in entities):
-            permit = named_residence_permit(text)
-            if permit:
-                # «а на тимчасове?» after the fee of the permanent one: the tagger leaves the adjective alone untagged.
-                entities = [*entities, {**permit, "confidence_entity": 1.0, "extractor": type(self).__name__}]
-                message.set(ENTITIES, entities, add_to_output=True)
+        named = fragment_entities(entities, text) if name == INFORM else []
+        if named:
+            # «а терміново?», «а на тимчасове?» after a fee answer: the tagger leaves a fragment's value untagged.
+            entities = [*entities, *({**e, "confidence_entity": 1.0, "extractor": type(self).__name__} for e in named)]
+            message.set(ENTITIES, entities, add_to_output=True)
         if passport_alone(name, entities, text):
             # «скільки коштує паспорт», «паспорт»: which one? The form asks instead of assuming the ID card.
             kept = [e for e in entities if e.get("entity") != "doc_type"]

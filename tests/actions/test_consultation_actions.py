@@ -275,16 +275,20 @@ async def test_fee_question_urgent(dispatcher, domain):
     assert "988 грн" in text and "618 грн" not in text
 
 
+async def answer_topic(dispatcher, domain, **kwargs):
+    """ActionAnswerTopic on a tracker outside any form (unless `active_loop` says otherwise)."""
+    return await ActionAnswerTopic().run(dispatcher, make_tracker(**{"active_loop": None, **kwargs}), domain)
+
+
 async def test_urgency_after_a_term_answer_gets_the_urgent_fee_and_term(dispatcher, domain):
     # «скільки чекати айдішку?» … «а терміново?»: the fee lines carry the term, only the urgent one is wanted.
-    tracker = make_tracker(
+    events = await answer_topic(
+        dispatcher,
+        domain,
         slots={"doc_type": "id_card", "topic": "processing_time", "urgency": "urgent"},
         text="а терміново?",
-        intent="inform",
         entities=[{"entity": "urgency", "value": "urgent", "start": 2, "end": 11}],
-        active_loop=None,
     )
-    events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
     assert events == [SlotSet("urgency", None)]
     text = texts(dispatcher)
     assert "988 грн" in text and "до 7 робочих днів" in text and "618 грн" not in text, text
@@ -292,22 +296,17 @@ async def test_urgency_after_a_term_answer_gets_the_urgent_fee_and_term(dispatch
 
 async def test_a_fee_question_while_the_consultation_asks_the_document(dispatcher, domain):
     # «а скільки це коштує?» at «Який документ вам потрібен?»: no «не зрозумів»; the checklist will have the fee.
-    tracker = make_tracker(
-        slots={"requested_slot": "doc_type", "topic": "fee"}, text="а скільки це коштує?", intent="ask_fee"
+    slots = {"requested_slot": "doc_type", "topic": "fee"}
+    events = await answer_topic(
+        dispatcher, domain, slots=slots, text="а скільки це коштує?", intent="ask_fee", active_loop="consultation_form"
     )
-    events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
     assert events == [SlotSet("topic", None), SlotSet("urgency", None)]
     assert responses(dispatcher) == ["utter_topic_comes_with_the_checklist"]
 
 
 async def test_an_urgency_with_no_fee_of_its_own_says_so_and_gives_the_fees(dispatcher, domain):
-    tracker = make_tracker(
-        slots={"doc_type": "temporary_residence_permit", "topic": "fee", "urgency": "urgent"},
-        text="а терміново?",
-        intent="inform",
-        active_loop=None,
-    )
-    events = await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    slots = {"doc_type": "temporary_residence_permit", "topic": "fee", "urgency": "urgent"}
+    events = await answer_topic(dispatcher, domain, slots=slots, text="а терміново?")
     assert events == [SlotSet("urgency", None)]
     text = texts(dispatcher)
     assert text.startswith("Окремої вартості термінового оформлення для документа «посвідка на тимчасове"), text

@@ -7,7 +7,7 @@ from kbengine.faq import load_faq
 from nlu.faq_decision import (
     bare_passport,
     follow_up,
-    fragment_urgency,
+    fragment_entities,
     named_residence_permit,
     named_urgency,
     outcome,
@@ -809,9 +809,10 @@ def test_urgency_named_alone(text, value):
 
 def test_urgency_beside_a_document_keeps_its_position():
     text = "а терміново на закордонний?"
-    found = fragment_urgency(_doc(text, "закордонний"), text)
-    assert found == {"entity": "urgency", "value": "urgent", "start": 2, "end": 11}
-    assert fragment_urgency([], text) is None  # the document's word is no filler
+    found = fragment_entities(_doc(text, "закордонний"), text)
+    assert found == [{"entity": "urgency", "value": "urgent", "start": 2, "end": 11}]
+    assert fragment_entities([], text) == []  # the document's word is no filler
+    assert fragment_entities([], "and the temporary one?")[0]["value"] == "temporary_residence_permit"
 
 
 def test_an_urgency_fragment_is_a_form_answer_unless_an_entry_is_sure():
