@@ -643,7 +643,9 @@ def route(
     if (
         (intent in (FAQ, "nlu_fallback", "out_of_scope") or (intent in QUESTIONS and not sure))
         and has_doc
-        and faq_confidence < answer_threshold
+        # «скільки робиться айді картка» at ask_fee 0.86 beside ask_processing_time 0.86: the sure entry is the fee
+        # list, itself a checklist answer, so the words decide which checklist question is asked.
+        and (faq_confidence < answer_threshold or top_intent in QUESTIONS)
         and words <= LONGEST_PLAIN_QUESTION
     ):
         # «за який час видають посвідку на постійне» at faq: no entry is sure, and a short message asks the checklist

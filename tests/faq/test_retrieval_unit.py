@@ -860,3 +860,13 @@ def test_a_residence_permit_named_by_its_kind_alone():
         "end": 17,
     }
     assert named_residence_permit("а тимчасове і постійне?") is None  # both: nothing to choose
+
+
+def test_the_words_pick_the_checklist_question_when_the_sure_entry_is_a_checklist_answer():
+    """«скільки робиться айді картка» at ask_fee 0.86 (ask_processing_time 0.86 beside it) with the fee-list entry sure:
+    the words ask how long; a sure entry no intent serves still answers."""
+    text = "скільки робиться айді картка"
+    card = _doc(text, "айді картка", "id_card")
+    assert route("ask_fee", 0.86, card, 0.336, 0.32, 0.15, text, top_intent="ask_fee") == "ask_processing_time"
+    assert route("ask_fee", 0.86, card, 0.336, 0.32, 0.15, text) == "faq"
+    assert route("ask_fee", 0.95, card, 0.336, 0.32, 0.15, text, top_intent="ask_fee") == "ask_processing_time"
