@@ -68,6 +68,16 @@ def _source_key(tracker: Tracker) -> Optional[str]:
     return value if isinstance(value, str) and value.startswith("src:") and len(value) <= 40 else None
 
 
+# Something typed as a number: three or more digits, spaces or dashes between them allowed.
+NUMBER_LIKE = re.compile(r"\d[\d -]+\d")
+
+
+def _shown(text: str) -> str:
+    """What the user typed, short enough to quote back."""
+    text = text.strip()
+    return text if len(text) <= 30 else text[:27] + "…"
+
+
 def _entities(tracker: Tracker) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     for ent in tracker.latest_message.get("entities") or []:
@@ -118,14 +128,24 @@ class ActionTrackingStart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         ents = _entities(tracker)
+        text = tracker.latest_message.get("text") or ""
         doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
         raw = ents.get("document_number")
         base = normalize_number(str(raw)) if raw else None
         if base is None:
-            base = find_number_in_text(tracker.latest_message.get("text") or "")
+            base = find_number_in_text(text)
+        number = base.normalized if base else None
+        if tracker.active_loop_name == "tracking_form":
+            # «12345» typed at «which document?» reads as tracking again: say the number is unreadable and keep
+            # what the form already has, instead of silently starting over.
+            typed = NUMBER_LIKE.search(text)
+            if number is None and typed and not text.startswith("/"):
+                dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(typed.group(0)))
+            doc_type = doc_type or tracker.get_slot("tracking_doc_type")
+            number = number or tracker.get_slot("document_number")
         return [
             SlotSet("tracking_doc_type", doc_type),
-            SlotSet("document_number", base.normalized if base else None),
+            SlotSet("document_number", number),
             SlotSet("tracking_offer_open", False),
         ]
 
@@ -169,8 +189,7 @@ class ValidateTrackingForm(FormValidationAction):
         base = normalize_number(text) or find_number_in_text(text)
         if base is not None:
             return {"document_number": base.normalized}
-        shown = text if len(text) <= 30 else text[:27] + "…"
-        dispatcher.utter_message(response="utter_tracking_bad_number", value=shown)
+        dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(text))
         return {"document_number": None}
 
 

@@ -321,6 +321,18 @@ RESIDENCE_PERMIT_WORDS = {
 RESIDENCE_FRAGMENT_WORDS = frozenset("one посвідка посвідку посвідки посвидка посвидку вид permit residence".split())
 
 
+# A reaction sent as a message: «👍» after an answer is an «ок», «🙏» a thanks (DIET hears out_of_scope 1.0).
+REACTIONS = {"affirm": frozenset("👍👌✅🆗"), "thank": frozenset("🙏❤💙💛🥰🤝🌹😊")}
+# Marks that only dress an emoji: the variation selector, the joiner, skin tones.
+EMOJI_MARKS = frozenset("\ufe0f\u200d") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
+
+
+def reaction(text: str) -> Optional[str]:
+    """The intent of a message made of reaction emoji only (punctuation aside), else None."""
+    signs = {c for c in text if not c.isspace() and c not in EMOJI_MARKS and c not in "!.,)"}
+    return next((intent for intent, emoji in REACTIONS.items() if signs and signs <= emoji), None)
+
+
 def _named_alone(
     text: str,
     entity: str,
@@ -554,6 +566,9 @@ def route(
     to_faq = "keep" if intent != FAQ and top_intent == intent else FAQ
     if BARE_NUMBER.match(text) and intent not in (INFORM, "nlu_fallback"):
         return INFORM  # DIET once took «200» for tracking at 0.93, and the form's age question was left
+    reacted = reaction(text)
+    if reacted:
+        return "keep" if intent == reacted else reacted
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     sure = intent_confidence >= DIET_SURE
     if (

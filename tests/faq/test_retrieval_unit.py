@@ -12,6 +12,7 @@ from nlu.faq_decision import (
     named_urgency,
     outcome,
     precise_checklist_question,
+    reaction,
     route,
 )
 from nlu.faq_index import Calibration, FaqIndex, fit_calibration, lemmas
@@ -870,3 +871,23 @@ def test_the_words_pick_the_checklist_question_when_the_sure_entry_is_a_checklis
     assert route("ask_fee", 0.86, card, 0.336, 0.32, 0.15, text, top_intent="ask_fee") == "ask_processing_time"
     assert route("ask_fee", 0.86, card, 0.336, 0.32, 0.15, text) == "faq"
     assert route("ask_fee", 0.95, card, 0.336, 0.32, 0.15, text, top_intent="ask_fee") == "ask_processing_time"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("👍", "affirm"),
+        ("👍🏻👍🏻", "affirm"),
+        ("👌!", "affirm"),
+        ("🙏", "thank"),
+        ("❤️", "thank"),
+        ("🤔", None),
+        ("👍 а скільки?", None),
+    ],
+)
+def test_a_reaction_emoji_is_a_yes_or_a_thanks(text, expected):
+    """«👍» after an answer (DIET: out_of_scope 1.0) is an «ок»; a puzzled face or words beside the emoji are not."""
+    assert reaction(text) == expected
+    if expected:
+        assert route("out_of_scope", 1.0, [], 0.05, 0.32, 0.15, text) == expected
+        assert route(expected, 0.99, [], 0.05, 0.32, 0.15, text) == "keep"

@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.tracking import ActionTrackingNotify, ValidateTrackingForm, parse_expiry
+from actions.tracking import ActionTrackingNotify, ActionTrackingStart, ValidateTrackingForm, parse_expiry
 from tracking.ratelimit import parse_retry_after
 from tracking.reminders import last_day_at_any_office, minus_months
 from tracking.stages import is_advance
@@ -108,6 +108,41 @@ async def test_a_number_typed_when_asked_which_document_is_kept():
     asked_number.slots["requested_slot"] = "document_number"
     assert await v.extract_document_number(d, asked_number, {}) == {}  # the form's own mapping reads it
     assert d.messages == []
+
+
+async def test_tracking_asked_again_inside_the_form_keeps_its_answers():
+    """«12345» at «which document?» parses as tracking again: the bot says it cannot read the number and keeps what
+    the form has; outside the form tracking starts afresh from the message."""
+    start = ActionTrackingStart()
+    d = CollectingDispatcher()
+    inside = Tracker(
+        "u1",
+        {"tracking_doc_type": None, "document_number": "001234567", "requested_slot": "tracking_doc_type"},
+        {"intent": {"name": "track_document"}, "entities": [], "text": "12345"},
+        [],
+        False,
+        None,
+        {"name": "tracking_form"},
+        "action_listen",
+    )
+    events = await start.run(d, inside, {})
+    assert [(m["response"], m["value"]) for m in d.messages] == [("utter_tracking_bad_number", "12345")]
+    assert {e["name"]: e["value"] for e in events} == {
+        "tracking_doc_type": None,
+        "document_number": "001234567",
+        "tracking_offer_open": False,
+    }
+    d.messages.clear()
+    card = [{"entity": "doc_type", "value": "id_card"}]
+    outside = _tracker([], entities=card, text="де моя айдішка", intent="track_document")
+    outside.slots["document_number"] = "001234567"
+    events = await start.run(d, outside, {})
+    assert d.messages == []
+    assert {e["name"]: e["value"] for e in events} == {
+        "tracking_doc_type": "id_card",
+        "document_number": None,
+        "tracking_offer_open": False,
+    }
 
 
 async def test_notify_renders_the_stage_once_per_key():
