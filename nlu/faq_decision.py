@@ -198,6 +198,20 @@ PRECISE_QUESTIONS = {
 
 # A question of at most this many words that asks a checklist question is that question, not a story around it.
 LONGEST_PLAIN_QUESTION = 12
+# Greetings and courtesy words do not make a question a story: «добрий день, скажіть будь ласка, що потрібно…».
+COURTESY = re.compile(
+    r"(^|\W)(добр\w* (день|дня|вечір|вечора|ранок|ранку|утро|утра|вечер)|здравствуйте|здрасте|вітаю|привіт\w*|"
+    r"привет\w*|hello|hi|hey|good (morning|afternoon|evening)|dear \w+|sir|madam|(під|по)?скаж\w*|подскаж\w*|"
+    r"будь ласка|будь-ласка|пожалуйста|please|pls|plz|kindly|дякую|спасибо|thanks?( you)?)(?=\W|$)",
+    re.IGNORECASE,
+)
+
+
+def question_words(text: str) -> int:
+    """The words of a message without its greetings and courtesy words."""
+    return len(COURTESY.sub(" ", text).split())
+
+
 # «нада паспорт зробить», «як отримати паспорт», "how to get passport": a short request for a passport that does not
 # say which one. DIET hears help, out of scope or a fallback in some of them; it is the consultation, which asks which.
 WANTS_A_DOCUMENT = re.compile(
@@ -284,6 +298,23 @@ WHERE_IS_MY_DOCUMENT = re.compile(
     re.IGNORECASE,
 )
 LONGEST_WHERE_IS_MY = 6
+# ... or longer when it says the document was applied for («де мій паспорт?? подавала 3 тижні тому і тиша»), not lost.
+APPLIED = re.compile(r"(^|\W)(подав\w*|подал\w*|здав\w*|сдав\w*|сдал\w*|applied|submitted)(\W|$)", re.IGNORECASE)
+LONGEST_WHERE_IS_MY_APPLIED = 12
+# «чи готова вже моя айді картка», «проверить готовность загранпаспорта», "check my passport application status": the
+# user's own document, not how checking works («як перевірити, чи готовий паспорт» is an FAQ entry).
+ASKS_IF_READY = re.compile(
+    r"(^|\W)(чи|ли|is|are)\W+(\w+\W+){0,2}(готов\w*|ready)|готовн\w*|"
+    r"(перевір\w*|провер\w*|check\w*|глян\w*|подив\w*|посмотр\w*)\W+(\w+\W+){0,3}(статус\w*|status|готов\w*|ready)",
+    re.IGNORECASE,
+)
+HOW_TO = re.compile(
+    r"(^|\W)(як|как|how|можна|можно|можу|могу|can i|where|де|где|куди|куда|що|что|what)(\W|$)", re.IGNORECASE
+)
+OWN_DOCUMENT = re.compile(
+    r"(^|\W)(мій|моя|моє|мої|мой|моя|моё|мои|my|наш\w*|our|свій|своя|свой|свою)(\W|$)", re.IGNORECASE
+)
+LONGEST_IF_READY = 10
 # «а що ви вмієте?», "what can you do": the menu (DIET: faq 0.78 = help 0.78, and «did you mean» a walk-in entry).
 ASKS_WHAT_YOU_CAN_DO = re.compile(
     r"(що|шо|что|чо|чим) (ти|ви|вы) (вмієш|вмієте|можеш|можете|умеешь|умеете|можешь|можете|допоможеш|допоможете|"
@@ -383,7 +414,10 @@ def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
         rest = _without_documents(entities, text)
         words = re.findall(r"[\w'’-]+", rest.lower())
         # «а закордонний?», «а терміново на закордонний?»
-        return INFORM if all(w in FOLLOW_UP_FILLER for w in words) or named_urgency(rest) else None
+        if all(w in FOLLOW_UP_FILLER for w in words):
+            return INFORM
+        # «а терміново на закордонний?» continues the last answer; «сколько стоит срочный загран???» asks outright.
+        return (precise_checklist_question(text) or INFORM) if named_urgency(rest) else None
     # No document, or a bare «паспорт» (the checklist then asks which one): a question in so many words and nothing
     # else. Another word may name what the tagger missed («за який час видають посвідку на постійне») or something
     # else («скільки коштує бензин»): DIET and the FAQ decide.
@@ -575,10 +609,23 @@ def route(
         intent not in NEVER_OVERRULED - {INFORM}  # never a form answer; a yes or a step of the form stays
         and intent != TRACK
         and faq_confidence < answer_threshold
-        and len(text.split()) <= LONGEST_WHERE_IS_MY
+        and (
+            len(text.split()) <= LONGEST_WHERE_IS_MY
+            or (len(text.split()) <= LONGEST_WHERE_IS_MY_APPLIED and APPLIED.search(text))
+        )
         and WHERE_IS_MY_DOCUMENT.search(_without_lookalikes(text))
     ):
         return TRACK  # «де мій паспорт» at a fallback (DIET: where to apply 0.53): tracking, not «which passport?»
+    if (
+        intent not in NEVER_OVERRULED - {INFORM}
+        and intent != TRACK
+        and faq_confidence < answer_threshold
+        and len(text.split()) <= LONGEST_IF_READY
+        and (has_doc or bare_passport(entities, text) or OWN_DOCUMENT.search(text))
+        and ASKS_IF_READY.search(text)
+        and not HOW_TO.search(text)
+    ):
+        return TRACK  # «перевірте будь ласка чи готова моя айді картка» at faq 1.0 (no entry sure)
     if (
         intent not in NEVER_OVERRULED
         and faq_confidence < answer_threshold
@@ -599,6 +646,7 @@ def route(
         e.get("entity") for e in entities if not (e.get("entity") in PLACE_ENTITIES and e.get("value") == "ukraine")
     }
     words = len(text.split())
+    plain_words = question_words(text)
     # A checklist question (or tracking without a number) with no word of what it asks for, that the retriever has at
     # least a suggestion for.
     off_topic = (
@@ -650,6 +698,10 @@ def route(
     # «я заплуталась, не розумію що робити» is help itself: the menu, not «did you mean» entries no one is sure of.
     # "my TRP expires next week what do I do" at help 0.97 names its document: a question, not confusion.
     confused = intent in GENERAL_REPLIES and sure and faq_confidence < answer_threshold and not has_doc
+    if intent == "help" and has_doc and words >= MIN_QUESTION_WORDS and faq_confidence >= suggest_threshold:
+        # «я загубив закордонний тут в україні не знаю де з чого почати» at help 0.96 asks about its document: the
+        # steps (or «did you mean» them), not the menu.
+        return to_faq
     if intent != FAQ and acts and not confused and (ASKS_WHAT_TO_DO.search(text) or ASKS_WHAT_IT_MEANS.search(text)):
         if faq_confidence >= suggest_threshold:
             # Answer first: the steps (or «did you mean» them); the checklist is a button away. «Статус третій
@@ -661,7 +713,7 @@ def route(
         # «скільки робиться айді картка» at ask_fee 0.86 beside ask_processing_time 0.86: the sure entry is the fee
         # list, itself a checklist answer, so the words decide which checklist question is asked.
         and (faq_confidence < answer_threshold or top_intent in QUESTIONS)
-        and words <= LONGEST_PLAIN_QUESTION
+        and plain_words <= LONGEST_PLAIN_QUESTION
     ):
         # «за який час видають посвідку на постійне» at faq: no entry is sure, and a short message asks the checklist
         # question for a named document in so many words: the checklist engine answers it precisely. (A story around
@@ -708,7 +760,7 @@ def route(
             return to_faq  # a specific question about the document («можна продовжити закордонний?»), not its checklist
         # «сколько рассматривают посвидку на временное» at ask_fee, "what do I need to apply for permanent residence
         # permit in Ukraine" at ask_where_to_apply: another checklist question, asked outright.
-        precise = precise_checklist_question(text) if words <= LONGEST_PLAIN_QUESTION else None
+        precise = precise_checklist_question(text) if plain_words <= LONGEST_PLAIN_QUESTION else None
         if precise and precise != intent and intent != "start_consultation":
             return precise
         if off_topic:
