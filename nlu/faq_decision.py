@@ -156,7 +156,7 @@ INTENT_CUES = {
 # How long a document stays valid, and who does something, are questions no checklist answers (the FAQ does):
 # «на скільки років роблять закордонний дитині», "who submits the application for a 12 year old".
 NO_CHECKLIST_QUESTION = re.compile(
-    r"на (скільки|скiльки|сколько|скока|скільки ж) (років|рокiв|рочків|лет|год)|на (який|какой) (термін|срок)|"
+    r"на (скільки|скiльки|сколько|скока|скіки|скоко|скільки ж) (років|рокiв|рочків|лет|год)|на (який|какой) (термін|срок)|"
     r"до якого віку|до какого возраста|how many years|how long is .{0,40}valid|"
     r"valid (for|until)|(^|\W)(хто|кто|who)(\W|$)|"
     # «за скільки до кінця строку можна міняти айдішку»: when to exchange before expiry, not how long it takes.
@@ -170,13 +170,13 @@ NO_CHECKLIST_QUESTION = re.compile(
 PRECISE_QUESTIONS = {
     "ask_documents": ASKS_FOR_DOCUMENTS,
     "ask_fee": re.compile(
-        r"(скільки|скiльки|сколько|скока|почем|по чому|how much)\W+(\w+\W+){0,2}(кошту|коштує|стоит|стоїт|стоять|"
+        r"(скільки|скiльки|сколько|скока|скіки|скіко|скоко|скок|почем|по чому|how much)\W+(\w+\W+){0,2}(кошту|коштує|стоит|стоїт|стоять|"
         r"платит|заплат|плачу|грн|гривен|грошей|денег|is|does|do|for|to pay|cost)|"
         r"(what|which) (is )?(the )?(price|fee|cost)|\b(price|fee|cost)s? (of|for)\b|вартість|стоимость",
         re.IGNORECASE,
     ),
     "ask_processing_time": re.compile(
-        r"(скільки|скiльки|сколько|скока|за який|за яким|за какое|за скільки|за сколько|через скільки|через сколько|"
+        r"(скільки|скiльки|сколько|скока|скіки|скіко|скоко|скок|за який|за яким|за какое|за скільки|за сколько|через скільки|через сколько|"
         r"how long|how many (days|weeks|months))\W+(\w+\W+){0,3}(час|врем|днів|дней|тижн|недел|місяц|месяц|чекат|ждат|"
         r"роблять|робиться|делают|делается|оформлю|оформля|розгляда|рассматр|видаю|выдают|виготов|изготов|"
         r"take|takes|make|making|wait|process|to get|до готов|until|till|ready)|"
@@ -279,7 +279,7 @@ FRAGMENT_WORDS = frozenset(
 # One- or two-word questions after a checklist answer: «а скільки?», «а по врємєні?», "where?".
 FOLLOW_UP_QUESTIONS = {
     "ask_fee": re.compile(
-        r"^\W*((and|а|і|и) )?(the )?(price|cost|fee|how much|скільки|сколько|скіко|ціна|цена|вартість|стоимость)\W*$",
+        r"^\W*((and|а|і|и) )?(the )?(price|cost|fee|how much|скільки|сколько|скіко|скіки|скока|ціна|цена|вартість|стоимость)\W*$",
         re.IGNORECASE,
     ),
     "ask_processing_time": re.compile(
@@ -618,14 +618,15 @@ def route(
         return TRACK  # «де мій паспорт» at a fallback (DIET: where to apply 0.53): tracking, not «which passport?»
     if (
         intent not in NEVER_OVERRULED - {INFORM}
-        and intent != TRACK
         and faq_confidence < answer_threshold
         and len(text.split()) <= LONGEST_IF_READY
         and (has_doc or bare_passport(entities, text) or OWN_DOCUMENT.search(text))
         and ASKS_IF_READY.search(text)
         and not HOW_TO.search(text)
     ):
-        return TRACK  # «перевірте будь ласка чи готова моя айді картка» at faq 1.0 (no entry sure)
+        # «перевірте будь ласка чи готова моя айді картка» at faq 1.0, «чи готова вже моя айді картка» at tracking 0.68
+        # (no entry sure either time)
+        return "keep" if intent == TRACK else TRACK
     if (
         intent not in NEVER_OVERRULED
         and faq_confidence < answer_threshold

@@ -891,3 +891,39 @@ def test_a_reaction_emoji_is_a_yes_or_a_thanks(text, expected):
     if expected:
         assert route("out_of_scope", 1.0, [], 0.05, 0.32, 0.15, text) == expected
         assert route(expected, 0.99, [], 0.05, 0.32, 0.15, text) == "keep"
+
+
+@pytest.mark.parametrize(
+    "intent, text, expected",
+    [
+        ("faq", "перевірте будь ласка чи готова моя айді картка", "track_document"),
+        ("track_document", "чи готова вже моя айді картка", "keep"),
+        ("faq", "проверить готовность загранпаспорта", "track_document"),
+        ("faq", "can you check my passport application status?", "track_document"),
+        ("faq", "де мій паспорт?? подавала 3 тижні тому і тиша, вже нерви здають", "track_document"),
+        # how checking works, and a lost passport, are FAQ questions
+        ("faq", "як перевірити чи готова моя айді картка", "faq"),
+        ("faq", "де мій паспорт? я загубив його вчора у Варшаві", "faq"),
+    ],
+)
+def test_asking_whether_my_document_is_ready_is_tracking(intent, text, expected):
+    """No entry sure, and the user asks whether their own document is ready (or where it is, having applied)."""
+    named = [w for w in ("айді картка", "загранпаспорта") if w in text]
+    card = _doc(text, named[0], "id_card") if named else []
+    assert route(intent, 0.68, card, 0.25, 0.32, 0.15, text, runner_up="track_document") == expected
+
+
+def test_help_naming_a_document_is_a_question():
+    """«я загубив закордонний тут в україні не знаю де з чого почати» at help 0.96: the steps, not the menu."""
+    text = "я загубив закордонний тут в україні не знаю де з чого почати щоб зробити новий"
+    assert route("help", 0.96, _doc(text, "закордонний"), 0.3, 0.32, 0.15, text) == "faq"
+    assert route("help", 0.96, [], 0.3, 0.32, 0.15, "я заплуталась, не розумію що робити") == "keep"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("сколько стоит срочный загран???", "ask_fee"), ("а терміново на закордонний?", "inform")],
+)
+def test_a_whole_question_with_an_urgency_is_no_fragment(text, expected):
+    surface = "загран" if "загран" in text else "закордонний"
+    assert follow_up(_doc(text, surface), text) == expected
