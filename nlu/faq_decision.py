@@ -304,7 +304,7 @@ LONGEST_WHERE_IS_MY_APPLIED = 12
 # «чи готова вже моя айді картка», «проверить готовность загранпаспорта», "check my passport application status": the
 # user's own document, not how checking works («як перевірити, чи готовий паспорт» is an FAQ entry).
 ASKS_IF_READY = re.compile(
-    r"(^|\W)(чи|ли|is|are)\W+(\w+\W+){0,2}(готов\w*|ready)|готовн\w*|"
+    r"(^|\W)(чи|ли|is|are)\W+(\w+\W+){0,2}(готов\w*|ready)|готов\w* (ли|чи)\b|готовн\w*|"
     r"(перевір\w*|провер\w*|check\w*|глян\w*|подив\w*|посмотр\w*)\W+(\w+\W+){0,3}(статус\w*|status|готов\w*|ready)",
     re.IGNORECASE,
 )
@@ -362,6 +362,16 @@ def reaction(text: str) -> Optional[str]:
     """The intent of a message made of reaction emoji only (punctuation aside), else None."""
     signs = {c for c in text if not c.isspace() and c not in EMOJI_MARKS and c not in "!.,)"}
     return next((intent for intent, emoji in REACTIONS.items() if signs and signs <= emoji), None)
+
+
+def asks_after_my_document(entities: List[Dict[str, Any]], text: str) -> bool:
+    """Where the user's own document is («де мій паспорт», or longer when they say they applied) or whether it is
+    ready («чи готова моя айді картка»), as opposed to how checking works."""
+    words = len(text.split())
+    if WHERE_IS_MY_DOCUMENT.search(_without_lookalikes(text)):
+        return words <= LONGEST_WHERE_IS_MY or (words <= LONGEST_WHERE_IS_MY_APPLIED and bool(APPLIED.search(text)))
+    names_it = any(e.get("entity") == "doc_type" for e in entities) or OWN_DOCUMENT.search(text)
+    return bool(words <= LONGEST_IF_READY and names_it and ASKS_IF_READY.search(text) and not HOW_TO.search(text))
 
 
 def _named_alone(
@@ -607,25 +617,11 @@ def route(
     sure = intent_confidence >= DIET_SURE
     if (
         intent not in NEVER_OVERRULED - {INFORM}  # never a form answer; a yes or a step of the form stays
-        and intent != TRACK
         and faq_confidence < answer_threshold
-        and (
-            len(text.split()) <= LONGEST_WHERE_IS_MY
-            or (len(text.split()) <= LONGEST_WHERE_IS_MY_APPLIED and APPLIED.search(text))
-        )
-        and WHERE_IS_MY_DOCUMENT.search(_without_lookalikes(text))
+        and asks_after_my_document(entities, text)
     ):
-        return TRACK  # «де мій паспорт» at a fallback (DIET: where to apply 0.53): tracking, not «which passport?»
-    if (
-        intent not in NEVER_OVERRULED - {INFORM}
-        and faq_confidence < answer_threshold
-        and len(text.split()) <= LONGEST_IF_READY
-        and (has_doc or bare_passport(entities, text) or OWN_DOCUMENT.search(text))
-        and ASKS_IF_READY.search(text)
-        and not HOW_TO.search(text)
-    ):
-        # «перевірте будь ласка чи готова моя айді картка» at faq 1.0, «чи готова вже моя айді картка» at tracking 0.68
-        # (no entry sure either time)
+        # «де мій паспорт» at a fallback (DIET: where to apply 0.53): tracking, not «which passport?»; «перевірте будь
+        # ласка чи готова моя айді картка» at faq 1.0, «чи готова вже моя айді картка» at tracking 0.68.
         return "keep" if intent == TRACK else TRACK
     if (
         intent not in NEVER_OVERRULED
