@@ -22,7 +22,7 @@ from actions.common import (
     today,
     valid_doc_type,
 )
-from actions.faq import OR_MAYBE, faq_base, suggestions_beside_question
+from actions.faq import FIRST_STEPS, OR_MAYBE, faq_base, first_steps_entry, suggestions_beside_question
 from kbengine.faq import entry_buttons
 from kbengine.model import language
 from kbengine.render import render_checklist, render_preliminary
@@ -263,6 +263,10 @@ class AskQuestion(Action, ABC):
             ]
         if self.slot != "doc_type":
             buttons += navigation_buttons(lang)
+            faq = faq_base()
+            steps = first_steps_entry(tracker, doc_type, faq)
+            if steps:
+                dispatcher.utter_message(text=FIRST_STEPS[lang], buttons=entry_buttons([steps], faq, lang))
         dispatcher.utter_message(text=question.prompt_in(lang), buttons=buttons)
         return []
 

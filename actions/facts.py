@@ -20,12 +20,25 @@ from actions.faq import RELATED, faq_base, related_entry
 from kbengine.faq import entry_buttons
 from kbengine.render import render_contacts, render_fees, render_places, render_processing_times
 
+# The slot `topic` takes its value from these intents (domain/consultation.yml).
+TOPIC_QUESTIONS = frozenset({"ask_fee", "ask_processing_time", "ask_where_to_apply"})
+
 
 class ValidateTopicForm(SlotAnswers, FormValidationAction):
     """Asks only for the document when a fee/term/place question did not name it."""
 
     def name(self) -> Text:
         return "validate_topic_form"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        document_given = any(e.get("event") == "slot" and e.get("name") == "doc_type" for e in events)
+        if intent in TOPIC_QUESTIONS and tracker.get_slot("requested_slot") == "doc_type" and not document_given:
+            # «а де його робити?» while the fee question waits for its document: the question changes and the
+            # document is asked for again. With no slot set here Rasa would reject the form and fall back.
+            events.append(SlotSet("topic", tracker.get_slot("topic")))
+        return events
 
 
 TOPIC_BUTTONS = {

@@ -21,6 +21,9 @@ OR_MAYBE = {"uk": "Або, можливо, ви питаєте про:", "en": "
 OTHER_QUESTION = {"uk": "Інше питання", "en": "Something else"}
 CONSULTATION_OFFER = {"uk": "🧭 Точний перелік для мене", "en": "🧭 An exact checklist for me"}
 RELATED = {"uk": "Можливо, вам знадобиться й це:", "en": "This may help too:"}
+FIRST_STEPS = {"uk": "Що зробити насамперед:", "en": "What to do first:"}
+# Situations with steps to take before any checklist (report a loss, a theft).
+LOSS_REASONS = frozenset({"lost", "stolen", "damaged"})
 # A question this short after an answer may be about it («а що робити далі?»): its next steps are offered first.
 LONGEST_CONTEXT_QUESTION = 5
 MAX_CONTEXT_BUTTONS = 4
@@ -65,6 +68,15 @@ def related_entry(tracker: Tracker, doc_type: str, faq: FaqBase) -> Optional[str
     if entry is None or entry.trains_intent or doc_type not in entry.documents:
         return None
     return entry.id
+
+
+def first_steps_entry(tracker: Tracker, doc_type: Optional[str], faq: FaqBase) -> Optional[str]:
+    """The entry with the first steps for a loss the user just typed («я загубив айді картку», "I lost my residence
+    permit"): the consultation asks its next question, and the steps are one press away."""
+    said = {e.get("value") for e in (tracker.latest_message or {}).get("entities") or [] if e.get("entity") == "reason"}
+    if not doc_type or not said & LOSS_REASONS:
+        return None
+    return related_entry(tracker, doc_type, faq)
 
 
 def answer_buttons(entry_id: str, faq: FaqBase, lang: str) -> List[Dict[str, str]]:

@@ -11,10 +11,11 @@ from actions.consultation import (
     ActionStartConsultation,
     ActionStartOver,
     AskAge,
+    AskLocation,
     AskReason,
     ValidateConsultationForm,
 )
-from actions.facts import ActionAnswerTopic, ActionContacts
+from actions.facts import ActionAnswerTopic, ActionContacts, ValidateTopicForm
 from tests.actions.conftest import make_tracker
 
 
@@ -473,3 +474,45 @@ async def test_a_full_documents_question_without_a_document_starts_afresh(dispat
     events = await ActionStartConsultation().run(dispatcher, tracker, domain)
     assert events == [SlotSet("doc_type", None), SlotSet("reason", None)]
     assert dispatcher.messages == []
+
+
+async def test_another_topic_question_while_the_fee_question_waits_for_its_document(dispatcher, domain):
+    # «а скільки коштує?» → «Який документ?» → «а де його робити?»: the topic changes, the document is asked again
+    # (no slot set would make Rasa reject the form and fall back to «не зрозумів»).
+    slots = {"requested_slot": "doc_type", "topic": "where_to_apply"}
+    tracker = make_tracker(slots=slots, text="а де його робити?", intent="ask_where_to_apply", active_loop="topic_form")
+    events = await ValidateTopicForm().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("topic", "where_to_apply")]
+    assert dispatcher.messages == []
+    # Naming the document answers the question instead.
+    named = make_tracker(
+        slots=slots,
+        text="а де робити закордонний?",
+        intent="ask_where_to_apply",
+        active_loop="topic_form",
+        entities=[{"entity": "doc_type", "value": "foreign_passport"}],
+        extracted={"doc_type": "foreign_passport"},
+    )
+    events = await ValidateTopicForm().run(CollectingDispatcher(), named, domain)
+    assert SlotSet("doc_type", "foreign_passport") in events and SlotSet("topic", "where_to_apply") not in events
+
+
+async def test_a_loss_typed_gets_the_first_steps_beside_the_next_question(dispatcher, domain):
+    # «я загубив айді картку»: the consultation asks where the user is, and the steps entry is a button before it.
+    lost = [{"entity": "doc_type", "value": "id_card"}, {"entity": "reason", "value": "lost"}]
+    tracker = make_tracker(slots={"doc_type": "id_card", "reason": "lost"}, text="я загубив айді картку", entities=lost)
+    tracker.latest_message["faq"] = {"suggest": True, "ranking": [{"id": "lost_id_card_first_steps", "score": 0.72}]}
+    await AskLocation().run(dispatcher, tracker, domain)
+    assert [m["text"] for m in dispatcher.messages] == [
+        "Що зробити насамперед:",
+        "Де ви зараз — в Україні чи за кордоном?",
+    ]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ['/faq{"faq_id":"lost_id_card_first_steps"}']
+    # A first issue has no steps to take first; nor has a button press.
+    for reason, text in (("first_issue", "вперше"), ("lost", '/inform{"reason":"lost"}')):
+        quiet = CollectingDispatcher()
+        said = [{"entity": "reason", "value": reason}]
+        other = make_tracker(slots={"doc_type": "id_card", "reason": reason}, text=text, entities=said)
+        other.latest_message["faq"] = tracker.latest_message["faq"]
+        await AskLocation().run(quiet, other, domain)
+        assert len(quiet.messages) == 1
