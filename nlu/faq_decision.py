@@ -352,6 +352,14 @@ RESIDENCE_PERMIT_WORDS = {
 RESIDENCE_FRAGMENT_WORDS = frozenset("one посвідка посвідку посвідки посвидка посвидку вид permit residence".split())
 
 
+# An age named alone after an answer: «а якщо мені 16?», «а дитині 10 років?», "and for a 5 year old?".
+AGE_FRAGMENT_WORDS = frozenset(
+    "якщо если if мені мне me дитині дитини дитина ребенку ребенка ребенок child kid son daughter сину синові сина "
+    "доньці доньки дочці дочке дочери дочки онуку внуку років року рік роки рочків лет года год year years old yo "
+    "i i'm am is he she it's він вона йому їй him her буде будет will be".split()
+)
+
+
 # A reaction sent as a message: «👍» after an answer is an «ок», «🙏» a thanks (DIET hears out_of_scope 1.0).
 REACTIONS = {"affirm": frozenset("👍👌✅🆗"), "thank": frozenset("🙏❤💙💛🥰🤝🌹😊")}
 # Marks that only dress an emoji: the variation selector, the joiner, skin tones.
@@ -407,6 +415,19 @@ def named_urgency(text: str) -> Optional[Dict[str, Any]]:
     return _named_alone(text, "urgency", URGENCY_WORDS, URGENCY_FRAGMENT_WORDS, URGENCY_NEGATIONS, URGENCY_NEGATED)
 
 
+def named_age(entities: List[Dict[str, Any]], text: str) -> bool:
+    """«а якщо мені 16?», "and for a 5 year old?": an age and nothing else but filler (the fee or term answer comes
+    again for that age)."""
+    ages = [e for e in entities if e.get("entity") == "age" and _surface(e, text)]
+    if not ages or len(text.split()) > LONGEST_FOLLOW_UP:
+        return False
+    rest = text
+    for e in ages:
+        rest = rest.replace(_surface(e, text), " ")
+    words = re.findall(r"[\w'’-]+", rest.lower())
+    return all(w in FOLLOW_UP_FILLER or w in AGE_FRAGMENT_WORDS or w.isdigit() for w in words)
+
+
 def named_residence_permit(text: str) -> Optional[Dict[str, Any]]:
     """A doc_type entity for «а на тимчасове?», "and the permanent one?" (a residence permit by its kind alone)."""
     return _named_alone(text, "doc_type", RESIDENCE_PERMIT_WORDS, RESIDENCE_FRAGMENT_WORDS)
@@ -434,7 +455,7 @@ def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
     for intent, pattern in FOLLOW_UP_QUESTIONS.items():
         if pattern.match(text):
             return intent
-    if named_urgency(text) or named_residence_permit(text):
+    if named_urgency(text) or named_residence_permit(text) or named_age(entities, text):
         return INFORM  # after a fee or term answer, that answer again for this urgency or permit (data/rules/facts.yml)
     intent = precise_checklist_question(text)
     if intent is None:

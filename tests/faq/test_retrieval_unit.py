@@ -927,3 +927,23 @@ def test_help_naming_a_document_is_a_question():
 def test_a_whole_question_with_an_urgency_is_no_fragment(text, expected):
     surface = "загран" if "загран" in text else "закордонний"
     assert follow_up(_doc(text, surface), text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, surface, expected",
+    [
+        ("а якщо мені 16?", "16", "inform"),
+        ("а дитині 10 років?", "10", "inform"),
+        ("and for a 5 year old?", "5", "inform"),
+        ("а якщо мені 16 і я в польщі?", "16", None),  # more than an age: DIET and the FAQ decide
+        ("мені 16 чи можна самому подавати", "16", None),
+    ],
+)
+def test_an_age_named_alone_continues_the_answer(text, surface, expected):
+    """After a fee or term answer, «а якщо мені 16?» (DIET: a fallback) is a form answer: the answer comes again for
+    that age."""
+    start = text.index(surface)
+    age = [{"entity": "age", "value": surface, "start": start, "end": start + len(surface)}]
+    assert follow_up(age, text) == expected
+    if expected:
+        assert route("nlu_fallback", 0.5, age, 0.07, 0.32, 0.15, text) == expected
