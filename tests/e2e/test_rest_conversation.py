@@ -79,6 +79,29 @@ def test_a_yes_after_an_answer_is_acknowledged(stack, said):
     assert "Добре! Якщо буде ще питання" in text and "не зовсім зрозумів" not in text, text
 
 
+def test_a_thumbs_up_after_an_answer_is_acknowledged(stack):
+    user = new_user()
+    stack.say(user, '/ask_fee{"doc_type":"id_card"}')
+    text = reply_text(stack.say(user, "👍"))
+    assert "Добре! Якщо буде ще питання" in text and "не допоможу" not in text, text
+
+
+def test_another_topic_while_the_fee_question_waits_for_its_document(stack):
+    # «а скільки коштує?» → «Який документ?» → «а де його робити?» → «айді»: the places, not «не зрозумів».
+    user = new_user()
+    assert "Який документ" in reply_text(stack.say(user, "а скільки коштує?"))
+    reply = reply_text(stack.say(user, "а де його робити?"))
+    assert "Який документ" in reply and "не зовсім зрозумів" not in reply, reply
+    places = reply_text(stack.say(user, "айді"))
+    assert "Де оформити — ID-картка" in places, places
+
+
+def test_a_loss_typed_gets_the_first_steps_before_the_next_question(stack):
+    reply = stack.say(new_user(), "я загубив айді картку")
+    assert "Що зробити насамперед:" in reply_text(reply)
+    assert any(p.startswith("/faq{") for p in button_payloads(reply)), button_payloads(reply)
+
+
 def test_bad_input_gets_polite_answers(stack):
     user = new_user()
     for message in ["", "ы" * 5000, '/inform{"reason":"nonsense"}', "/no_such_intent", "🙂"]:

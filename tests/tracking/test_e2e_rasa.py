@@ -113,6 +113,12 @@ def test_tracking_without_a_document_asks_only_which_one(stack):
     texts = stack.say(user, '/inform{"doc_type":"id_card"}')
     assert not any("серію та номер" in t for t in texts), texts
     assert any("00*****67" in t for t in texts), texts
+    # An unreadable number there («12345», heard as tracking again) is explained, and the form does not start over.
+    user = stack.sid("e2e-short-number")
+    stack.say(user, "хочу перевірити статус")
+    texts = stack.say(user, "12345")
+    assert any("Не вдалося розпізнати номер «12345»" in t for t in texts), texts
+    assert any("Який документ" in t for t in texts), texts
 
 
 def test_notification_arrives_in_the_middle_of_a_form_and_the_form_goes_on(stack, store):
