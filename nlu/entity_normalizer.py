@@ -12,6 +12,7 @@ Values that cannot be resolved are dropped rather than passed to a form as junk.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import rasa.shared.utils.io
@@ -74,6 +75,23 @@ _AGE_BEFORE = {
 }
 # Lemmas before which a number is an age («15 років», «15 р.», «17 лет», «5 years»).
 _AGE_AFTER = {"рік", "роки", "років", "р", "год", "лет", "лето", "year", "рочок", "річний", "y.o", "yo"}
+
+
+# «їдемо за кордон», «паспорт для поїздки за кордон»: a direction, not where the person or the passport is (that is
+# «за кордоном»). After a verb in the past («виїхали за кордон») the person is abroad now, and the entity stays.
+_DIRECTION_ABROAD = re.compile(r"^за\s+(кордон|границу|границю|рубіж|рубеж)$", re.IGNORECASE)
+_PAST_VERB = re.compile(r"\w+(в|ла|ли|ло|л)$", re.IGNORECASE)
+_PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
+
+
+def _a_direction(text: Text, entity: Dict[Text, Any]) -> bool:
+    """A place entity that only says where someone is going («за кордон» after anything but a past verb)."""
+    if entity.get("entity") not in _PLACE_ENTITIES or "start" not in entity:
+        return False
+    if not _DIRECTION_ABROAD.match(text[entity["start"] : entity["end"]].strip()):
+        return False
+    before = text[: entity["start"]].split()
+    return not (before and _PAST_VERB.match(before[-1].strip(",.!?")))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -249,6 +267,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         for start, end, value in found_numbers:
             out.append(self._new(start, end, "document_number", value))
         out.extend(self._gazetteer(text, out, message))
+        out = [e for e in out if not _a_direction(text, e)]
         if self._config["age_rules"] and not any(e.get("entity") == "age" for e in out):
             age = self._age_by_rule(text, message)
             if age:

@@ -172,3 +172,18 @@ def test_gazetteer_names_the_document_of_a_question_diet_left_untagged(normalize
     assert _run(normalizer, tokenizer, "фото на паспорт приносити?", [], intent="ask_documents") == [
         ("doc_type", "id_card")
     ]
+
+
+@pytest.mark.parametrize(
+    "text, span, kept",
+    [
+        ("їдемо за кордон, що треба на закордонний дитині", "за кордон", False),
+        ("едем за границу что нужно на загран", "за границу", False),
+        ("виїхали за кордон, паспорт загубила", "за кордон", True),  # the person is abroad now
+        ("я за кордоном, що треба на закордонний", "за кордоном", True),
+    ],
+)
+def test_a_direction_abroad_is_no_place(normalizer, tokenizer, text, span, kept) -> None:
+    """«їдемо за кордон» says where the trip goes, not where the person (or the passport) is: no location."""
+    found = _run(normalizer, tokenizer, text, [_ent(text, span, "location", "abroad")], intent="ask_documents")
+    assert (("location", "abroad") in found) == kept
