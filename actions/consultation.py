@@ -27,7 +27,7 @@ from kbengine.faq import entry_buttons
 from kbengine.model import language
 from kbengine.render import render_checklist, render_preliminary
 from kbengine.text import parse_answer
-from nlu.faq_decision import follow_up
+from nlu.faq_decision import follow_up, goes_abroad
 from tracking.stages import doc_type_name
 
 # Intents that mean "not an answer": the form steps aside and the rules handle them.
@@ -141,6 +141,8 @@ class SlotAnswers:
             return {}  # a button payload whose entity did not fit; validation explains
         question = knowledge_base().question_for(slot, valid_doc_type(tracker.get_slot("doc_type")))
         value = parse_answer(question, text[:1000])
+        if value is None and slot == "doc_type" and goes_abroad(text[:1000]):
+            value = "foreign_passport"  # «за кордон», «для поїздки за кордон» at «Який документ вам потрібен?»
         if value is None and _latest_intent(tracker) == "faq":
             return {}  # a question, not an answer: the form steps aside and the FAQ rule answers it
         beside = answers_said_beside(slot, tracker) if value is None else {}

@@ -12,7 +12,6 @@ Values that cannot be resolved are dropped rather than passed to a form as junk.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import rasa.shared.utils.io
@@ -27,7 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.canonical import CANONICAL_VALUES
-from nlu.faq_decision import bare_passport
+from nlu.faq_decision import bare_passport, goes_abroad
 from textnorm import (
     canonical_document_number,
     default_lemmatizer,
@@ -77,21 +76,14 @@ _AGE_BEFORE = {
 _AGE_AFTER = {"рік", "роки", "років", "р", "год", "лет", "лето", "year", "рочок", "річний", "y.o", "yo"}
 
 
-# «їдемо за кордон», «паспорт для поїздки за кордон»: a direction, not where the person or the passport is (that is
-# «за кордоном»). After a verb in the past («виїхали за кордон») the person is abroad now, and the entity stays.
-_DIRECTION_ABROAD = re.compile(r"^за\s+(кордон|границу|границю|рубіж|рубеж)$", re.IGNORECASE)
-_PAST_VERB = re.compile(r"\w+(в|ла|ли|ло|л)$", re.IGNORECASE)
 _PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
 
 
 def _a_direction(text: Text, entity: Dict[Text, Any]) -> bool:
-    """A place entity that only says where someone is going («за кордон» after anything but a past verb)."""
+    """A place entity that only says where someone is going («їдемо за кордон»; nlu.faq_decision.goes_abroad)."""
     if entity.get("entity") not in _PLACE_ENTITIES or "start" not in entity:
         return False
-    if not _DIRECTION_ABROAD.match(text[entity["start"] : entity["end"]].strip()):
-        return False
-    before = text[: entity["start"]].split()
-    return not (before and _PAST_VERB.match(before[-1].strip(",.!?")))
+    return goes_abroad(text, entity["start"], entity["end"])
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)

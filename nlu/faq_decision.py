@@ -366,6 +366,23 @@ REACTIONS = {"affirm": frozenset("👍👌✅🆗"), "thank": frozenset("🙏❤
 EMOJI_MARKS = frozenset("\ufe0f\u200d") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
 
 
+# «їдемо за кордон», «паспорт для поїздки за кордон»: a direction, not where the person or the passport is (that is
+# «за кордоном»). After a verb in the past («виїхали за кордон») the person is abroad now.
+DIRECTION_ABROAD = re.compile(r"(^|\W)за\s+(кордон|границу|границю|рубіж|рубеж)(?!\w)", re.IGNORECASE)
+PAST_VERB = re.compile(r"\w+(в|ла|ли|ло|л)$", re.IGNORECASE)
+
+
+def goes_abroad(text: str, start: int = 0, end: Optional[int] = None) -> bool:
+    """Whether the text names a trip abroad («за кордон» after anything but a past verb). With `end`, the span
+    text[start:end] (an entity) must be the direction itself."""
+    span = text[start:end]
+    match = DIRECTION_ABROAD.search(span)
+    if match is None or (end is not None and span.strip() != match.group(0).strip()):
+        return False
+    before = text[: start + match.start()].split()
+    return not (before and PAST_VERB.match(before[-1].strip(",.!?")))
+
+
 def reaction(text: str) -> Optional[str]:
     """The intent of a message made of reaction emoji only (punctuation aside), else None."""
     signs = {c for c in text if not c.isspace() and c not in EMOJI_MARKS and c not in "!.,)"}

@@ -516,3 +516,10 @@ async def test_a_loss_typed_gets_the_first_steps_beside_the_next_question(dispat
         other.latest_message["faq"] = tracker.latest_message["faq"]
         await AskLocation().run(quiet, other, domain)
         assert len(quiet.messages) == 1
+
+
+@pytest.mark.parametrize("said", ["за кордон", "для поїздки за границу"])
+async def test_a_trip_abroad_at_the_document_question_is_the_passport_for_travel(dispatcher, domain, said):
+    events = await run_form(dispatcher, domain, slots={"requested_slot": "doc_type"}, text=said)
+    assert SlotSet("doc_type", "foreign_passport") in events
+    assert dispatcher.messages == []
