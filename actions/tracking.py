@@ -138,8 +138,10 @@ class ActionTrackingStart(Action):
         if tracker.active_loop_name == "tracking_form":
             # «12345» typed at «which document?» reads as tracking again: say the number is unreadable and keep
             # what the form already has, instead of silently starting over.
+            # At the number question the form reads the text itself and explains once.
             typed = NUMBER_LIKE.search(text)
-            if number is None and typed and not text.startswith("/"):
+            asks_type = tracker.get_slot("requested_slot") == "tracking_doc_type"
+            if number is None and typed and asks_type and not text.startswith("/"):
                 dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(typed.group(0)))
             doc_type = doc_type or tracker.get_slot("tracking_doc_type")
             number = number or tracker.get_slot("document_number")

@@ -119,6 +119,11 @@ def test_tracking_without_a_document_asks_only_which_one(stack):
     texts = stack.say(user, "12345")
     assert any("Не вдалося розпізнати номер «12345»" in t for t in texts), texts
     assert any("Який документ" in t for t in texts), texts
+    # At the number question the same «12345» is explained once, and the document stays chosen.
+    stack.say(user, '/inform{"doc_type":"id_card"}')
+    texts = stack.say(user, "12345")
+    assert sum("Не вдалося розпізнати номер" in t for t in texts) == 1, texts
+    assert not any("Який документ" in t for t in texts), texts
 
 
 def test_notification_arrives_in_the_middle_of_a_form_and_the_form_goes_on(stack, store):

@@ -133,6 +133,20 @@ async def test_tracking_asked_again_inside_the_form_keeps_its_answers():
         "tracking_offer_open": False,
     }
     d.messages.clear()
+    # At the number question the form's own validation explains «12345» (no second message here).
+    at_number = Tracker(
+        "u1",
+        {"tracking_doc_type": "id_card", "document_number": "12345", "requested_slot": "document_number"},
+        {"intent": {"name": "track_document"}, "entities": [], "text": "12345"},
+        [],
+        False,
+        None,
+        {"name": "tracking_form"},
+        "action_listen",
+    )
+    events = await start.run(d, at_number, {})
+    assert d.messages == []
+    assert {e["name"]: e["value"] for e in events}["tracking_doc_type"] == "id_card"
     card = [{"entity": "doc_type", "value": "id_card"}]
     outside = _tracker([], entities=card, text="де моя айдішка", intent="track_document")
     outside.slots["document_number"] = "001234567"
