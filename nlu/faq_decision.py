@@ -254,6 +254,7 @@ DEFINITION_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # «200» in the form's age question: a number of one to three digits is a form value, never a document to track.
+DIGITS_ONLY = re.compile(r"^\s*[№#]?\s*\d[\d \-]{2,}\d\s*$")
 BARE_NUMBER = re.compile(r"^\s*[-−]?\d{1,3}\s*$")
 # «back to Ukrainian», «англійською будь ласка»: a request to switch is short.
 LONGEST_LANGUAGE_SWITCH = 5
@@ -648,6 +649,9 @@ def route(
     to_faq = "keep" if intent != FAQ and top_intent == intent else FAQ
     if BARE_NUMBER.match(text) and intent not in (INFORM, "nlu_fallback"):
         return INFORM  # DIET once took «200» for tracking at 0.93, and the form's age question was left
+    if DIGITS_ONLY.match(text) and intent not in NEVER_OVERRULED:
+        # «12345»: a mistyped document number (DIET: out of scope or tracking, by the training); tracking explains it.
+        return "keep" if intent == TRACK else TRACK
     reacted = reaction(text)
     if reacted:
         return "keep" if intent == reacted else reacted

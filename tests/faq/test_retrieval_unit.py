@@ -947,3 +947,12 @@ def test_an_age_named_alone_continues_the_answer(text, surface, expected):
     assert follow_up(age, text) == expected
     if expected:
         assert route("nlu_fallback", 0.5, age, 0.07, 0.32, 0.15, text) == expected
+
+
+def test_a_long_number_alone_is_tracking():
+    """«12345» at out_of_scope (or tracking): a mistyped document number, explained by tracking, never «не допоможу»;
+    a form answer («200» at the age question) stays one."""
+    assert route("out_of_scope", 0.9, [], 0.05, 0.32, 0.15, "12345") == "track_document"
+    assert route("track_document", 0.8, [], 0.05, 0.32, 0.15, "12345") == "keep"
+    assert route("inform", 0.9, [], 0.05, 0.32, 0.15, "12345") == "keep"
+    assert route("out_of_scope", 0.9, [], 0.05, 0.32, 0.15, "200") == "inform"
