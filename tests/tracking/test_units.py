@@ -57,15 +57,15 @@ def test_parse_expiry_formats():
     assert parse_expiry(None, "колись") is None
 
 
-def _tracker(events, entities=None, text="", intent="inform"):
+def _tracker(events, entities=None, text="", intent="inform", slots=None, active_loop=None):
     return Tracker(
         "u1",
-        {},
+        dict(slots or {}),
         {"intent": {"name": intent}, "entities": entities or [], "text": text},
         events,
         False,
         None,
-        {},
+        {"name": active_loop} if active_loop else {},
         "action_listen",
     )
 
@@ -115,16 +115,8 @@ async def test_tracking_asked_again_inside_the_form_keeps_its_answers():
     the form has; outside the form tracking starts afresh from the message."""
     start = ActionTrackingStart()
     d = CollectingDispatcher()
-    inside = Tracker(
-        "u1",
-        {"tracking_doc_type": None, "document_number": "001234567", "requested_slot": "tracking_doc_type"},
-        {"intent": {"name": "track_document"}, "entities": [], "text": "12345"},
-        [],
-        False,
-        None,
-        {"name": "tracking_form"},
-        "action_listen",
-    )
+    slots = {"tracking_doc_type": None, "document_number": "001234567", "requested_slot": "tracking_doc_type"}
+    inside = _tracker([], text="12345", intent="track_document", slots=slots, active_loop="tracking_form")
     events = await start.run(d, inside, {})
     assert [(m["response"], m["value"]) for m in d.messages] == [("utter_tracking_bad_number", "12345")]
     assert {e["name"]: e["value"] for e in events} == {
@@ -134,16 +126,8 @@ async def test_tracking_asked_again_inside_the_form_keeps_its_answers():
     }
     d.messages.clear()
     # At the number question the form's own validation explains «12345» (no second message here).
-    at_number = Tracker(
-        "u1",
-        {"tracking_doc_type": "id_card", "document_number": "12345", "requested_slot": "document_number"},
-        {"intent": {"name": "track_document"}, "entities": [], "text": "12345"},
-        [],
-        False,
-        None,
-        {"name": "tracking_form"},
-        "action_listen",
-    )
+    slots = {"tracking_doc_type": "id_card", "document_number": "12345", "requested_slot": "document_number"}
+    at_number = _tracker([], text="12345", intent="track_document", slots=slots, active_loop="tracking_form")
     events = await start.run(d, at_number, {})
     assert d.messages == []
     assert {e["name"]: e["value"] for e in events}["tracking_doc_type"] == "id_card"
