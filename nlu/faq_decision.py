@@ -240,6 +240,11 @@ ASKS_WHAT_TO_DO = re.compile(
     r"що далі|what now",
     re.IGNORECASE,
 )
+# «я загубив закордонний… не знаю з чого почати», «витягли гаманець з айдішкою, куди бігти?»: what to do about a named
+# document (without one, «не знаю з чого почати» asks for the consultation).
+WHERE_TO_BEGIN = re.compile(
+    r"(з|с|із) чого (почати|починати|начать|начинать)|where (do i |to )start|куди бігти|куда бежать", re.IGNORECASE
+)
 # «статус "дозвіл на персоналізацію" що це значить»: an explanation is asked for, which an FAQ entry gives.
 ASKS_WHAT_IT_MEANS = re.compile(
     r"(що|шо) (це |то |він |вона )?(значить|означає)|что (это |он |она )?(значит|означает)|"
@@ -316,6 +321,12 @@ OWN_DOCUMENT = re.compile(
     r"(^|\W)(мій|моя|моє|мої|мой|моя|моё|мои|my|наш\w*|our|свій|своя|свой|свою)(\W|$)", re.IGNORECASE
 )
 LONGEST_IF_READY = 10
+# «чи прийде сповіщення в дію, коли паспорт буде готовий», «як перевірити на сайті, чи готовий мій паспорт» (DIET:
+# tracking 0.97): how Дія or the DMS site tell it, which an entry answers; the bot's own tracking is offered there.
+ABOUT_CHECKING_ELSEWHERE = re.compile(
+    r"(^|\W)(ді[яїюєі]|дия|дии|дию|diia|diya|сайт\w*|site|website|онлайн|online)(\W|$)|^\W*(як|как|how)\W",
+    re.IGNORECASE,
+)
 # «а що ви вмієте?», "what can you do": the menu (DIET: faq 0.78 = help 0.78, and «did you mean» a walk-in entry).
 ASKS_WHAT_YOU_CAN_DO = re.compile(
     r"(що|шо|что|чо|чим) (ти|ви|вы) (вмієш|вмієте|можеш|можете|умеешь|умеете|можешь|можете|допоможеш|допоможете|"
@@ -665,6 +676,15 @@ def route(
         # «де мій паспорт» at a fallback (DIET: where to apply 0.53): tracking, not «which passport?»; «перевірте будь
         # ласка чи готова моя айді картка» at faq 1.0, «чи готова вже моя айді картка» at tracking 0.68.
         return "keep" if intent == TRACK else TRACK
+    numbered = any(e.get("entity") == "document_number" for e in entities)
+    if (
+        intent == TRACK
+        and not numbered
+        and top_intent != TRACK
+        and faq_confidence >= suggest_threshold
+        and ABOUT_CHECKING_ELSEWHERE.search(text)
+    ):
+        return to_faq
     if (
         intent not in NEVER_OVERRULED
         and faq_confidence < answer_threshold
@@ -678,7 +698,6 @@ def route(
         # fragment continues the conversation, which no FAQ entry is sure of.
         return "keep" if fragment == intent else fragment
     named = {e.get("value") for e in entities if e.get("entity") == "doc_type"}
-    numbered = any(e.get("entity") == "document_number" for e in entities)
     kinds = {e.get("entity") for e in entities}
     # "accredited in Ukraine": Ukraine is where everyone applies, so naming it asks for no place (abroad does).
     cue_kinds = {
@@ -741,7 +760,8 @@ def route(
         # «я загубив закордонний тут в україні не знаю де з чого почати» at help 0.96 asks about its document: the
         # steps (or «did you mean» them), not the menu.
         return to_faq
-    if intent != FAQ and acts and not confused and (ASKS_WHAT_TO_DO.search(text) or ASKS_WHAT_IT_MEANS.search(text)):
+    asks_what_to_do = ASKS_WHAT_TO_DO.search(text) or (has_doc and WHERE_TO_BEGIN.search(text))
+    if intent != FAQ and acts and not confused and (asks_what_to_do or ASKS_WHAT_IT_MEANS.search(text)):
         if faq_confidence >= suggest_threshold:
             # Answer first: the steps (or «did you mean» them); the checklist is a button away. «Статус третій
             # тиждень той самий, що робити» asks for steps too, not for tracking (unless it gives a number to track).

@@ -956,3 +956,33 @@ def test_a_long_number_alone_is_tracking():
     assert route("track_document", 0.8, [], 0.05, 0.32, 0.15, "12345") == "keep"
     assert route("inform", 0.9, [], 0.05, 0.32, 0.15, "12345") == "keep"
     assert route("out_of_scope", 0.9, [], 0.05, 0.32, 0.15, "200") == "inform"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "чи прийде сповіщення в дію коли паспорт буде готовий",
+        "Дия пришлёт уведомление когда паспорт будет готов?",
+        "як перевірити чи готовий мій паспорт на сайті",
+        "is there a website where I can see my application status",
+    ],
+)
+def test_how_dia_or_the_site_tell_the_status_is_a_question_not_a_tracking_request(text):
+    """DIET hears tracking at 0.9-0.97 in a question about Дія's messages or the DMS site: the entry answers it (and
+    offers the bot's subscription); a number, or an entry the tracking itself serves, keeps tracking."""
+    assert route("track_document", 0.97, [], 0.3, 0.32, 0.15, text) == "faq"
+    assert route("track_document", 0.97, [], 0.3, 0.32, 0.15, text, top_intent="track_document") == "keep"
+    assert route("track_document", 0.97, [], 0.1, 0.32, 0.15, text) == "keep"  # no entry to offer
+    number = [{"entity": "document_number", "value": "004518273", "start": 0, "end": 9}]
+    assert route("track_document", 0.97, number, 0.3, 0.32, 0.15, "004518273 " + text) == "keep"
+    assert route("track_document", 0.97, [], 0.3, 0.32, 0.15, "відстежуйте мою заяву будь ласка") == "keep"
+
+
+def test_not_knowing_where_to_begin_with_a_named_document_asks_for_the_steps():
+    """«я загубив закордонний… не знаю з чого почати» at ask_where_to_apply 0.97: the steps first (or «did you mean»
+    them); without a document, «не знаю з чого почати» is a request for the consultation."""
+    text = "я загубив закордонний тут в україні не знаю де з чого почати щоб зробити новий"
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 10, "end": 21}]
+    assert route("ask_where_to_apply", 0.97, foreign, 0.3, 0.32, 0.15, text) == "faq"
+    plain = "проконсультуйте мене покроково будь ласка не знаю з чого почати"
+    assert route("start_consultation", 0.97, [], 0.2, 0.32, 0.15, plain) == "keep"
