@@ -179,19 +179,27 @@ class FaqIndex:
 
     def search(self, text: str, vector: Optional[np.ndarray] = None, k: int = 3) -> Tuple[List[Candidate], float]:
         """The k best entries and the confidence that the first one is what was asked."""
+        candidates, confidence, _ = self.search_uncapped(text, vector, k)
+        return candidates, confidence
+
+    def search_uncapped(
+        self, text: str, vector: Optional[np.ndarray] = None, k: int = 3
+    ) -> Tuple[List[Candidate], float, float]:
+        """`search`, plus the confidence before the cap: how sure the retriever is that some entry answers, even when
+        two of them fit alike (the cap says which one is unclear, not that the question is no FAQ question)."""
         if not self.entry_ids:
-            return [], 0.0
+            return [], 0.0, 0.0
         fused, cos, bm25, weight = self._scores(text, vector)
         order = np.argsort(-fused)[:k]
         candidates = [Candidate(self.entry_ids[i], float(fused[i]), float(cos[i]), float(bm25[i])) for i in order]
         best = candidates[0].score
         margin = best - (candidates[1].score if len(candidates) > 1 else 0.0)
-        confidence = self.calibration(best, margin) if best > 0 else 0.0
+        uncapped = confidence = self.calibration(best, margin) if best > 0 else 0.0
         if self.disagreement_cap is not None and not self._clear(cos, bm25, weight, int(order[0])):
             # The signals do not clearly pick the first entry: on held-out kb questions such answers were wrong
             # several times as often (scripts/tune_faq.py), so they are offered («did you mean»), not stated.
             confidence = min(confidence, self.disagreement_cap)
-        return candidates, confidence
+        return candidates, confidence, uncapped
 
     def _clear(self, cos: np.ndarray, bm25: np.ndarray, weight: float, first: int) -> bool:
         """Do the embeddings rank `first` first and (with close_call_lead) does it lead clearly enough?"""

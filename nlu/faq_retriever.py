@@ -77,6 +77,9 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "pairs_per_intent": 40,
             "epochs": 1,
             "random_seed": 42,
+            # Models trained with seeds random_seed, random_seed + 1, ...; their cosines are averaged
+            # (nlu.sentence_model.EnsembleSentenceEncoder). 1 = a single model.
+            "members": 1,
         }
 
     @staticmethod
@@ -181,6 +184,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                     pairs_per_intent=self._config["pairs_per_intent"],
                     epochs=self._config["epochs"],
                     seed=self._config["random_seed"],
+                    members=self._config["members"],
                 )
                 encoder = load_encoder(Path(storage) / MODEL_DIR)
             extra = faq.answer_words()  # the answers name the topic in Ukrainian and English: BM25 reads them too
@@ -216,14 +220,17 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             # Button payloads (/faq{"faq_id": ...}) are already exact; nothing to retrieve.
             return
         vector = self._encoder.encode([text[:1000]])[0] if self._encoder is not None else None
-        candidates, confidence = self._index.search(text[:1000], vector, k=self._config["ranking_length"])
+        # Routing asks whether an entry answers at all; the cap only says which one is unclear («did you mean»).
+        candidates, confidence, uncapped = self._index.search_uncapped(
+            text[:1000], vector, k=self._config["ranking_length"]
+        )
         entities = message.get(ENTITIES) or []
         top = candidates[0].entry_id if candidates else None
         decision = route(
             name,
             float(intent.get("confidence") or 0.0),
             entities,
-            confidence,
+            uncapped,
             self._config["answer_threshold"],
             self._config["suggest_threshold"],
             text,

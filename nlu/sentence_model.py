@@ -8,6 +8,7 @@ torch thread pool beside TensorFlow, ~0.1 ms per message. A deployer's pretraine
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import List, Protocol
@@ -18,6 +19,8 @@ from textnorm import fix_lookalikes, normalize_apostrophes
 
 TOKENIZER_FILE = "subword_tokenizer.json"
 EMBEDDING_FILE = "static_embedding.npy"
+# A folder of several own models trained with different seeds (`members`): ensemble.json lists their subfolders.
+ENSEMBLE_FILE = "ensemble.json"
 
 
 def prepare_text(text: str) -> str:
@@ -53,6 +56,18 @@ class StaticSentenceEncoder:
         return out
 
 
+class EnsembleSentenceEncoder:
+    """Several own models trained alike but for the seed. Their unit vectors side by side, scaled by 1/sqrt(n), make
+    one unit vector whose cosine is the members' mean cosine: one seed's luck no longer moves what is retrieved."""
+
+    def __init__(self, members: List[SentenceEncoder]) -> None:
+        self._members = members
+        self._scale = 1.0 / np.sqrt(len(members))
+
+    def encode(self, texts: List[str]) -> np.ndarray:
+        return np.concatenate([m.encode(texts) for m in self._members], axis=1) * np.float32(self._scale)
+
+
 class PretrainedSentenceEncoder:
     """A deployer's local sentence-transformers model folder (e.g. a multilingual MiniLM)."""
 
@@ -78,7 +93,7 @@ def check_pretrained_folder(path: Path) -> None:
     """Fail early, with a clear message, on a wrong `pretrained_model_path`."""
     if not path.is_dir():
         raise FileNotFoundError(f"Sentence model folder '{path}' does not exist.")
-    if not ((path / "modules.json").exists() or (path / "config.json").exists()):
+    if not any((path / name).exists() for name in ("modules.json", "config.json", ENSEMBLE_FILE)):
         raise FileNotFoundError(
             f"'{path}' is not a sentence-transformers model folder (no modules.json or config.json)."
         )
@@ -94,6 +109,7 @@ def train_in_subprocess(
     pairs_per_intent: int = 80,
     epochs: int = 1,
     seed: int = 42,
+    members: int = 1,
 ) -> None:
     """Trains the project's own model from [text, label] pairs into `out` in a child process.
 
@@ -131,6 +147,8 @@ def train_in_subprocess(
             str(epochs),
             "--seed",
             str(seed),
+            "--members",
+            str(members),
         ],
         check=True,
         env=env,
@@ -140,6 +158,9 @@ def train_in_subprocess(
 
 def load_encoder(path: Path) -> SentenceEncoder:
     check_pretrained_folder(path)
+    if (path / ENSEMBLE_FILE).exists():
+        names = json.loads((path / ENSEMBLE_FILE).read_text(encoding="utf-8"))["members"]
+        return EnsembleSentenceEncoder([StaticSentenceEncoder(path / name) for name in names])
     if (path / EMBEDDING_FILE).exists():
         return StaticSentenceEncoder(path)
     return PretrainedSentenceEncoder(path)

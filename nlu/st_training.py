@@ -35,7 +35,7 @@ SPECIAL_TOKENS = ("[PAD]", "[UNK]")  # [PAD] must be id 0: WordEmbeddings pads w
 
 from sentence_transformers.models.tokenizer import WordTokenizer as _WordTokenizer  # noqa: E402  (after the offline settings above)
 
-from nlu.sentence_model import EMBEDDING_FILE, prepare_text  # noqa: E402
+from nlu.sentence_model import EMBEDDING_FILE, ENSEMBLE_FILE, prepare_text  # noqa: E402
 
 
 class SubwordTokenizer(_WordTokenizer):  # type: ignore[misc]
@@ -240,11 +240,27 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--pairs-per-intent", type=int, default=80)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--members", type=int, default=1, help="several models, seeds seed..seed+members-1")
     args = parser.parse_args(argv)
     examples = [tuple(e) for e in json.loads(Path(args.examples).read_text(encoding="utf-8"))]
+    out = Path(args.out)
+    if args.members > 1:
+        names = [f"member_{i}" for i in range(args.members)]
+        for i, name in enumerate(names):
+            train_sentence_model(
+                examples,
+                out / name,
+                dimension=args.dimension,
+                vocab_size=args.vocab_size,
+                pairs_per_intent=args.pairs_per_intent,
+                epochs=args.epochs,
+                seed=args.seed + i,
+            )
+        (out / ENSEMBLE_FILE).write_text(json.dumps({"members": names}), encoding="utf-8")
+        return 0
     train_sentence_model(
         examples,
-        Path(args.out),
+        out,
         dimension=args.dimension,
         vocab_size=args.vocab_size,
         pairs_per_intent=args.pairs_per_intent,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,31 +24,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def train_encoder(examples, folder: Path, pairs: int, vocab: int, epochs: int):
-    from nlu.sentence_model import load_encoder
+def train_encoder(examples, folder: Path, pairs: int, vocab: int, epochs: int, members: int = 1):
+    from nlu.sentence_model import load_encoder, train_in_subprocess
 
-    data = folder / "examples.json"
-    data.write_text(json.dumps(examples, ensure_ascii=False), encoding="utf-8")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nlu.st_training",
-            "--examples",
-            str(data),
-            "--out",
-            str(folder / "model"),
-            "--pairs-per-intent",
-            str(pairs),
-            "--vocab-size",
-            str(vocab),
-            "--epochs",
-            str(epochs),
-        ],
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    train_in_subprocess(
+        [list(e) for e in examples],
+        folder,
+        folder / "model",
+        vocab_size=vocab,
+        pairs_per_intent=pairs,
+        epochs=epochs,
+        members=members,
     )
     return load_encoder(folder / "model")
 
@@ -149,6 +134,7 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=40)
     parser.add_argument("--vocab", type=int, default=4000)
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--members", type=int, default=None, help="ensemble size (default: config.yml's)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "faq_tuning.json")
     args = parser.parse_args()
 
@@ -161,6 +147,7 @@ def main() -> int:
     labels = {(w, n): [] for w in weights for n in norms}  # agreement_label of each held-out question
     leads = {(w, n): [] for w in weights for n in norms}  # the first entry's lead (lead_table)
     configured = configured_retriever()
+    members = args.members or configured.get("members", 1)
     close_call_lead = configured.get("close_call_lead")
     total = 0
     started = time.time()
@@ -171,7 +158,7 @@ def main() -> int:
             for i, q in enumerate(entry.questions):
                 (test if i == held else train).append((q, entry.id))
         with tempfile.TemporaryDirectory() as tmp:
-            encoder = train_encoder(train, Path(tmp), args.pairs, args.vocab, args.epochs)
+            encoder = train_encoder(train, Path(tmp), args.pairs, args.vocab, args.epochs, members)
         vectors = encoder.encode([q for q, _ in test])
         for w, n in hits:
             index = FaqIndex.build(train, encoder, extra_text=answers, weight=w, bm25_norm=n)

@@ -112,6 +112,9 @@ def test_a_retrieval_the_embeddings_disagree_with_is_capped(fixture_kb, tmp_path
     assert not free.embedding_agrees("оплата через приват24", photo)
     found, confidence = capped.search("оплата через приват24", photo)
     assert found[0].entry_id == "pay_privat24" and confidence == 0.3
+    # Routing reads the confidence before the cap: some entry answers, only which one is unclear.
+    _, capped_confidence, uncapped = capped.search_uncapped("оплата через приват24", photo)
+    assert capped_confidence == 0.3 and uncapped == free.search("оплата через приват24", photo)[1] > 0.3
     # Both point at the photo entry: nothing is capped.
     assert capped.search("фото на айдішку треба?", photo)[1] == free.search("фото на айдішку треба?", photo)[1] > 0.3
     capped.save(tmp_path / "index")

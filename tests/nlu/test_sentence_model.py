@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlu.sentence_model import StaticSentenceEncoder, check_pretrained_folder, load_encoder
+from nlu.sentence_model import EnsembleSentenceEncoder, StaticSentenceEncoder, check_pretrained_folder, load_encoder
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [
@@ -41,9 +41,7 @@ EXAMPLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("st")
+def train(folder: Path, *extra: str) -> Path:
     examples = folder / "examples.json"
     examples.write_text(json.dumps(EXAMPLES, ensure_ascii=False), encoding="utf-8")
     subprocess.run(
@@ -63,11 +61,33 @@ def model_dir(tmp_path_factory) -> Path:
             "60",
             "--epochs",
             "2",
+            *extra,
         ],
         cwd=ROOT,
         check=True,
     )
     return folder / "model"
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    return train(tmp_path_factory.mktemp("st"))
+
+
+def test_an_ensemble_averages_its_members_cosines(tmp_path: Path, model_dir: Path) -> None:
+    """`--members 3` trains seeds 42, 43, 44; the ensemble's cosine is the mean of theirs, and its first member is
+    the single model of seed 42 (same data, same seed)."""
+    folder = train(tmp_path, "--members", "3")
+    ensemble = load_encoder(folder)
+    assert isinstance(ensemble, EnsembleSentenceEncoder)
+    members = [StaticSentenceEncoder(folder / f"member_{i}") for i in range(3)]
+    texts = ["скільки коштує закордонний", "де мій паспорт", "hello"]
+    got = ensemble.encode(texts)
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    mean_cosine = np.mean([(m.encode(texts[:1]) @ m.encode(texts[1:]).T)[0] for m in members], axis=0)
+    assert np.allclose(got[:1] @ got[1:].T, mean_cosine, atol=1e-5)
+    assert np.allclose(members[0].encode(texts), load_encoder(model_dir).encode(texts), atol=1e-5)
+    assert not np.allclose(members[0].encode(texts), members[1].encode(texts), atol=1e-3)
 
 
 def test_numpy_encoder_matches_sentence_transformers(model_dir: Path) -> None:
