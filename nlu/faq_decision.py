@@ -310,7 +310,9 @@ LONGEST_WHERE_IS_MY_APPLIED = 12
 # «чи готова вже моя айді картка», «проверить готовность загранпаспорта», "check my passport application status": the
 # user's own document, not how checking works («як перевірити, чи готовий паспорт» is an FAQ entry).
 ASKS_IF_READY = re.compile(
-    r"(^|\W)(чи|ли|is|are)\W+(\w+\W+){0,2}(готов\w*|ready)|готов\w* (ли|чи)\b|готовн\w*|"
+    r"(^|\W)(чи|ли|is|are)\W+(\w+\W+){0,3}(готов\w*|ready)|готов\w* (ли|чи)\b|готовн\w*|"
+    # "any news on my posvidka?", «є якісь новини по моїй айдішці?»
+    r"\bany (news|updates?)\b|(є|есть) (якісь |какие )?(новини|новости)|"
     r"(перевір\w*|провер\w*|check\w*|глян\w*|подив\w*|посмотр\w*)\W+(\w+\W+){0,3}(статус\w*|status|готов\w*|ready)",
     re.IGNORECASE,
 )
@@ -318,7 +320,8 @@ HOW_TO = re.compile(
     r"(^|\W)(як|как|how|можна|можно|можу|могу|can i|where|де|где|куди|куда|що|что|what)(\W|$)", re.IGNORECASE
 )
 OWN_DOCUMENT = re.compile(
-    r"(^|\W)(мій|моя|моє|мої|мой|моя|моё|мои|my|наш\w*|our|свій|своя|свой|свою)(\W|$)", re.IGNORECASE
+    r"(^|\W)(мій|моя|моє|мої|моїй|моєї|моєму|мой|моё|мои|моей|моего|моему|my|наш\w*|our|свій|своя|свой|свою)(\W|$)",
+    re.IGNORECASE,
 )
 LONGEST_IF_READY = 10
 # «чи прийде сповіщення в дію, коли паспорт буде готовий», «як перевірити на сайті, чи готовий мій паспорт» (DIET:
@@ -408,7 +411,8 @@ def asks_after_my_document(entities: List[Dict[str, Any]], text: str) -> bool:
     if WHERE_IS_MY_DOCUMENT.search(_without_lookalikes(text)):
         return words <= LONGEST_WHERE_IS_MY or (words <= LONGEST_WHERE_IS_MY_APPLIED and bool(APPLIED.search(text)))
     names_it = any(e.get("entity") == "doc_type" for e in entities) or OWN_DOCUMENT.search(text)
-    return bool(words <= LONGEST_IF_READY and names_it and ASKS_IF_READY.search(text) and not HOW_TO.search(text))
+    longest = LONGEST_WHERE_IS_MY_APPLIED if APPLIED.search(text) else LONGEST_IF_READY
+    return bool(words <= longest and names_it and ASKS_IF_READY.search(text) and not HOW_TO.search(text))
 
 
 def _named_alone(

@@ -40,6 +40,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             "pairs_per_intent": 80,
             "epochs": 1,
             "random_seed": 42,
+            "members": 1,  # models trained with seeds random_seed, random_seed + 1, ...; cosines averaged
         }
 
     @staticmethod
@@ -118,6 +119,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 pairs_per_intent=self._config["pairs_per_intent"],
                 epochs=self._config["epochs"],
                 seed=self._config["random_seed"],
+                members=self._config["members"],
             )
         return self._resource
 

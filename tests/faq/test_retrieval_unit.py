@@ -904,6 +904,9 @@ def test_a_reaction_emoji_is_a_yes_or_a_thanks(text, expected):
         ("faq", "проверить готовность загранпаспорта", "track_document"),
         ("faq", "can you check my passport application status?", "track_document"),
         ("faq", "де мій паспорт?? подавала 3 тижні тому і тиша, вже нерви здають", "track_document"),
+        ("faq", "is my TRP card ready? applied on 3rd of march", "track_document"),
+        ("faq", "any news on my posvidka? submitted in March", "track_document"),
+        ("faq", "є якісь новини по моїй айдішці?", "track_document"),
         # how checking works, and a lost passport, are FAQ questions
         ("faq", "як перевірити чи готова моя айді картка", "faq"),
         ("faq", "де мій паспорт? я загубив його вчора у Варшаві", "faq"),
