@@ -94,6 +94,7 @@ QUESTION_WORD = re.compile(
     re.IGNORECASE,
 )
 MIN_QUESTION_WORDS = 4
+SMALL_TALK = frozenset({"greet", "thank", "goodbye"})
 # «так, а коли буде готово?», "no, I meant the ID card": a message that opens with a yes or a no answers with it.
 YES_OR_NO_FIRST = re.compile(
     r"^\W*(так|та|ага|угу|авжеж|звісно|да|ну да|конечно|ні|не|нє|нi|нет|неа|yes|yeah|yep|sure|ok|okay|no|nope)\b",
@@ -671,6 +672,23 @@ def route(
     if reacted:
         return "keep" if intent == reacted else reacted
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
+    if intent in SMALL_TALK and has_doc and question_words(text) >= MIN_QUESTION_WORDS:
+        # «добрий вечір, мій наречений з нігерії… підкажіть де у вінниці оформлюють посвідку» at greet: a question
+        # after the greeting, routed as one DIET has no intent for.
+        decided = route(
+            FAQ,
+            0.0,
+            entities,
+            faq_confidence,
+            answer_threshold,
+            suggest_threshold,
+            text,
+            specific_threshold,
+            top_documents,
+            runner_up,
+            top_intent,
+        )
+        return FAQ if decided == "keep" else decided
     sure = intent_confidence >= DIET_SURE
     if (
         intent not in NEVER_OVERRULED - {INFORM}  # never a form answer; a yes or a step of the form stays

@@ -992,3 +992,16 @@ def test_not_knowing_where_to_begin_with_a_named_document_asks_for_the_steps():
     assert route("ask_where_to_apply", 0.97, foreign, 0.3, 0.32, 0.15, text) == "faq"
     plain = "проконсультуйте мене покроково будь ласка не знаю з чого почати"
     assert route("start_consultation", 0.97, [], 0.2, 0.32, 0.15, plain) == "keep"
+
+
+def test_a_question_after_a_greeting_is_no_greeting():
+    """DIET hears greet in «добрий вечір, … підкажіть де у вінниці оформлюють посвідку…»: the question is routed
+    (the checklist question if asked outright, else the FAQ); «добрий вечір» or "thanks, bye" alone stay small talk."""
+    text = "добрий вечір, мій наречений з нігерії. підкажіть де у вінниці оформлюють посвідку на тимчасове проживання"
+    permit = _doc(text, "посвідку на тимчасове проживання", "temporary_residence_permit")
+    assert route("greet", 0.9, permit, 0.2, 0.32, 0.15, text) == "faq"
+    short = "добрий вечір, де оформлюють посвідку на тимчасове"
+    permit = _doc(short, "посвідку на тимчасове", "temporary_residence_permit")
+    assert route("greet", 0.9, permit, 0.2, 0.32, 0.15, short) == "ask_where_to_apply"
+    assert route("greet", 0.99, [], 0.1, 0.32, 0.15, "добрий вечір") == "keep"
+    assert route("thank", 0.99, [], 0.1, 0.32, 0.15, "дуже дякую, ви мені допомогли") == "keep"
