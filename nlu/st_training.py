@@ -244,29 +244,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     examples = [tuple(e) for e in json.loads(Path(args.examples).read_text(encoding="utf-8"))]
     out = Path(args.out)
+    # One model goes to `out` itself; several go to member_i/ folders, listed in ensemble.json.
+    names = [f"member_{i}" for i in range(args.members)] if args.members > 1 else [""]
+    for i, name in enumerate(names):
+        train_sentence_model(
+            examples,
+            out / name,  # "" for a single model: out itself
+            dimension=args.dimension,
+            vocab_size=args.vocab_size,
+            pairs_per_intent=args.pairs_per_intent,
+            epochs=args.epochs,
+            seed=args.seed + i,
+        )
     if args.members > 1:
-        names = [f"member_{i}" for i in range(args.members)]
-        for i, name in enumerate(names):
-            train_sentence_model(
-                examples,
-                out / name,
-                dimension=args.dimension,
-                vocab_size=args.vocab_size,
-                pairs_per_intent=args.pairs_per_intent,
-                epochs=args.epochs,
-                seed=args.seed + i,
-            )
         (out / ENSEMBLE_FILE).write_text(json.dumps({"members": names}), encoding="utf-8")
-        return 0
-    train_sentence_model(
-        examples,
-        out,
-        dimension=args.dimension,
-        vocab_size=args.vocab_size,
-        pairs_per_intent=args.pairs_per_intent,
-        epochs=args.epochs,
-        seed=args.seed,
-    )
     return 0
 
 
