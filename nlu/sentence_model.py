@@ -68,6 +68,27 @@ class EnsembleSentenceEncoder:
         return np.concatenate([m.encode(texts) for m in self._members], axis=1) * np.float32(self._scale)
 
 
+class SharedTokenizerEnsemble:
+    """An ensemble whose members share one tokenizer file (the vocabulary depends only on the texts, not the seed):
+    the message is tokenized once and one gather of the members' tables side by side gives every member's mean at
+    once. Same numbers as EnsembleSentenceEncoder over the members, in about a third of the time."""
+
+    def __init__(self, members: List[StaticSentenceEncoder]) -> None:
+        self._tokenizer = members[0]._tokenizer
+        self._table = np.concatenate([m._table for m in members], axis=1)
+        self._members = len(members)
+        self._scale = np.float32(1.0 / np.sqrt(len(members)))
+
+    def encode(self, texts: List[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self._table.shape[1]), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = self._tokenizer.encode(prepare_text(text)).ids or [1]
+            parts = self._table[ids].mean(axis=0).reshape(self._members, -1)
+            norms = np.linalg.norm(parts, axis=1, keepdims=True)
+            out[row] = (np.divide(parts, norms, out=parts.copy(), where=norms > 0) * self._scale).ravel()
+        return out
+
+
 class PretrainedSentenceEncoder:
     """A deployer's local sentence-transformers model folder (e.g. a multilingual MiniLM)."""
 
@@ -160,7 +181,12 @@ def load_encoder(path: Path) -> SentenceEncoder:
     check_pretrained_folder(path)
     if (path / ENSEMBLE_FILE).exists():
         names = json.loads((path / ENSEMBLE_FILE).read_text(encoding="utf-8"))["members"]
-        return EnsembleSentenceEncoder([StaticSentenceEncoder(path / name) for name in names])
+        members = [StaticSentenceEncoder(path / name) for name in names]
+        tokenizers = {(path / name / TOKENIZER_FILE).read_bytes() for name in names}
+        dimensions = {m.dimension for m in members}
+        if len(tokenizers) == 1 and len(dimensions) == 1:
+            return SharedTokenizerEnsemble(members)
+        return EnsembleSentenceEncoder(members)
     if (path / EMBEDDING_FILE).exists():
         return StaticSentenceEncoder(path)
     return PretrainedSentenceEncoder(path)

@@ -11,7 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlu.sentence_model import EnsembleSentenceEncoder, StaticSentenceEncoder, check_pretrained_folder, load_encoder
+from nlu.sentence_model import (
+    EnsembleSentenceEncoder,
+    SharedTokenizerEnsemble,
+    StaticSentenceEncoder,
+    check_pretrained_folder,
+    load_encoder,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [
@@ -79,10 +85,12 @@ def test_an_ensemble_averages_its_members_cosines(tmp_path: Path, model_dir: Pat
     the single model of seed 42 (same data, same seed)."""
     folder = train(tmp_path, "--members", "3")
     ensemble = load_encoder(folder)
-    assert isinstance(ensemble, EnsembleSentenceEncoder)
+    # The members' tokenizers are the same file (same texts), so the message is tokenized once for all of them.
+    assert isinstance(ensemble, SharedTokenizerEnsemble)
     members = [StaticSentenceEncoder(folder / f"member_{i}") for i in range(3)]
     texts = ["скільки коштує закордонний", "де мій паспорт", "hello"]
     got = ensemble.encode(texts)
+    assert np.allclose(got, EnsembleSentenceEncoder(members).encode(texts), atol=1e-6)
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
     mean_cosine = np.mean([(m.encode(texts[:1]) @ m.encode(texts[1:]).T)[0] for m in members], axis=0)
     assert np.allclose(got[:1] @ got[1:].T, mean_cosine, atol=1e-5)
