@@ -424,7 +424,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         type=Path,
         action="append",
         help="FAQ evaluation set(s) (default: eval/faq_questions.yml into results/, then eval/faq_questions_2.yml "
-        "to _9 into results/faq_questions_2/ to _9/)",
+        "to _10 into results/faq_questions_2/ to _10/)",
     )
     parser.add_argument("--faq-only", action="store_true", help="only the FAQ evaluation sets")
     args = parser.parse_args(argv)
