@@ -199,6 +199,38 @@ PRECISE_QUESTIONS = {
 
 # A question of at most this many words that asks a checklist question is that question, not a story around it.
 LONGEST_PLAIN_QUESTION = 12
+# A longer message asks the checklist question only in these words (no «документи на…», "which … need", «на скільки»,
+# which a story about something else holds as well), and only when no entry is sure of it.
+STORY_QUESTIONS = {
+    "ask_documents": re.compile(
+        r"(які|яки|какие|каки|what|which)\s+(саме\s+|именно\s+|ще\s+|еще\s+)?(документ|папер|бумаг|papers|documents|docs)|"
+        r"(що|шо|что|чо|what)\s+(\w+\s+){0,3}(треба|потрібно|потрібн\w*|нужно|надо|нада|need|should|must|have)\s+"
+        r"(\w+\s+){0,2}(взяти|брати|нести|принести|нест[иь]|взять|брать|принести|with me|bring|take|prepare|carry|submit)|"
+        r"перелік документ|список документ|list of (documents|papers|docs)|documents? list|checklist",
+        re.IGNORECASE,
+    ),
+    "ask_fee": re.compile(
+        r"(скільки|сколько|скіки|скока|скок|how much)\s+(\w+\s+){0,3}(кошту\w*|стоит|стоять|платит\w*|заплат\w*|cost\w*|"
+        r"pay|is it|will it)|(what|which) (is )?(the )?(price|fee|cost)|(яка|какая|яку|какую) (\w+ )?(ціна|цена|вартість|стоимость)",
+        re.IGNORECASE,
+    ),
+    "ask_processing_time": re.compile(
+        r"(?<!на )(скільки|сколько|скіки|скока)\s+(\w+\s+){0,2}(часу|времени|днів|дней|тижнів|недель|"
+        r"чекати|ждать|робиться|роблять|делается|делают|оформлю\w*|оформля\w*|виготовля\w*|изготавлива\w*)|"
+        r"(за скільки|за сколько|за який час|за какое время|через скільки|через сколько)\s+(\w+\s+){0,2}"
+        r"(днів|дней|часу|времени|роблять|робиться|делают|сделают|зроблять|оформ\w+|виготов\w+|изготов\w+|буде|будет)|"
+        r"how long\s+(does|will|do|would|to|until|till|is)|how (quick|quickly|fast|soon) (can|will|do|is)|"
+        r"(processing|production|waiting) time",
+        re.IGNORECASE,
+    ),
+    "ask_where_to_apply": re.compile(
+        r"(^|\W)(де|куди|где|куда|where)\s+(\w+\s+){0,3}(можна |можно |can |could |should |do |to )?(\w+\s+){0,1}"
+        r"(оформ\w+|зробити|робити|подати|подавати|сделать|делать|подать|apply|submit|get (a |an |my |the |her |his )?(new )?"
+        r"(id|passport|travel|trp|permit|residence|card|zagran))",
+        re.IGNORECASE,
+    ),
+}
+LONGEST_STORY_QUESTION = 25
 # Greetings and courtesy words do not make a question a story: «добрий день, скажіть будь ласка, що потрібно…».
 COURTESY = re.compile(
     r"(^|\W)(добр\w* (день|дня|вечір|вечора|ранок|ранку|утро|утра|вечер)|здравствуйте|здрасте|вітаю|привіт\w*|"
@@ -616,6 +648,15 @@ def precise_checklist_question(text: str) -> Optional[str]:
     return found[0] if len(found) == 1 else None
 
 
+def story_checklist_question(text: str) -> Optional[str]:
+    """The one checklist question a longer message asks in so many words (STORY_QUESTIONS), or None."""
+    text = _without_lookalikes(text)
+    if NO_CHECKLIST_QUESTION.search(text):
+        return None
+    found = [intent for intent, pattern in STORY_QUESTIONS.items() if pattern.search(text)]
+    return found[0] if len(found) == 1 else None
+
+
 def not_an_answer(text: str, faq_confidence: float, answer_threshold: float, suggest_threshold: float) -> bool:
     """A message DIET calls a form answer that the FAQ should take: a question the retriever has at least a
     suggestion for, or a long story it can answer."""
@@ -653,6 +694,7 @@ def route(
     top_documents: Sequence[str] = (),
     runner_up: Optional[str] = None,
     top_intent: Optional[str] = None,
+    capped_confidence: Optional[float] = None,
 ) -> str:
     """'faq' (answer or «did you mean»), 'keep' (DIET's intent stands), or the intent to use instead (a checklist
     question or track_document).
@@ -804,6 +846,16 @@ def route(
         precise = precise_checklist_question(text)
         if precise:
             return "keep" if precise == intent else precise
+    if (
+        (intent in (FAQ, "nlu_fallback", "out_of_scope") or (intent in QUESTIONS and not sure))
+        and has_doc
+        and capped_confidence is not None
+        and capped_confidence < answer_threshold
+        and LONGEST_PLAIN_QUESTION < plain_words <= LONGEST_STORY_QUESTION
+    ):
+        asked = story_checklist_question(text)
+        if asked:
+            return "keep" if asked == intent else asked
     if numbered and intent in QUESTIONS and not sure and faq_confidence < answer_threshold:
         return TRACK  # «чи вже зробили мою айдішку? … номер картки 004518273» at ask_where_to_apply 0.67
     if intent == FAQ and numbered and faq_confidence < answer_threshold:

@@ -240,6 +240,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                 (r.get("name") for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name), None
             ),
             top_intent=self._served_by.get(top),
+            capped_confidence=confidence,
         )
         faq = {
             "confidence": round(confidence, 4),

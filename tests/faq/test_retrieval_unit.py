@@ -14,6 +14,7 @@ from nlu.faq_decision import (
     precise_checklist_question,
     reaction,
     route,
+    story_checklist_question,
 )
 from nlu.faq_index import Calibration, FaqIndex, fit_calibration, lemmas
 from tests.script_modules import load_script
@@ -558,6 +559,34 @@ def test_a_short_question_asking_a_checklist_question_outright_gets_the_checklis
     assert precise_checklist_question("скільки коштує айдішка") == "ask_fee"
     assert precise_checklist_question("де оформити айдішку") == "ask_where_to_apply"
     assert precise_checklist_question("скільки коштує і де оформити айдішку") is None  # two questions: not one
+
+
+def test_a_longer_message_asking_a_checklist_question_in_so_many_words_gets_the_checklist() -> None:
+    """ "My TRP is ending in May, what do I need to bring to renew it??" and «синові виповнилось 14, ми хочемо зробити
+    першу айді картку. що треба з собою взяти?» at faq 1.0: the story names the situation, the question asks for the
+    list, and no entry is sure (the cap holds it under the answer threshold). Incidental words of a story are no such
+    question: «документи на…», "which passport do I need", «на скільки років», a sure entry."""
+    trp = [{"entity": "doc_type", "value": "temporary_residence_permit", "start": 7, "end": 10}]
+    renew = "Hey! My TRP is ending in May, what do I need to bring to renew it, I am a student here in Kyiv??"
+    assert route("faq", 1.0, trp, 0.45, 0.32, 0.15, renew, capped_confidence=0.3) == "ask_documents"
+    assert route("faq", 1.0, trp, 0.45, 0.32, 0.15, renew, capped_confidence=0.45) == "faq"  # a sure entry
+    assert route("faq", 1.0, [], 0.45, 0.32, 0.15, renew, capped_confidence=0.3) == "faq"  # no document named
+    id_card = [{"entity": "doc_type", "value": "id_card", "start": 47, "end": 57}]
+    son = "добрий день, синові виповнилось 14, ми хочемо зробити першу айді картку. що треба з собою взяти?"
+    assert route("faq", 1.0, id_card, 0.5, 0.32, 0.15, son, capped_confidence=0.3) == "ask_documents"
+    wait = "здравствуйте. я пенсионер, в первый раз в жизни хочу за границу к внукам. сколько делается загранпаспорт"
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 90, "end": 103}]
+    assert route("faq", 1.0, foreign, 0.5, 0.32, 0.15, wait, capped_confidence=0.3) == "ask_processing_time"
+    refused = "бабусі не прийняли документи на закордонний онука, хоча він живе з нею вже три роки, чому так?"
+    assert route("faq", 1.0, foreign, 0.5, 0.32, 0.15, refused, capped_confidence=0.3) == "faq"
+    which = "Going to Poland for work next month, which passport I need, the ID card or the other one, please?"
+    assert route("faq", 1.0, id_card, 0.5, 0.32, 0.15, which, capped_confidence=0.3) == "faq"
+    valid = "мамі 70 років, на скільки років їй роблять айді картку, потім ще міняти доведеться чи ні?"
+    assert route("faq", 1.0, id_card, 0.5, 0.32, 0.15, valid, capped_confidence=0.3) == "faq"
+    assert story_checklist_question("list of documents pls for TRP on work basis") == "ask_documents"
+    assert story_checklist_question("how fast can i get my new ID card after name change") == "ask_processing_time"
+    assert story_checklist_question("де в києві можна зробити загран, бажано на лівому березі") == "ask_where_to_apply"
+    assert story_checklist_question("якщо ціна зміниться доведеться доплачувати") is None
 
 
 def test_a_short_request_for_a_bare_passport_starts_the_consultation() -> None:
