@@ -258,7 +258,8 @@ LONGEST_PASSPORT_REQUEST = 6
 ASKS_FOR_A_REMINDER = re.compile(
     r"(нагада|нагаду|напомн|напомин|попереди|попередь|предупреди|remind|notify me|alert me|let me know|warn me|"
     r"повідом(те|и) мене|сообщ(ите|и) мне)\w*\W+(\w+\W+){0,12}?(закінч|спли|строк|термін|срок|истека|истеч|оконч|"
-    r"expir|run(s)? out|time to (renew|replace|change|exchange)|need to (renew|replace)|пора (міня|менять|продов|"
+    r"expir|run(s)? out|(about to|going to) end|time to (renew|replace|change|exchange)|need to (renew|replace)|"
+    r"пора (міня|менять|продов|"
     r"продл|замін)|треба (буде )?(міня|замін|продов)|надо (будет )?(меня|продл))",
     re.IGNORECASE,
 )
@@ -370,6 +371,38 @@ ASKS_WHAT_YOU_CAN_DO = re.compile(
     re.IGNORECASE,
 )
 LONGEST_WHAT_YOU_CAN_DO = 6
+# "what kind of stuff can I ask?", «як працює цей бот»: the menu too, in up to twelve words.
+ASKS_HOW_THE_BOT_WORKS = re.compile(
+    r"what (kind of |sort of )?(questions|stuff|things) (can|could|may) (i|we) ask|how (does|do) (this|the|you) "
+    r"(bot|chat|thing)? ?work|(що|шо|что|о чем|про що) (можна|можно|я можу|я могу) (тебе |вас |вам |тобі )?"
+    r"(запитати|спитати|спросить|питати)|як працює (цей |ваш )?бот|как работает (этот |ваш )?бот",
+    re.IGNORECASE,
+)
+LONGEST_HOW_THE_BOT_WORKS = 12
+# "can you let me know when my residence permit is ready", «повідомте мені, коли буде готовий»: the bot's own
+# tracking, asked of the bot (not "will they notify me…", which an entry answers).
+NOTIFY_ME = re.compile(
+    r"(^|[,.!?;:]\s*|\b(can|could|would|will) (you|u) |\bplease |\bpls |\band |\bjust )"
+    r"(let me know|notify me|ping me|message me|text me|tell me|update me|keep me (posted|updated))\b.{0,60}"
+    r"\b(ready|done|changes?|status|progress|issued)|"
+    r"(повідом\w*|сповіст\w*|напиш\w*|сообщ\w*|уведом\w*|дай\w* (знати|знать))\s+(мені|мене|мне|нам)\b.{0,60}"
+    r"(готов|статус|змін|измен|видадуть|выдадут)",
+    re.IGNORECASE,
+)
+# "follow my international passport application", «відстежуй мою айдішку»: tracking asked of the bot.
+FOLLOW_MY = re.compile(
+    r"(^|\W)(follow|track|watch|monitor|відстеж\w*|відслідк\w*|слідкуй\w*|отслеж\w*|следи\w*)\s+(\w+\s+){0,2}"
+    r"(my|мій|мою|моє|мої|мой|мою|моё|мои|our|наш\w*)\b",
+    re.IGNORECASE,
+)
+# «не хочу більше отримувати повідомлення», "no more messages about zagran": stop the status messages.
+STOP_MESSAGES = re.compile(
+    r"no more (messages|notifications|updates|alerts)|(don'?t|do not|dont) (want|need) (to (get|receive) )?(any )?"
+    r"(more )?(messages|notifications|updates|alerts)|stop (sending|the|these|all|your)? ?(messages|notifications|"
+    r"updates|alerts)|(не хочу|не треба|не надо|не нужно) (більше |больше )?(отримувати |получать )?"
+    r"(повідомлен|сповіщен|сообщен|уведомлен)|(більше не|больше не) (надсила|присила|пиш|присыла|отправля)",
+    re.IGNORECASE,
+)
 
 
 # Urgency named alone after a fee or term answer: «а терміново?», «а звичайний?», "and urgently?".
@@ -756,6 +789,26 @@ def route(
         and ASKS_WHAT_YOU_CAN_DO.search(text)
     ):
         return "keep" if intent == "help" else "help"
+    if (
+        intent in (FAQ, "nlu_fallback", "out_of_scope", "start_consultation")
+        and faq_confidence < answer_threshold
+        and len(text.split()) <= LONGEST_HOW_THE_BOT_WORKS
+        and ASKS_HOW_THE_BOT_WORKS.search(text)
+    ):
+        return "help"
+    if intent in (FAQ, "nlu_fallback", "out_of_scope", "help", "my_subscriptions", TRACK) and STOP_MESSAGES.search(
+        text
+    ):
+        # "I dont want to get messages about my passport anymore" at faq 0.83; with a number, that subscription.
+        return "unsubscribe"
+    if (
+        intent in (FAQ, "nlu_fallback", "out_of_scope", "help")
+        and top_intent != TRACK
+        and not ASKS_FOR_A_REMINDER.search(text)
+        and not ABOUT_CHECKING_ELSEWHERE.search(text)
+        and (NOTIFY_ME.search(text) or (FOLLOW_MY.search(text) and not HOW_TO.search(text)))
+    ):
+        return TRACK  # "can you let me know when my residence permit is ready? applied 3 weeks ago" at faq 1.0
     fragment = follow_up(entities, text) if intent in FRAGMENT_GUESSES and faq_confidence < answer_threshold else None
     if fragment:
         # «а закордонний?» at help 1.0, "and for an ID card?" at goodbye 0.68, "what documents?" at a fallback: a

@@ -1034,3 +1034,32 @@ def test_a_question_after_a_greeting_is_no_greeting():
     assert route("greet", 0.9, permit, 0.2, 0.32, 0.15, short) == "ask_where_to_apply"
     assert route("greet", 0.99, [], 0.1, 0.32, 0.15, "добрий вечір") == "keep"
     assert route("thank", 0.99, [], 0.1, 0.32, 0.15, "дуже дякую, ви мені допомогли") == "keep"
+
+
+def test_requests_to_the_bot_itself_go_to_its_actions() -> None:
+    """Asked of the bot at faq (DIET) with only «did you mean» entries: notify me when it is ready (tracking), stop
+    the messages (unsubscribe), warn me before it ends (the reminder), what can I ask (the menu). The same words
+    about someone else («will they notify me»), about Дія, or asking how stay where they were."""
+    trp = [{"entity": "doc_type", "value": "temporary_residence_permit", "start": 28, "end": 45}]
+    ready = "can you let me know when my residence permit is ready? applied 3 weeks ago"
+    assert route("faq", 1.0, trp, 0.45, 0.32, 0.15, ready) == "track_document"
+    assert route("faq", 1.0, [], 0.3, 0.32, 0.15, "повідомте мені, коли мій паспорт буде готовий") == "track_document"
+    follow = "follow my international passport application and ping me when something changes"
+    assert route("faq", 1.0, DOC, 0.3, 0.32, 0.15, follow) == "track_document"
+    they = "Applied for zagran at DP Document in Berlin. Will they notify me when it is ready or I must check myself?"
+    assert route("faq", 1.0, DOC, 0.3, 0.32, 0.15, they) == "faq"
+    diia = "can you let me know in Diia when my passport is ready?"
+    assert route("faq", 1.0, DOC, 0.3, 0.32, 0.15, diia) == "faq"
+    how = "how do I track my passport application online"
+    assert route("faq", 1.0, DOC, 0.3, 0.32, 0.15, how) == "faq"
+    for stop in ("I dont want to get messages about my passport anymore", "не хочу більше отримувати повідомлення"):
+        assert route("faq", 0.83, [], 0.18, 0.32, 0.15, stop) == "unsubscribe"
+    number = [{"entity": "document_number", "value": "FT123456", "start": 0, "end": 8}]
+    # The unsubscribe action takes the number: that subscription only.
+    assert route("track_document", 0.9, number, 0.18, 0.32, 0.15, "FT123456 no more messages please") == "unsubscribe"
+    warn = "I always forget dates. Can you warn me when my residence permit is about to end?"
+    assert route("faq", 1.0, trp, 0.24, 0.32, 0.15, warn) == "set_expiry_reminder"
+    menu = "how does this bot work, what kind of stuff can I ask?"
+    assert route("faq", 1.0, [], 0.23, 0.32, 0.15, menu) == "help"
+    assert route("faq", 1.0, [], 0.40, 0.32, 0.15, menu) == "faq"  # an entry sure of it answers
+    assert route("faq", 1.0, [], 0.23, 0.32, 0.15, "що можна запитати в цього бота?") == "help"
