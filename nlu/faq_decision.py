@@ -199,8 +199,8 @@ PRECISE_QUESTIONS = {
 
 # A question of at most this many words that asks a checklist question is that question, not a story around it.
 LONGEST_PLAIN_QUESTION = 12
-# A longer message asks the checklist question only in these words (no «документи на…», "which … need", «на скільки»,
-# which a story about something else holds as well), and only when no entry is sure of it.
+# A message that no entry is sure of after the cap, longer or not, asks the checklist question only in these words
+# (not «документи на…», "which … need", «на скільки», which a story about something else holds as well).
 STORY_QUESTIONS = {
     "ask_documents": re.compile(
         r"(які|яки|какие|каки|what|which)\s+(саме\s+|именно\s+|ще\s+|еще\s+)?(документ|папер|бумаг|papers|documents|docs)|"
@@ -904,7 +904,7 @@ def route(
         and has_doc
         and capped_confidence is not None
         and capped_confidence < answer_threshold
-        and LONGEST_PLAIN_QUESTION < plain_words <= LONGEST_STORY_QUESTION
+        and plain_words <= LONGEST_STORY_QUESTION
     ):
         asked = story_checklist_question(text)
         if asked:

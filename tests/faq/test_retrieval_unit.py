@@ -583,6 +583,10 @@ def test_a_longer_message_asking_a_checklist_question_in_so_many_words_gets_the_
     assert route("faq", 1.0, id_card, 0.5, 0.32, 0.15, which, capped_confidence=0.3) == "faq"
     valid = "мамі 70 років, на скільки років їй роблять айді картку, потім ще міняти доведеться чи ні?"
     assert route("faq", 1.0, id_card, 0.5, 0.32, 0.15, valid, capped_confidence=0.3) == "faq"
+    permit = [{"entity": "doc_type", "value": "permanent_residence_permit", "start": 30, "end": 56}]
+    short = "which papers are needed to get permanent residence permit in ukraine"
+    assert route("faq", 0.5, permit, 0.45, 0.32, 0.15, short, capped_confidence=0.3) == "ask_documents"
+    assert route("faq", 0.5, permit, 0.45, 0.32, 0.15, short, capped_confidence=0.45) == "faq"
     assert story_checklist_question("list of documents pls for TRP on work basis") == "ask_documents"
     assert story_checklist_question("how fast can i get my new ID card after name change") == "ask_processing_time"
     assert story_checklist_question("де в києві можна зробити загран, бажано на лівому березі") == "ask_where_to_apply"
