@@ -19,6 +19,7 @@ from actions.consultation import SlotAnswers, answer_labels
 from actions.faq import RELATED, faq_base, related_entry
 from kbengine.faq import entry_buttons
 from kbengine.render import render_contacts, render_fees, render_places, render_processing_times
+from nlu.faq_decision import named_child
 
 # The slot `topic` takes its value from these intents (domain/consultation.yml).
 TOPIC_QUESTIONS = frozenset({"ask_fee", "ask_processing_time", "ask_where_to_apply"})
@@ -102,6 +103,12 @@ class ActionAnswerTopic(Action):
             return [SlotSet("topic", None), SlotSet("urgency", None)]
         doc = kb.document(doc_type)
         lang = conversation_language(tracker)
+        message = tracker.latest_message or {}
+        if named_child(message.get("entities") or [], message.get("text") or ""):
+            # «а для дитини?» after a fee, term or place answer: the age decides (the first ID card at 14 is free);
+            # the number typed next gets this answer again for that age (data/rules/facts.yml).
+            dispatcher.utter_message(response="utter_ask_child_age_for_topic")
+            return [SlotSet("urgency", None)]
         # Slots from an earlier topic count only for the same document, and the reply says which it used.
         answers = topic_answers(tracker, doc_type)
         topic = tracker.get_slot("topic") or "fee"

@@ -440,6 +440,13 @@ AGE_FRAGMENT_WORDS = frozenset(
     "i i'm am is he she it's він вона йому їй him her буде будет will be".split()
 )
 
+# «а для дитини?», "and for my son?": a child named without an age (the dialogue asks the age, then answers again).
+CHILD_WORDS = frozenset(
+    "дитини дитині дитина дитину дітей дітям малого малюка сина синові сину доньки доньці дочки дочці донечки "
+    "онука онуці онуку внука внучки внуку ребенка ребенку ребенок детей детям дочке дочери дочь сыну сына "
+    "child children kid kids son daughter grandson granddaughter baby".split()
+)
+
 
 # A reaction sent as a message: «👍» after an answer is an «ок», «🙏» a thanks (DIET hears out_of_scope 1.0).
 REACTIONS = {"affirm": frozenset("👍👌✅🆗"), "thank": frozenset("🙏❤💙💛🥰🤝🌹😊")}
@@ -527,6 +534,16 @@ def named_age(entities: List[Dict[str, Any]], text: str) -> bool:
     return all(w in FOLLOW_UP_FILLER or w in AGE_FRAGMENT_WORDS or w.isdigit() for w in words)
 
 
+def named_child(entities: List[Dict[str, Any]], text: str) -> bool:
+    """«а для дитини?», "what about for my kid?": a child and nothing else but filler, no age (see named_age)."""
+    if any(e.get("entity") == "age" for e in entities) or len(text.split()) > LONGEST_FOLLOW_UP:
+        return False
+    words = re.findall(r"[\w'’-]+", text.lower())
+    return any(w in CHILD_WORDS for w in words) and all(
+        w in CHILD_WORDS or w in FOLLOW_UP_FILLER or w in {"мого", "моєї", "моему", "моей", "моїй"} for w in words
+    )
+
+
 def named_residence_permit(text: str) -> Optional[Dict[str, Any]]:
     """A doc_type entity for «а на тимчасове?», "and the permanent one?" (a residence permit by its kind alone)."""
     return _named_alone(text, "doc_type", RESIDENCE_PERMIT_WORDS, RESIDENCE_FRAGMENT_WORDS)
@@ -554,7 +571,7 @@ def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
     for intent, pattern in FOLLOW_UP_QUESTIONS.items():
         if pattern.match(text):
             return intent
-    if named_urgency(text) or named_residence_permit(text) or named_age(entities, text):
+    if named_urgency(text) or named_residence_permit(text) or named_age(entities, text) or named_child(entities, text):
         return INFORM  # after a fee or term answer, that answer again for this urgency or permit (data/rules/facts.yml)
     intent = precise_checklist_question(text)
     if intent is None:

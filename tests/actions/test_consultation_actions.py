@@ -523,3 +523,23 @@ async def test_a_trip_abroad_at_the_document_question_is_the_passport_for_travel
     events = await run_form(dispatcher, domain, slots={"requested_slot": "doc_type"}, text=said)
     assert SlotSet("doc_type", "foreign_passport") in events
     assert dispatcher.messages == []
+
+
+async def test_a_child_named_without_an_age_after_a_fee_answer_asks_the_age(dispatcher, domain):
+    # «скільки коштує закордонний?» … «а для дитини?»: the age decides, so it is asked; «10» next answers again.
+    slots = {"doc_type": "id_card", "topic": "fee"}
+    events = await answer_topic(dispatcher, domain, slots=slots, text="а для дитини?", intent="inform")
+    assert events == [SlotSet("urgency", None)]
+    assert responses(dispatcher) == ["utter_ask_child_age_for_topic"]
+    dispatcher.messages.clear()
+    age = [{"entity": "age", "value": "14", "start": 0, "end": 2}]
+    events = await answer_topic(
+        dispatcher,
+        domain,
+        slots={**slots, "age": 14, "reason": "first_issue"},
+        text="14",
+        intent="inform",
+        entities=age,
+    )
+    assert events == [SlotSet("urgency", None)]
+    assert "безкоштовно" in texts(dispatcher).lower(), texts(dispatcher)
