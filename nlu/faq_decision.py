@@ -827,6 +827,11 @@ def route(
     ):
         return TRACK  # "can you let me know when my residence permit is ready? applied 3 weeks ago" at faq 1.0
     fragment = follow_up(entities, text) if intent in FRAGMENT_GUESSES and faq_confidence < answer_threshold else None
+    if intent == "start_consultation" and not sure and faq_confidence < answer_threshold:
+        # "what documents do I need?" at start_consultation 0.59 (= faq 0.59): the question for the conversation's
+        # document, not «did you mean»; a document named alone still starts the consultation.
+        asked = follow_up(entities, text)
+        fragment = asked if asked in QUESTIONS else None
     if fragment:
         # «а закордонний?» at help 1.0, "and for an ID card?" at goodbye 0.68, "what documents?" at a fallback: a
         # fragment continues the conversation, which no FAQ entry is sure of.

@@ -1067,3 +1067,13 @@ def test_requests_to_the_bot_itself_go_to_its_actions() -> None:
     assert route("faq", 1.0, [], 0.23, 0.32, 0.15, menu) == "help"
     assert route("faq", 1.0, [], 0.40, 0.32, 0.15, menu) == "faq"  # an entry sure of it answers
     assert route("faq", 1.0, [], 0.23, 0.32, 0.15, "що можна запитати в цього бота?") == "help"
+
+
+def test_a_question_fragment_at_an_unsure_consultation_guess_is_that_question() -> None:
+    """ "what documents do I need?" after a TRP conversation, DIET: start_consultation 0.59 = faq 0.59: the documents
+    of the conversation's document (or «which document?»), not «did you mean» unrelated entries. A sure
+    «консультація» or a document named alone still starts the consultation."""
+    question = "what documents do I need?"
+    assert route("start_consultation", 0.59, [], 0.16, 0.32, 0.15, question, runner_up="faq") == "ask_documents"
+    assert route("start_consultation", 0.95, [], 0.16, 0.32, 0.15, question) == "keep"
+    assert route("start_consultation", 0.6, DOC, 0.16, 0.32, 0.15, "закордонний паспорт") == "keep"
