@@ -205,7 +205,7 @@ STORY_QUESTIONS = {
     "ask_documents": re.compile(
         r"(які|яки|какие|каки|what|which)\s+(саме\s+|именно\s+|ще\s+|еще\s+)?(документ|папер|бумаг|papers|documents|docs)|"
         r"(що|шо|что|чо|what)\s+(\w+\s+){0,3}(треба|потрібно|потрібн\w*|нужно|надо|нада|need|should|must|have)\s+"
-        r"(\w+\s+){0,2}(взяти|брати|нести|принести|нест[иь]|взять|брать|принести|with me|bring|take|prepare|carry|submit)|"
+        r"(\w+\s+){0,2}(взяти|брати|нести|принести|нест[иь]|взять|брать|with me|bring|take|prepare|carry|submit)|"
         r"перелік документ|список документ|list of (documents|papers|docs)|documents? list|checklist",
         re.IGNORECASE,
     ),
@@ -446,6 +446,8 @@ CHILD_WORDS = frozenset(
     "онука онуці онуку внука внучки внуку ребенка ребенку ребенок детей детям дочке дочери дочь сыну сына "
     "child children kid kids son daughter grandson granddaughter baby".split()
 )
+# «а для мого сина?»: "my" beside the child (FOLLOW_UP_FILLER has the English one).
+CHILD_FRAGMENT_WORDS = CHILD_WORDS | frozenset("мого моєї моїй моему моей".split())
 
 
 # A reaction sent as a message: «👍» after an answer is an «ок», «🙏» a thanks (DIET hears out_of_scope 1.0).
@@ -540,7 +542,7 @@ def named_child(entities: List[Dict[str, Any]], text: str) -> bool:
         return False
     words = re.findall(r"[\w'’-]+", text.lower())
     return any(w in CHILD_WORDS for w in words) and all(
-        w in CHILD_WORDS or w in FOLLOW_UP_FILLER or w in {"мого", "моєї", "моему", "моей", "моїй"} for w in words
+        w in CHILD_FRAGMENT_WORDS or w in FOLLOW_UP_FILLER for w in words
     )
 
 
@@ -572,7 +574,9 @@ def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
         if pattern.match(text):
             return intent
     if named_urgency(text) or named_residence_permit(text) or named_age(entities, text) or named_child(entities, text):
-        return INFORM  # after a fee or term answer, that answer again for this urgency or permit (data/rules/facts.yml)
+        # After a fee or term answer, that answer again for this urgency, permit or age (data/rules/facts.yml); a
+        # child without an age gets the age asked first (actions/facts.py).
+        return INFORM
     intent = precise_checklist_question(text)
     if intent is None:
         return None
@@ -688,23 +692,24 @@ def _without_lookalikes(text: str) -> str:
     return " ".join(fix_lookalikes(w) for w in text.split())
 
 
-def precise_checklist_question(text: str) -> Optional[str]:
-    """The one checklist question the message asks in so many words (None for none, two, or a validity / "who"
+def _one_checklist_question(text: str, patterns: Dict[str, re.Pattern]) -> Optional[str]:
+    """The one checklist question of `patterns` the message asks (None for none, two, or a validity / "who"
     question, which no checklist answers)."""
     text = _without_lookalikes(text)
     if NO_CHECKLIST_QUESTION.search(text):
         return None
-    found = [intent for intent, pattern in PRECISE_QUESTIONS.items() if pattern.search(text)]
+    found = [intent for intent, pattern in patterns.items() if pattern.search(text)]
     return found[0] if len(found) == 1 else None
+
+
+def precise_checklist_question(text: str) -> Optional[str]:
+    """The one checklist question the message asks in so many words (PRECISE_QUESTIONS), or None."""
+    return _one_checklist_question(text, PRECISE_QUESTIONS)
 
 
 def story_checklist_question(text: str) -> Optional[str]:
-    """The one checklist question a longer message asks in so many words (STORY_QUESTIONS), or None."""
-    text = _without_lookalikes(text)
-    if NO_CHECKLIST_QUESTION.search(text):
-        return None
-    found = [intent for intent, pattern in STORY_QUESTIONS.items() if pattern.search(text)]
-    return found[0] if len(found) == 1 else None
+    """The same in the narrower words that count when no entry is sure after the cap (STORY_QUESTIONS), or None."""
+    return _one_checklist_question(text, STORY_QUESTIONS)
 
 
 def not_an_answer(text: str, faq_confidence: float, answer_threshold: float, suggest_threshold: float) -> bool:

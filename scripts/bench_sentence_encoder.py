@@ -33,13 +33,7 @@ from nlu.sentence_model import (  # noqa: E402
     StaticSentenceEncoder,
     load_encoder,
 )
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("No model in models/: run `make train` first.")
-    return models[-1]
+from scripts.bench_faq_retrieval import newest_model  # noqa: E402
 
 
 def timings(encoder: SentenceEncoder, texts: List[str]) -> List[float]:
