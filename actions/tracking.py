@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from dmsbot.clock import today as bot_today
 from dmsbot.settings import settings
+from textnorm.docnumbers import APPLICATION_NUMBER_RE
 from tracking.config_secrets import require_production_secrets
 from tracking.log_redaction import install as install_log_redaction
 from tracking.reminders import last_day_at_any_office
@@ -135,6 +136,13 @@ class ActionTrackingStart(Action):
         if base is None:
             base = find_number_in_text(text)
         number = base.normalized if base else None
+        at_number = (
+            tracker.active_loop_name == "tracking_form" and tracker.get_slot("requested_slot") == "document_number"
+        )
+        if number is None and APPLICATION_NUMBER_RE.search(text) and not at_number:
+            # «номер заявки 20250312000451 — що з моїм документом?»: say which number the check takes instead (at the
+            # number question the form's validation says it).
+            dispatcher.utter_message(response="utter_tracking_application_number")
         if tracker.active_loop_name == "tracking_form":
             # «12345» typed at «which document?» reads as tracking again: say the number is unreadable and keep
             # what the form already has, instead of silently starting over.
@@ -191,6 +199,9 @@ class ValidateTrackingForm(FormValidationAction):
         base = normalize_number(text) or find_number_in_text(text)
         if base is not None:
             return {"document_number": base.normalized}
+        if APPLICATION_NUMBER_RE.search(text):
+            dispatcher.utter_message(response="utter_tracking_application_number")
+            return {"document_number": None}
         dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(text))
         return {"document_number": None}
 

@@ -42,6 +42,7 @@ import re
 from typing import Any, Dict, List, Optional, Sequence
 
 from textnorm.chars import fix_lookalikes
+from textnorm.docnumbers import APPLICATION_NUMBER_RE
 
 FAQ = "faq"
 TRACK = "track_document"
@@ -626,8 +627,15 @@ def _names_no_kind(surface: str) -> bool:
 
 def bare_passport(entities: List[Dict[str, Any]], text: str = "") -> bool:
     """A doc_type entity whose words are only «паспорт» (any case form) or "passport", with at most words that do
-    not say which one (the normaliser would otherwise read «потєряний паспорт» as the ID card)."""
-    return any(e.get("entity") == "doc_type" and _names_no_kind(_surface(e, text)) for e in entities)
+    not say which one (the normaliser would otherwise read «потєряний паспорт» as the ID card), and no other doc_type
+    entity that does («документи на ID карту в 16, якщо паспорта не було» says which)."""
+    bare = [e.get("entity") == "doc_type" and _names_no_kind(_surface(e, text)) for e in entities]
+    return any(bare) and not names_a_kind(entities, text)
+
+
+def names_a_kind(entities: List[Dict[str, Any]], text: str = "") -> bool:
+    """A doc_type entity that says which document it is («ID карту», «закордонний»), not just «паспорт»."""
+    return any(e.get("entity") == "doc_type" and not _names_no_kind(_surface(e, text)) for e in entities)
 
 
 def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bool:
@@ -796,6 +804,18 @@ def route(
         # ласка чи готова моя айді картка» at faq 1.0, «чи готова вже моя айді картка» at tracking 0.68.
         return "keep" if intent == TRACK else TRACK
     numbered = any(e.get("entity") == "document_number" for e in entities)
+    if (
+        intent not in NEVER_OVERRULED
+        and intent != TRACK
+        and faq_confidence < answer_threshold
+        and (
+            (APPLICATION_NUMBER_RE.search(text) and not numbered)
+            # "hows my id card coming along 012345678" at ask_processing_time 0.98: a question about one's own document
+            or (numbered and intent == "ask_processing_time")
+        )
+    ):
+        # «номер заявки 20250312000451 — що з моїм документом?» at faq 0.97: tracking says which number it needs.
+        return TRACK
     if (
         intent == TRACK
         and not numbered

@@ -34,6 +34,7 @@ from nlu.faq_decision import (
     INFORM,
     bare_passport,
     fragment_entities,
+    names_a_kind,
     passport_alone,
     route,
     tracks_a_bare_passport,
@@ -266,6 +267,10 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         if named:
             # «а терміново?», «а на тимчасове?» after a fee answer: the tagger leaves a fragment's value untagged.
             entities = [*entities, *({**e, "confidence_entity": 1.0, "extractor": type(self).__name__} for e in named)]
+            message.set(ENTITIES, entities, add_to_output=True)
+        if names_a_kind(entities, text) and any(bare_passport([e], text) for e in entities):
+            # «документи на ID карту в 16, якщо до цього паспорта не було»: the document is the one named by its kind.
+            entities = [e for e in entities if not bare_passport([e], text)]
             message.set(ENTITIES, entities, add_to_output=True)
         if passport_alone(name, entities, text):
             # «скільки коштує паспорт», «паспорт»: which one? The form asks instead of assuming the ID card.

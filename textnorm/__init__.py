@@ -7,6 +7,7 @@ Pure Python plus pymorphy3 (no Rasa imports), so every process can use it:
 
 from textnorm.chars import fix_lookalikes, normalize_apostrophes, words  # noqa: F401
 from textnorm.docnumbers import (  # noqa: F401
+    APPLICATION_NUMBER_RE,
     DocumentNumber,
     canonical_document_number,
     find_document_number,

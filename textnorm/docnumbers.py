@@ -53,6 +53,9 @@ _NOT_SERIES = {
     "it",
     "мі",
 }
+# A 14-digit number opening with a year: the shape of the application numbers people quote from a receipt
+# («номер заявки 20250312000451»). The status check does not take them; it takes the base document's number.
+APPLICATION_NUMBER_RE = re.compile(r"(?<![\d-])20\d{2}[01]\d[0-3]\d{7}(?![\d-])")
 MAX_RAW_LENGTH = 40  # a typed number with spaces and dashes; anything longer is not one
 
 KIND_BOOKLET, KIND_ID_CARD, KIND_BIRTH_CERTIFICATE, KIND_FOREIGN_PASSPORT = (

@@ -204,6 +204,14 @@ def test_passport_alone():
     assert passport_alone("ask_documents", entity, "паспорт: що треба")
     assert not passport_alone("track_document", entity, "паспорт КВ123456 готовий?")
     assert outcome({"text": "паспорт", "intent": {"name": "inform"}, "entities": entity})["kind"] == "ambiguous"
+    # «ID карту» names the document; the «паспорта» beside it no longer makes the question «which passport?».
+    text = "документи на ID карту якщо паспорта не було"
+    both = [
+        {"entity": "doc_type", "value": "id_card", "start": 13, "end": 21},
+        {"entity": "doc_type", "value": "id_card", "start": 27, "end": 35},
+    ]
+    assert not passport_alone("ask_documents", both, text)
+    assert passport_alone("ask_documents", both[1:], text)
 
 
 def test_a_specific_question_about_a_named_document_goes_to_its_faq_entry():
@@ -754,6 +762,21 @@ def test_a_document_number_beside_an_unsure_checklist_guess_is_tracking():
     entities = [{"entity": "doc_type", "value": "id_card"}, {"entity": "document_number", "value": "004518273"}]
     assert route("ask_where_to_apply", 0.67, entities, 0.24, 0.32, 0.15, text) == "track_document"
     assert route("ask_where_to_apply", 0.67, entities[:1], 0.24, 0.32, 0.15, text) != "track_document"
+
+
+def test_an_application_number_or_a_term_question_with_a_number_is_tracking():
+    """A number the status check takes, or an application number (tracking then says which number it needs), beside a
+    question no entry is sure of: the user asks about their own document."""
+    text = "номер заявки 20250312000451 — що з моїм документом?"
+    assert route("faq", 0.97, [], 0.16, 0.32, 0.15, text) == "track_document"
+    assert route("faq", 0.97, [], 0.40, 0.32, 0.15, text) == "faq"  # an entry is sure of it
+    # a date, a phone number or a tax number is no application number
+    for other in ("подавала 2025-03-12, що з документом?", "мій номер 380501234567, що з документом?"):
+        assert route("faq", 0.97, [], 0.16, 0.32, 0.15, other) == "faq"
+    text = "hows my id card coming along 012345678"
+    entities = [{"entity": "doc_type", "value": "id_card"}, {"entity": "document_number", "value": "012345678"}]
+    assert route("ask_processing_time", 0.98, entities, 0.17, 0.32, 0.15, text) == "track_document"
+    assert route("ask_processing_time", 0.98, entities[:1], 0.17, 0.32, 0.15, "how long does an id card take") == "keep"
 
 
 def test_a_long_unsure_yes_or_menu_request_with_an_entry_to_offer_gets_the_entry():

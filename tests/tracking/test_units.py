@@ -80,6 +80,29 @@ def test_validate_number_accepts_variants_and_explains_errors():
     assert d.messages[0]["value"] == "КВ12"
 
 
+async def test_an_application_number_is_explained_not_called_unreadable():
+    """«номер заявки 20250312000451»: the status check takes the base document's number, and the bot says so."""
+    v = ValidateTrackingForm()
+    d = CollectingDispatcher()
+    assert v.validate_document_number("20250312000451", d, _tracker([]), {}) == {"document_number": None}
+    assert [m["response"] for m in d.messages] == ["utter_tracking_application_number"]
+    d.messages.clear()
+    start = ActionTrackingStart()
+    text = "номер заявки 20250312000451 — що з моїм документом?"
+    events = await start.run(d, _tracker([], text=text, intent="track_document"), {})
+    assert [m["response"] for m in d.messages] == ["utter_tracking_application_number"]
+    assert {e["name"]: e["value"] for e in events}["document_number"] is None
+    d.messages.clear()
+    slots = {"tracking_doc_type": "id_card", "document_number": None, "requested_slot": "document_number"}
+    at_number = _tracker([], text="20250312000451", intent="track_document", slots=slots, active_loop="tracking_form")
+    await start.run(d, at_number, {})
+    assert d.messages == []  # validate_document_number says it, once
+    # A 9-digit ID-card number next to a date is read as the number; nothing to explain.
+    events = await start.run(d, _tracker([], text="айді 001234567, подавала 2025-03-12", intent="track_document"), {})
+    assert d.messages == []
+    assert {e["name"]: e["value"] for e in events}["document_number"] == "001234567"
+
+
 def test_validators_say_nothing_about_slots_cleared_when_tracking_starts():
     # «хочу відстежити свій паспорт»: action_tracking_start clears both slots and the form validates them on
     # activation; the user typed neither, so only the form's question may follow (no «could not read «»»).
