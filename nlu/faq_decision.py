@@ -204,7 +204,8 @@ LONGEST_PLAIN_QUESTION = 12
 # (not «документи на…», "which … need", «на скільки», which a story about something else holds as well).
 STORY_QUESTIONS = {
     "ask_documents": re.compile(
-        r"(які|яки|какие|каки|what|which)\s+(саме\s+|именно\s+|ще\s+|еще\s+)?(документ|папер|бумаг|papers|documents|docs)|"
+        r"(які|яки|какие|каки|what|which)\s+(саме\s+|именно\s+|ще\s+|еще\s+|are\s+(the\s+)?)?(документ|папер|бумаг|papers|"
+        r"documents|docs)|^\W*(docs|documents|papers|документи|документы)\s+(for|на|для)\s|"
         r"(що|шо|что|чо|what)\s+(\w+\s+){0,3}(треба|потрібно|потрібн\w*|нужно|надо|нада|need|should|must|have)\s+"
         r"(\w+\s+){0,2}(взяти|брати|нести|принести|нест[иь]|взять|брать|with me|bring|take|prepare|carry|submit)|"
         r"перелік документ|список документ|list of (documents|papers|docs)|documents? list|checklist",
@@ -226,7 +227,8 @@ STORY_QUESTIONS = {
     ),
     "ask_where_to_apply": re.compile(
         r"(^|\W)(де|куди|где|куда|where)\s+(\w+\s+){0,3}(можна |можно |can |could |should |do |to )?(\w+\s+){0,1}"
-        r"(оформ\w+|зробити|робити|подати|подавати|сделать|делать|подать|apply|submit|get (a |an |my |the |her |his )?(new )?"
+        r"(оформ\w+|зробити|робити|подати|подавати|сделать|делать|подать|поміняти|обміняти|поменять|обменять|renew|"
+        r"replace|apply|submit|get (a |an |my |the |her |his )?(new )?"
         r"(id|passport|travel|trp|permit|residence|card|zagran))",
         re.IGNORECASE,
     ),

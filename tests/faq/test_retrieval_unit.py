@@ -598,6 +598,12 @@ def test_a_longer_message_asking_a_checklist_question_in_so_many_words_gets_the_
     assert story_checklist_question("list of documents pls for TRP on work basis") == "ask_documents"
     assert story_checklist_question("how fast can i get my new ID card after name change") == "ask_processing_time"
     assert story_checklist_question("де в києві можна зробити загран, бажано на лівому березі") == "ask_where_to_apply"
+    assert story_checklist_question("what are the documents for a TRP, my wife is Ukrainian") == "ask_documents"
+    assert (
+        story_checklist_question("документи на закордонний для тата, йому 70 і старий прострочений") == "ask_documents"
+    )
+    assert story_checklist_question("where do I renew my travel passport, I live in Lviv now") == "ask_where_to_apply"
+    assert story_checklist_question("подав документи на закордонний місяць тому, шо далі?") is None  # handed in
     assert story_checklist_question("якщо ціна зміниться доведеться доплачувати") is None
 
 
