@@ -282,6 +282,18 @@ ASKS_WHAT_TO_DO = re.compile(
 WHERE_TO_BEGIN = re.compile(
     r"(з|с|із) чого (почати|починати|начать|начинать)|where (do i |to )start|куди бігти|куда бежать", re.IGNORECASE
 )
+# Asking to be walked through one's own paperwork is the consultation: «розпиши по пунктах, що мені робити», «проведи
+# мене по кроках», "give me a to-do list for my paperwork", "help me figure out what I need to do".
+GUIDE_ME = re.compile(
+    r"(по|за) (пунктах|пунктам|кроках|крокам|шагам|шагах|поличках|полочкам)|(крок|шаг) за (кроком|шагом)|"
+    r"step[- ]by[- ]step|to-?do list|walk me through|guide me|"
+    r"(прове\w*|проведи\w*) (мене |меня )?(по|через)|"
+    r"(склад\w*|состав\w*|зроби\w*|сделай\w*) (мені |мне )?(список|перелік|план)\W+(\w+\W+){0,2}(оформ\w*|роби\w*|дела\w*)|"
+    r"figure out what (i|we) (need|have|should)",
+    re.IGNORECASE,
+)
+LONGEST_GUIDE_ME = 25
+ASKS_HOW = re.compile(r"(^|\W)(як|как|how)(\W|$)", re.IGNORECASE)
 # «статус "дозвіл на персоналізацію" що це значить»: an explanation is asked for, which an FAQ entry gives.
 ASKS_WHAT_IT_MEANS = re.compile(
     r"(що|шо) (це |то |він |вона )?(значить|означає)|что (это |он |она )?(значит|означает)|"
@@ -853,6 +865,16 @@ def route(
         and (NOTIFY_ME.search(text) or (FOLLOW_MY.search(text) and not HOW_TO.search(text)))
     ):
         return TRACK  # "can you let me know when my residence permit is ready? applied 3 weeks ago" at faq 1.0
+    if (
+        intent in (FAQ, "nlu_fallback", "out_of_scope", "help", "start_consultation")
+        and faq_confidence < answer_threshold
+        and question_words(text) <= LONGEST_GUIDE_ME
+        and GUIDE_ME.search(text)
+        and not ASKS_HOW.search(text)  # "explain step by step how to book the e-queue" asks for an entry's steps
+    ):
+        # «короче я запутався шо мені робить з паспортами, розпиши по пунктах» at start_consultation 0.99 is no
+        # question of what to do (the steps of an entry), "give me a to-do list for my paperwork" at faq no question.
+        return "keep" if intent == "start_consultation" else "start_consultation"
     fragment = follow_up(entities, text) if intent in FRAGMENT_GUESSES and faq_confidence < answer_threshold else None
     if intent == "start_consultation" and not sure and faq_confidence < answer_threshold:
         # "what documents do I need?" at start_consultation 0.59 (= faq 0.59): the question for the conversation's

@@ -1106,3 +1106,18 @@ def test_a_question_fragment_at_an_unsure_consultation_guess_is_that_question() 
     assert route("start_consultation", 0.59, [], 0.16, 0.32, 0.15, question, runner_up="faq") == "ask_documents"
     assert route("start_consultation", 0.95, [], 0.16, 0.32, 0.15, question) == "keep"
     assert route("start_consultation", 0.6, DOC, 0.16, 0.32, 0.15, "закордонний паспорт") == "keep"
+
+
+def test_asking_to_be_walked_through_ones_paperwork_is_the_consultation() -> None:
+    """«розпиши по пунктах, що мені робити», "give me a to-do list for my paperwork": the consultation, which asks
+    step by step, not «did you mean» entries; a how-to question in the same words asks for an entry's steps."""
+    todo = "Could you make me a to-do list for my documents? I'm lost"
+    assert route("faq", 0.9, [], 0.2, 0.32, 0.15, todo) == "start_consultation"
+    assert route("faq", 0.9, [], 0.4, 0.32, 0.15, todo) == "faq"  # a sure entry answers first
+    steps = "я вже заплутався з документами, розпиши мені по пунктах шо робити"
+    assert route("start_consultation", 0.99, [], 0.2, 0.32, 0.15, steps) == "keep"
+    assert route("nlu_fallback", 0.4, [], 0.1, 0.32, 0.15, "проведіть мене по кроках, бо нічого не розумію") == (
+        "start_consultation"
+    )
+    how = "explain step by step how to book a slot in the e-queue"
+    assert route("faq", 0.9, [], 0.2, 0.32, 0.15, how) == "faq"
