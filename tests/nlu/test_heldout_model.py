@@ -70,6 +70,21 @@ def test_consultation_question_from_free_text(trained_model: Path) -> None:
     assert {("doc_type", "id_card"), ("reason", "first_issue"), ("age", "14")} <= entities
 
 
+def test_a_residence_permit_named_without_its_kind(trained_model: Path) -> None:
+    """«посвідка» / "posvidka" alone is the temporary residence permit (as "residence permit" is); «на постоянку»
+    after it is the permanent one."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(trained_model))
+    for text, doc in (
+        ("скільки зараз коштує посвідка для іноземця", "temporary_residence_permit"),
+        ("what papers do I need for my posvidka, I study in Kharkiv", "temporary_residence_permit"),
+        ("куди подавати документи на посвідку на постоянку", "permanent_residence_permit"),
+    ):
+        result = asyncio.run(agent.parse_message(text))
+        assert [e["value"] for e in result["entities"] if e["entity"] == "doc_type"] == [doc], text
+
+
 def test_faq_evaluation_set(trained_model: Path, tmp_path: Path) -> None:
     """eval/faq_questions.yml (never trained on): floors under the figures of 2026-12-05 (three trainings: top-1
     0.960-0.966, strict 0.944-0.954; confident wrong 0.009-0.015, strict 0.019-0.031; English 0.958-0.972; goals 0.90
