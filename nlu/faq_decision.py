@@ -373,6 +373,15 @@ OWN_DOCUMENT = re.compile(
     re.IGNORECASE,
 )
 LONGEST_IF_READY = 10
+MEANS = re.compile(r"означа\w*|значит\w*|\bmeans?\b|meaning", re.IGNORECASE)
+# After «подавала…»: the document has not come, or what its status is now («а його все нема», «где он», «какой у нее
+# сейчас статус», "what's its status now").
+STILL_NOT_THERE = re.compile(
+    r"(все|всё|досі|ще|еще|still)\s+(нет|нема\w*|немає|не\s+(готов\w*|прийш\w*|пришел|пришла|приш\w*))|"
+    r"(^|\W)(де|где|where)\s+(він|вона|воно|он|она|оно|is it)(\W|$)|"
+    r"(який|яка|яке|какой|какая|какое|what'?s|what is)\s+(\w+\s+){0,3}(статус|status)",
+    re.IGNORECASE,
+)
 # «чи прийде сповіщення в дію, коли паспорт буде готовий», «як перевірити на сайті, чи готовий мій паспорт» (DIET:
 # tracking 0.97): how Дія or the DMS site tell it, which an entry answers; the bot's own tracking is offered there.
 ABOUT_CHECKING_ELSEWHERE = re.compile(
@@ -501,7 +510,10 @@ def asks_after_my_document(entities: List[Dict[str, Any]], text: str) -> bool:
     if WHERE_IS_MY_DOCUMENT.search(_without_lookalikes(text)):
         return words <= LONGEST_WHERE_IS_MY or (words <= LONGEST_WHERE_IS_MY_APPLIED and bool(APPLIED.search(text)))
     names_it = any(e.get("entity") == "doc_type" for e in entities) or OWN_DOCUMENT.search(text)
-    longest = LONGEST_WHERE_IS_MY_APPLIED if APPLIED.search(text) else LONGEST_IF_READY
+    applied = APPLIED.search(text)
+    longest = LONGEST_WHERE_IS_MY_APPLIED if applied else LONGEST_IF_READY
+    if applied and names_it and words <= longest and STILL_NOT_THERE.search(text) and not MEANS.search(text):
+        return True  # «я подавала на загран месяц назад а его все нет где он»
     return bool(words <= longest and names_it and ASKS_IF_READY.search(text) and not HOW_TO.search(text))
 
 

@@ -969,6 +969,10 @@ def test_a_reaction_emoji_is_a_yes_or_a_thanks(text, expected):
         ("faq", "is my TRP card ready? applied on 3rd of march", "track_document"),
         ("faq", "any news on my posvidka? submitted in March", "track_document"),
         ("faq", "є якісь новини по моїй айдішці?", "track_document"),
+        # having applied, the document has not come, or what its status is now
+        ("nlu_fallback", "здавала на айді картка ще у вересні, а її досі нема", "track_document"),
+        ("faq", "подавав на айді картка два тижні тому, який в неї зараз статус?", "track_document"),
+        ("faq", "подавав на айді картка, який статус означає що можна забирати?", "faq"),  # what a status means
         # how checking works, and a lost passport, are FAQ questions
         ("faq", "як перевірити чи готова моя айді картка", "faq"),
         ("faq", "де мій паспорт? я загубив його вчора у Варшаві", "faq"),
