@@ -603,6 +603,7 @@ def test_a_longer_message_asking_a_checklist_question_in_so_many_words_gets_the_
         story_checklist_question("документи на закордонний для тата, йому 70 і старий прострочений") == "ask_documents"
     )
     assert story_checklist_question("where do I renew my travel passport, I live in Lviv now") == "ask_where_to_apply"
+    assert story_checklist_question("за скільки можна зробити айдішку, бо їду на навчання") == "ask_processing_time"
     assert story_checklist_question("подав документи на закордонний місяць тому, шо далі?") is None  # handed in
     assert story_checklist_question("якщо ціна зміниться доведеться доплачувати") is None
 
