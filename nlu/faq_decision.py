@@ -375,6 +375,13 @@ OWN_DOCUMENT = re.compile(
 )
 LONGEST_IF_READY = 10
 MEANS = re.compile(r"означа\w*|значит\w*|\bmeans?\b|meaning", re.IGNORECASE)
+# A yes-or-no question of whether something may be done, or whether what one heard is true («можна за один раз?»,
+# "can I…", «це правда?»); not «де можна…», "where / how fast can I…", which ask for a place or a term.
+ASKS_IF_ALLOWED = re.compile(
+    r"(^|\W)(?<!де )(?<!где )(?<!where )(?<!fast )(?<!soon )(можна|можно|can i|can we|can he|can she|is it possible)(\W|$)",
+    re.IGNORECASE,
+)
+ASKS_IF_TRUE = re.compile(r"(^|\W)(правда|true)(\W|$)", re.IGNORECASE)
 # After «подавала…»: the document has not come, or what its status is now («а його все нема», «где он», «какой у нее
 # сейчас статус», "what's its status now").
 STILL_NOT_THERE = re.compile(
@@ -1035,6 +1042,16 @@ def route(
             return precise
         if off_topic:
             return to_faq  # "can my 9 year old son get an ID card" at ask_where_to_apply: no place is asked for
+        if (
+            (ASKS_IF_ALLOWED.search(text) or ASKS_IF_TRUE.search(text))
+            and faq_confidence >= answer_threshold
+            and named & set(top_documents)
+            # «можна список документів на айді?» asks for the list; «…в 16 треба міняти, це правда?» does not
+            and not (intent == "ask_documents" and ASKS_FOR_DOCUMENTS.search(text) and not ASKS_IF_TRUE.search(text))
+        ):
+            # «можна зробити закордонний за 3 дні, скільки це коштує?» at ask_fee 0.99: whether it can be done is
+            # asked too, which an entry about the document answers and the fee list does not.
+            return to_faq
         return "keep"  # a checklist question for a named document, or «Консультація» itself
     unsure = intent not in NEVER_OVERRULED and not sure
     if unsure_step and words > LONGEST_BARE_VALUE and faq_confidence >= answer_threshold:

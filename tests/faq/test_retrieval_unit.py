@@ -1126,3 +1126,22 @@ def test_asking_to_be_walked_through_ones_paperwork_is_the_consultation() -> Non
     )
     how = "explain step by step how to book a slot in the e-queue"
     assert route("faq", 0.9, [], 0.2, 0.32, 0.15, how) == "faq"
+
+
+def test_whether_something_may_be_done_is_no_checklist_question() -> None:
+    """«можна зробити закордонний за 3 дні, скільки це коштує» at ask_fee 0.99, «…в 16 треба міняти. Це правда?» at
+    ask_documents 1.0: whether it may be done (or is true) is asked too, and an entry about the document is as sure as
+    an answer needs; a place or a term asked with «можна» keeps the checklist."""
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 13, "end": 23}]
+    docs = ["foreign_passport"]
+    three = "можна зробити закордонний за 3 дні, скільки це коштує"
+    assert route("ask_fee", 0.99, foreign, 0.35, 0.32, 0.15, three, top_documents=docs) == "faq"
+    assert route("ask_fee", 0.99, foreign, 0.30, 0.32, 0.15, three, top_documents=docs) == "keep"  # no entry sure
+    assert route("ask_fee", 0.99, foreign, 0.35, 0.32, 0.15, three, top_documents=["id_card"]) == "keep"
+    where = "де можна зробити закордонний у львові"
+    assert route("ask_where_to_apply", 0.99, foreign, 0.35, 0.32, 0.15, where, top_documents=docs) == "keep"
+    card = [{"entity": "doc_type", "value": "id_card", "start": 16, "end": 20}]
+    listed = "можна список документів на айді?"
+    assert route("ask_documents", 1.0, card, 0.35, 0.32, 0.15, listed, top_documents=["id_card"]) == "keep"
+    true = "доньці зробили айді в 14, кажуть у 16 треба міняти документи, це правда?"
+    assert route("ask_documents", 1.0, card, 0.35, 0.32, 0.15, true, top_documents=["id_card"]) == "faq"
