@@ -38,6 +38,10 @@ a an the of to in on at for from by with about is are was were be been am do doe
 i my me you your we our he she it its they them what how where when who which that this there please
 """.split()
 )
+# Numbers of up to four digits count as words (ages, years, days, the 1545 line); longer ones are document numbers.
+# On 5 folds of the kb questions (one held out per entry) BM25 alone found 0.770 instead of 0.764, and 0.728 instead
+# of 0.675 of the questions with a number.
+MAX_NUMBER_DIGITS = 4
 BM25_K1 = 1.2
 BM25_B = 0.5
 
@@ -65,6 +69,9 @@ def lemmas(text: str) -> List[str]:
     to_ukrainian = russian_to_ukrainian()
     out = []
     for word in words(text or ""):
+        if word.isdigit() and len(word) <= MAX_NUMBER_DIGITS:
+            out.append(word)  # an age, a year, a number of days: «дитині 13» is not «дитині 5»
+            continue
         if not any(ch.isalpha() for ch in word):
             continue
         lemma = lem.lemma(word)

@@ -48,6 +48,11 @@ def test_lemmas_drop_stopwords_and_unify_case_forms():
     assert sorted(lemmas("Що робити, якщо вкрали паспорта?")) == sorted(lemmas("вкрали паспорт робити"))
 
 
+def test_ages_and_years_count_but_document_numbers_do_not():
+    assert lemmas("доньці 13 років, подавали у 2022") == ["донька", "13", "рік", "подавати", "2022"]
+    assert "001234567" not in lemmas("номер 001234567")
+
+
 def test_russian_words_count_as_their_ukrainian_equivalents():
     assert lemmas("у меня украли паспорт ребенка, что делать?") == lemmas("у мене вкрали паспорт дитини, що робити?")
     assert "посвідка" in lemmas("где получить вид на жительство") and "отримати" in lemmas("где получить")
