@@ -382,6 +382,12 @@ ASKS_IF_ALLOWED = re.compile(
     re.IGNORECASE,
 )
 ASKS_IF_TRUE = re.compile(r"(^|\W)(правда|true)(\W|$)", re.IGNORECASE)
+# A word of what «my subscriptions» lists: DIET heard it in «подавала на загран в мариуполе… что с моим заявлением».
+SUBSCRIPTION_WORDS = re.compile(
+    r"підпис|подпис|відстеж|відслідк|відслєж|отслеж|отслєж|стеж|слеж|моніто|монито|subscri|track|follow|watch|notif|"
+    r"update|сповіщ|уведом|увєдом|розсил|рассыл|повідомл|сообщен|alert|додав|добав|список|списку|list",
+    re.IGNORECASE,
+)
 # After «подавала…»: the document has not come, or what its status is now («а його все нема», «где он», «какой у нее
 # сейчас статус», "what's its status now").
 STILL_NOT_THERE = re.compile(
@@ -964,6 +970,10 @@ def route(
     # «я заплуталась, не розумію що робити» is help itself: the menu, not «did you mean» entries no one is sure of.
     # "my TRP expires next week what do I do" at help 0.97 names its document: a question, not confusion.
     confused = intent in GENERAL_REPLIES and sure and faq_confidence < answer_threshold and not has_doc
+    if intent == "my_subscriptions" and not SUBSCRIPTION_WORDS.search(text) and faq_confidence >= suggest_threshold:
+        # «подавала на загран в мариуполе в феврале 22го, подразделения больше нет, что с моим заявлением» at 0.86:
+        # no word of subscriptions; the entry about a closed unit is offered, not an empty list of subscriptions.
+        return to_faq
     if intent == "help" and has_doc and words >= MIN_QUESTION_WORDS and faq_confidence >= suggest_threshold:
         # «я загубив закордонний тут в україні не знаю де з чого почати» at help 0.96 asks about its document: the
         # steps (or «did you mean» them), not the menu.

@@ -1150,3 +1150,13 @@ def test_whether_something_may_be_done_is_no_checklist_question() -> None:
     assert route("ask_documents", 1.0, card, 0.35, 0.32, 0.15, listed, top_documents=["id_card"]) == "keep"
     true = "доньці зробили айді в 14, кажуть у 16 треба міняти документи, це правда?"
     assert route("ask_documents", 1.0, card, 0.35, 0.32, 0.15, true, top_documents=["id_card"]) == "faq"
+
+
+def test_my_subscriptions_needs_a_word_of_them() -> None:
+    """«подавала на загран у маріуполі, підрозділу більше нема, що з моєю заявою» at my_subscriptions 0.86 asks about
+    an application, not for the list of subscriptions: the entry is offered."""
+    closed = "подавала на загран у маріуполі в лютому 22го, підрозділу більше нема, що з моєю заявою"
+    assert route("my_subscriptions", 0.86, [], 0.23, 0.32, 0.15, closed) == "faq"
+    assert route("my_subscriptions", 0.86, [], 0.05, 0.32, 0.15, closed) == "keep"  # nothing to offer instead
+    for text in ("які в мене підписки", "що я відстежую", "what documents am I getting updates about"):
+        assert route("my_subscriptions", 0.95, [], 0.23, 0.32, 0.15, text) == "keep"
