@@ -174,13 +174,16 @@ PRECISE_QUESTIONS = {
     "ask_fee": re.compile(
         r"(скільки|скiльки|сколько|скока|скіки|скіко|скоко|скок|почем|по чому|how much)\W+(\w+\W+){0,2}(кошту|коштує|стоит|стоїт|стоять|"
         r"платит|заплат|плачу|грн|гривен|грошей|денег|is|does|do|for|to pay|cost)|"
-        r"(what|which) (is )?(the )?(price|fee|cost)|\b(price|fee|cost)s? (of|for)\b|вартість|стоимость",
+        r"(what|which) (is )?(the )?(price|fee|cost)|\b(price|fee|cost)s? (of|for)\b|вартість|стоимость|"
+        # «посвідка на тимчасове терміново скіко буде»: "how much will it be", with no word of time after it
+        r"(скільки|скiльки|сколько|скока|скіки|скіко|скоко|скок)\s+(це\s+|то\s+|воно\s+|оно\s+)?(буде|будет)\W*$|"
+        r"how much (will|would) (it|this|that) be\W*$",
         re.IGNORECASE,
     ),
     "ask_processing_time": re.compile(
         r"(скільки|скiльки|сколько|скока|скіки|скіко|скоко|скок|за який|за яким|за какое|за скільки|за сколько|через скільки|через сколько|"
         r"how long|how many (days|weeks|months))\W+(\w+\W+){0,3}(час|врем|днів|дней|тижн|недел|місяц|месяц|чекат|ждат|"
-        r"роблять|робиться|делают|делается|оформлю|оформля|розгляда|рассматр|видаю|выдают|виготов|изготов|"
+        r"роблять|робиться|робитись|робитися|делают|делается|делаться|оформлю|оформля|розгляда|рассматр|видаю|выдают|виготов|изготов|"
         r"take|takes|make|making|wait|process|to get|до готов|until|till|ready)|"
         # "turnaround time for an ID card", "urgent ID card - how quick is it", "production time pls"
         r"turnaround|(processing|production|waiting|making) time|time (taken|it takes|needed) (for|to)|"

@@ -574,6 +574,19 @@ def test_a_short_question_asking_a_checklist_question_outright_gets_the_checklis
     assert precise_checklist_question("скільки коштує і де оформити айдішку") is None  # two questions: not one
 
 
+def test_how_much_will_it_be_asks_the_fee_unless_a_word_of_time_follows() -> None:
+    """«посвідка на тимчасове терміново скіко буде» at ask_processing_time 0.97: "how much will it be" is the price;
+    «скільки буде робитись» is still the term."""
+    assert precise_checklist_question("посвідка на тимчасове терміново скіко буде") == "ask_fee"
+    assert precise_checklist_question("загран терміново, скільки це буде?") == "ask_fee"
+    assert precise_checklist_question("urgent id card, how much will it be?") == "ask_fee"
+    assert precise_checklist_question("скільки буде робитись айдішка") == "ask_processing_time"
+    assert precise_checklist_question("скільки буде днів чекати загран") == "ask_processing_time"
+    temporary = [{"entity": "doc_type", "value": "temporary_residence_permit", "start": 0, "end": 21}]
+    text = "посвідка на тимчасове терміново скіко буде"
+    assert route("ask_processing_time", 0.97, temporary, 0.34, 0.32, 0.15, text, 0.36) == "ask_fee"
+
+
 def test_a_longer_message_asking_a_checklist_question_in_so_many_words_gets_the_checklist() -> None:
     """ "My TRP is ending in May, what do I need to bring to renew it??" and «синові виповнилось 14, ми хочемо зробити
     першу айді картку. що треба з собою взяти?» at faq 1.0: the story names the situation, the question asks for the
