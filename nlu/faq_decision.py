@@ -436,6 +436,17 @@ FOLLOW_MY = re.compile(
     r"(my|мій|мою|моє|мої|мой|мою|моё|мои|our|наш\w*)\b",
     re.IGNORECASE,
 )
+# «підпишіть мене на сповіщення» is one letter from «відпишіть мене»: DIET heard unsubscribe at 0.67. A word of
+# subscribing with none of stopping asks for the status messages (tracking).
+SUBSCRIBE_ME = re.compile(
+    r"(^|\W)(підпиш\w*|підписат\w*|подпиш\w*|подписат\w*|subscribe|sign me up|sign up)(\W|$)", re.IGNORECASE
+)
+STOP_WORDS = re.compile(
+    r"відпис|отпис|unsubscri|скасув|отмен|вимкн|выключ|turn off|switch off|\bstop|стоп|\bне (хочу|треба|надо|нужно|"
+    r"надсила|присила|присыла|шліть|шлите)|більше не|больше не|no more|don'?t|do not|cancel|remove|убер|прибер|"
+    r"видал|удал|delete",
+    re.IGNORECASE,
+)
 # «не хочу більше отримувати повідомлення», "no more messages about zagran": stop the status messages.
 STOP_MESSAGES = re.compile(
     r"no more (messages|notifications|updates|alerts)|(don'?t|do not|dont) (want|need) (to (get|receive) )?(any )?"
@@ -881,6 +892,8 @@ def route(
         and ASKS_HOW_THE_BOT_WORKS.search(text)
     ):
         return "help"
+    if intent == "unsubscribe" and SUBSCRIBE_ME.search(text) and not STOP_WORDS.search(text):
+        return TRACK  # «підпишіть мене на сповіщення про готовність документа» at unsubscribe 0.67
     if intent in (FAQ, "nlu_fallback", "out_of_scope", "help", "my_subscriptions", TRACK) and STOP_MESSAGES.search(
         text
     ):

@@ -1113,6 +1113,11 @@ def test_requests_to_the_bot_itself_go_to_its_actions() -> None:
     number = [{"entity": "document_number", "value": "FT123456", "start": 0, "end": 8}]
     # The unsubscribe action takes the number: that subscription only.
     assert route("track_document", 0.9, number, 0.18, 0.32, 0.15, "FT123456 no more messages please") == "unsubscribe"
+    # «підпишіть» is one letter from «відпишіть»: a word of subscribing with none of stopping is tracking.
+    for subscribe in ("підпишіть мене на сповіщення про готовність документа", "subscribe me to my passport updates"):
+        assert route("unsubscribe", 0.67, [], 0.18, 0.32, 0.15, subscribe) == "track_document"
+    for stop in ("відпишіть мене від сповіщень", "підписку скасуйте, не треба більше", "don't subscribe me anymore"):
+        assert route("unsubscribe", 0.67, [], 0.18, 0.32, 0.15, stop) == "keep"
     warn = "I always forget dates. Can you warn me when my residence permit is about to end?"
     assert route("faq", 1.0, trp, 0.24, 0.32, 0.15, warn) == "set_expiry_reminder"
     menu = "how does this bot work, what kind of stuff can I ask?"
