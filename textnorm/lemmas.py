@@ -31,6 +31,10 @@ CHAT_SHORTHAND = {
 }
 
 
+# Ukrainian letters people type for Russian ones in surzhyk: і for и (or ы), є for е, ї for и.
+SURZHYK_LETTERS = (str.maketrans({"і": "и", "є": "е", "ї": "и"}), str.maketrans({"і": "ы", "є": "е", "ї": "и"}))
+
+
 class Lemmatizer:
     """One lemma per word; `forms` gives every dictionary form a word may stand for."""
 
@@ -47,6 +51,7 @@ class Lemmatizer:
                 self._ru = None
         self.lemma = functools.lru_cache(maxsize=200_000)(self._lemma)
         self.forms = functools.lru_cache(maxsize=50_000)(self._forms)
+        self.russian_lemma = functools.lru_cache(maxsize=50_000)(self._russian_lemma)
 
     def _lemma(self, word: str) -> str:
         word = fix_lookalikes(normalize_apostrophes(word)).lower()
@@ -60,6 +65,18 @@ class Lemmatizer:
             if RUSSIAN_ONLY_RE.search(word) or (not self._uk.word_is_known(word) and self._ru.word_is_known(word)):
                 return self._ru.parse(word)[0].normal_form.replace("ё", "е")
         return self._uk.parse(word)[0].normal_form
+
+    def _russian_lemma(self, word: str) -> Optional[str]:
+        """The Russian lemma of a surzhyk word typed with Ukrainian letters («талончік», «заранєє», «мєсяц»): one no
+        Ukrainian dictionary knows that the Russian one does once і, є, ї are read as и (or ы), е, и. None otherwise."""
+        word = fix_lookalikes(normalize_apostrophes(word)).lower()
+        if self._ru is None or not any(ch in word for ch in "ієї") or self._uk.word_is_known(word):
+            return None
+        for letters in SURZHYK_LETTERS:
+            russian = word.translate(letters)
+            if self._ru.word_is_known(russian):
+                return self._ru.parse(russian)[0].normal_form.replace("ё", "е")
+        return None
 
     def _forms(self, word: str) -> FrozenSet[str]:
         """The word itself plus its Ukrainian and Russian dictionary forms (for keyword matching)."""

@@ -58,6 +58,16 @@ def test_russian_words_count_as_their_ukrainian_equivalents():
     assert "посвідка" in lemmas("где получить вид на жительство") and "отримати" in lemmas("где получить")
 
 
+def test_russian_words_in_ukrainian_letters_count_as_those_words():
+    """«талончік», «заранєє», «мєсяц»: surzhyk no Ukrainian dictionary knows, read as the Russian word it spells."""
+    assert lemmas("а талончік де подивиться") == lemmas("а талончик где посмотреть")
+    assert lemmas("фотки заранєє робить") == lemmas("фотки заздалегідь робити")
+    assert "місяць" in lemmas("мені 25 ісполнилось мєсяц назад")
+    # Ukrainian words stay as they are, even when their Russian look-alike means something else.
+    assert lemmas("чіп на айдішці перестав читатись") == ["чіп", "айдішка", "переставити", "читатися"]
+    assert lemmas("тільки закордонний") == ["тільки", "закордонний"]
+
+
 def test_the_russian_to_ukrainian_list_is_well_formed():
     from nlu.faq_index import RU_UK_FILE
 
