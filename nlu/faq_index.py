@@ -76,7 +76,7 @@ def lemmas(text: str) -> List[str]:
             continue
         # «талончік», «заранєє»: a Russian word in Ukrainian letters is read as that Russian word (sets 1-10: 6 replies
         # better, none worse; the kb's own questions hardly hold such words).
-        lemma = lem.russian_lemma(word) or lem.lemma(word)
+        lemma = lem.russian_lemma(word) or lem.keyboard_lemma(word) or lem.lemma(word)
         # A Russian word counts as its Ukrainian equivalent: most of an entry's questions and its answer are Ukrainian.
         lemma = to_ukrainian.get(lemma, lemma)
         if lemma not in STOPWORDS and word not in STOPWORDS:

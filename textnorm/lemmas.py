@@ -34,6 +34,9 @@ CHAT_SHORTHAND = {
 # Ukrainian letters people type for Russian ones in surzhyk: і for и (or ы), є for е, ї for и.
 SURZHYK_LETTERS = (str.maketrans({"і": "и", "є": "е", "ї": "и"}), str.maketrans({"і": "ы", "є": "е", "ї": "и"}))
 
+# Where Ukrainian writes an apostrophe: after б, п, в, м, ф, р before я, ю, є, ї («обов'язково», «сім'я»).
+APOSTROPHE_PAIRS = frozenset(a + b for a in "бпвмфр" for b in "яюєї")
+
 
 class Lemmatizer:
     """One lemma per word; `forms` gives every dictionary form a word may stand for."""
@@ -52,6 +55,7 @@ class Lemmatizer:
         self.lemma = functools.lru_cache(maxsize=200_000)(self._lemma)
         self.forms = functools.lru_cache(maxsize=50_000)(self._forms)
         self.russian_lemma = functools.lru_cache(maxsize=50_000)(self._russian_lemma)
+        self.keyboard_lemma = functools.lru_cache(maxsize=50_000)(self._keyboard_lemma)
 
     def _lemma(self, word: str) -> str:
         word = fix_lookalikes(normalize_apostrophes(word)).lower()
@@ -76,6 +80,25 @@ class Lemmatizer:
             russian = word.translate(letters)
             if self._ru.word_is_known(russian):
                 return self._ru.parse(russian)[0].normal_form.replace("ё", "е")
+        return None
+
+    def _keyboard_lemma(self, word: str) -> Optional[str]:
+        """The Ukrainian lemma of a word typed on a Russian keyboard («скильки», «тильки», «коштуе»): one neither
+        dictionary knows that the Ukrainian one does once one и or ы is read as і, or е as є. None otherwise."""
+        word = fix_lookalikes(normalize_apostrophes(word)).lower()
+        if self._uk.word_is_known(word) or (self._ru is not None and self._ru.word_is_known(word)):
+            return None
+        readings = []
+        for typed, meant in (("и", "і"), ("ы", "і"), ("е", "є")):
+            readings.append(word.replace(typed, meant))
+            readings.extend(word[:i] + meant + word[i + 1 :] for i, ch in enumerate(word) if ch == typed)
+        # «обовязково», «сімя»: the apostrophe left out
+        readings.extend(
+            word[: i + 1] + "'" + word[i + 1 :] for i in range(len(word) - 1) if word[i : i + 2] in APOSTROPHE_PAIRS
+        )
+        for ukrainian in dict.fromkeys(readings):
+            if ukrainian != word and self._uk.word_is_known(ukrainian):
+                return self._uk.parse(ukrainian)[0].normal_form
         return None
 
     def _forms(self, word: str) -> FrozenSet[str]:

@@ -68,6 +68,14 @@ def test_russian_words_in_ukrainian_letters_count_as_those_words():
     assert lemmas("тільки закордонний") == ["тільки", "закордонний"]
 
 
+def test_ukrainian_words_typed_on_a_russian_keyboard_count_as_those_words():
+    """«скильки», «посвидки», «коштуе», «обовязково»: и / ы for і, е for є, the apostrophe left out."""
+    assert lemmas("скильки коштуе") == lemmas("скільки коштує")
+    assert lemmas("посвидки на тимчасове") == lemmas("посвідки на тимчасове")
+    assert lemmas("чи обовязково її брати") == lemmas("чи обов'язково її брати")
+    assert lemmas("пальцыв") == lemmas("пальців")
+
+
 def test_the_russian_to_ukrainian_list_is_well_formed():
     from nlu.faq_index import RU_UK_FILE
 
