@@ -420,6 +420,16 @@ ASKS_HOW_THE_BOT_WORKS = re.compile(
     re.IGNORECASE,
 )
 LONGEST_HOW_THE_BOT_WORKS = 12
+# "please delete all my data, i dont want you to store my passport number" (DIET: faq 0.74, the privacy entry sure):
+# a message that opens by asking for the deletion is the request itself, not the question how to ask for it.
+DELETE_REQUEST = re.compile(
+    r"^\W*((please|pls|kindly|будь ласка|будь-ласка|пожалуйста|прошу)\W+)?(delete|erase|remove|wipe|forget|"
+    r"видаліть|видали|видалить|зітріть|зітри|знищіть|забудьте|забудь|удалите|удали|сотрите|сотри)\W+(\w+\W+){0,2}"
+    # what is to go: "forget it, how much is…" is no such request
+    r"(my|me|all|everything|мої|мене|мій|мою|усі|усе|всі|все|мои|меня|мой|дані|данные|інформаці\w*|информаци\w*|"
+    r"data|info|history|історі\w*|истори\w*)\b",
+    re.IGNORECASE,
+)
 # "can you let me know when my residence permit is ready", «повідомте мені, коли буде готовий»: the bot's own
 # tracking, asked of the bot (not "will they notify me…", which an entry answers).
 NOTIFY_ME = re.compile(
@@ -894,6 +904,8 @@ def route(
         return "help"
     if intent == "unsubscribe" and SUBSCRIBE_ME.search(text) and not STOP_WORDS.search(text):
         return TRACK  # «підпишіть мене на сповіщення про готовність документа» at unsubscribe 0.67
+    if intent in (FAQ, "nlu_fallback", "out_of_scope", "help") and DELETE_REQUEST.match(text):
+        return "delete_my_data"
     if intent in (FAQ, "nlu_fallback", "out_of_scope", "help", "my_subscriptions", TRACK) and STOP_MESSAGES.search(
         text
     ):
@@ -1082,6 +1094,8 @@ def route(
     unsure = intent not in NEVER_OVERRULED and not sure
     if unsure_step and words > LONGEST_BARE_VALUE and faq_confidence >= answer_threshold:
         return to_faq
+    if intent == "help" and words <= LONGEST_HOW_THE_BOT_WORKS and ASKS_HOW_THE_BOT_WORKS.search(text):
+        return "keep"  # "what questions can I ask you?" at help 0.92: the menu, not an entry about languages
     if (intent in OVERRULABLE or unsure or intent in GENERAL_REPLIES) and faq_confidence >= answer_threshold:
         return to_faq
     # «Можливо, ви питаєте про…»; a message DIET is sure is out of scope («яка погода в Києві») needs a match

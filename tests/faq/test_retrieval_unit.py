@@ -1136,6 +1136,14 @@ def test_requests_to_the_bot_itself_go_to_its_actions() -> None:
         assert route("unsubscribe", 0.67, [], 0.18, 0.32, 0.15, subscribe) == "track_document"
     for stop in ("відпишіть мене від сповіщень", "підписку скасуйте, не треба більше", "don't subscribe me anymore"):
         assert route("unsubscribe", 0.67, [], 0.18, 0.32, 0.15, stop) == "keep"
+    # Asking for the deletion outright is the request, even when the privacy entry is sure of the message.
+    delete = "please delete all my data, i dont want you to store my passport number"
+    assert route("faq", 0.74, [], 0.41, 0.32, 0.15, delete) == "delete_my_data"
+    assert route("faq", 0.9, [], 0.41, 0.32, 0.15, "забудь мене, видаліть усе") == "delete_my_data"
+    for question in ("як видалити мої дані з бота?", "forget it, how much is a zagran?"):
+        assert route("faq", 0.9, [], 0.41, 0.32, 0.15, question) == "faq"
+    # "what questions can I ask you?" at help: the menu, even with an entry sure of something about the bot.
+    assert route("help", 0.92, [], 0.37, 0.32, 0.15, "what questions can I ask you?") == "keep"
     warn = "I always forget dates. Can you warn me when my residence permit is about to end?"
     assert route("faq", 1.0, trp, 0.24, 0.32, 0.15, warn) == "set_expiry_reminder"
     menu = "how does this bot work, what kind of stuff can I ask?"
