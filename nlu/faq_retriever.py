@@ -89,9 +89,13 @@ class FaqRetriever(GraphComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
-        """The kb/faq files and nlu/ru_uk_lemmas.tsv: Rasa's training cache keys a component on its config and data/
-        only, so without this an edit of the FAQ questions or answers alone would reuse the old index."""
+        """The kb/faq files, nlu/ru_uk_lemmas.tsv and the code that makes the index's lemmas: Rasa's training cache keys
+        a component on its config and data/ only, so without this an edit of the FAQ questions or answers, or of how
+        words are read, alone would reuse the old index."""
+        import textnorm.chars
+        import textnorm.lemmas
         from kbengine.faq import faq_dir
+        from nlu import faq_index
         from nlu.faq_index import RU_UK_FILE
 
         configured = config.get("kb_dir") or settings().dmsbot_kb_dir
@@ -99,6 +103,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         for path in sorted(faq_dir(Path(configured) if configured else None).glob("*.yml")):
             digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
         digest.update(RU_UK_FILE.read_bytes())
+        for module in (faq_index, textnorm.lemmas, textnorm.chars):
+            digest.update(Path(module.__file__).read_bytes())
         return digest.hexdigest()
 
     def __init__(

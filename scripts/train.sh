@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 mkdir -p models var
 
 fingerprint=$(
-  { find config.yml domain data kb nlu textnorm kbengine -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.json' \) \
+  { find config.yml domain data kb nlu textnorm kbengine -type f \( -name '*.yml' -o -name '*.yaml' -o -name '*.py' -o -name '*.json' -o -name '*.tsv' \) \
       -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs sha256sum; cat requirements.txt; } | sha256sum | cut -d' ' -f1
 )
 stamp=models/.fingerprint
