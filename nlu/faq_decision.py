@@ -230,7 +230,7 @@ STORY_QUESTIONS = {
         re.IGNORECASE,
     ),
     "ask_where_to_apply": re.compile(
-        r"(^|\W)(де|куди|где|куда|where)\s+(\w+\s+){0,3}(можна |можно |can |could |should |do |to )?(\w+\s+){0,1}"
+        r"(^|\W)(де|куди|где|куда|where)\s+(\w+\s+){0,5}(можна |можно |can |could |should |do |to )?(\w+\s+){0,1}"
         r"(оформ\w+|зробити|робити|подати|подавати|сделать|делать|подать|поміняти|обміняти|поменять|обменять|renew|"
         r"replace|apply|submit|get (a |an |my |the |her |his )?(new )?"
         r"(id|passport|travel|trp|permit|residence|card|zagran))",

@@ -592,6 +592,15 @@ def test_a_short_question_asking_a_checklist_question_outright_gets_the_checklis
     assert precise_checklist_question("скільки коштує і де оформити айдішку") is None  # two questions: not one
 
 
+def test_a_story_asks_where_with_a_few_words_between_where_and_the_verb() -> None:
+    """«где мне в кривом роге айди карту делать, я на пенсии, с шахты» at faq 1.0: up to five words (the place, the
+    document) between «где» and «делать» still ask where to apply."""
+    text = "где мне в кривом роге айди карту делать, я на пенсии, с шахты"
+    assert story_checklist_question(text) == "ask_where_to_apply"
+    id_card = [{"entity": "doc_type", "value": "id_card", "start": 25, "end": 35}]
+    assert route("faq", 1.0, id_card, 0.21, 0.32, 0.15, text, capped_confidence=0.21) == "ask_where_to_apply"
+
+
 def test_how_much_will_it_be_asks_the_fee_unless_a_word_of_time_follows() -> None:
     """«посвідка на тимчасове терміново скіко буде» at ask_processing_time 0.97: "how much will it be" is the price;
     «скільки буде робитись» is still the term."""
