@@ -52,10 +52,20 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
   exit 0
 fi
 
-echo "setup: installing pinned requirements (first time: several minutes, ~9 GB with torch)"
-"$VENV/bin/python" -m pip install --quiet --upgrade "pip==24.0"
-"$VENV/bin/python" -m pip install --quiet -r requirements.txt
-"$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
+echo "setup: installing pinned requirements (first time: several minutes, ~9.5 GB with torch)"
+# pip keeps every downloaded wheel until its whole install ends, and by default a second copy in its cache.
+# Without the cache, and with torch's CUDA wheels (about 3 GB packed) installed before the rest, the disk
+# never holds much more than the finished environment.
+free_kb=$(df -Pk . | awk 'NR==2 {print $4}')
+if [ "${free_kb:-0}" -lt $((11 * 1024 * 1024)) ]; then
+  echo "setup: warning: $((free_kb / 1024 / 1024)) GB free here; the install needs about 10.5 GB at its peak." >&2
+fi
+PIP=("$VENV/bin/python" -m pip install --quiet --no-cache-dir)
+"${PIP[@]}" --upgrade "pip==24.0"
+mapfile -t torch_stack < <(grep -E '^(torch|triton|nvidia-[a-z0-9-]+)==' requirements.txt)
+"${PIP[@]}" -c requirements.txt "${torch_stack[@]}"
+"${PIP[@]}" -r requirements.txt
+"${PIP[@]}" --no-deps --no-build-isolation -e .
 "$VENV/bin/python" -m pip check
 echo "$want" > "$STAMP"
 echo "setup: done"
