@@ -109,7 +109,7 @@ LONGEST_FORM_ANSWER = 7
 # A yes/no question that names documents («синові на першу айді потрібні документи обох батьків?») does not.
 ASKS_FOR_DOCUMENTS = re.compile(
     r"((які|яки|що|шо|какие|каки|что|what|which)\b.{0,30}(документ|папер|бумаг|papers|documents?|docs|need|нужн|"
-    r"потрібн|треба|надо|нада|брат|взят|нест)|перелік|список|\blist\b|checklist|requirements?|"
+    r"потрібн|треба|надо|нада|брат|взят|нест|\bbring)|перелік|список|\blist\b|checklist|requirements?|"
     # «подати документи на закордонний в консульстві» hands the documents in; it does not ask which ones
     r"(?<!подати )(?<!подать )(?<!здати )(?<!сдать )(?<!подавати )(?<!подавать )(?<!submit )(?<!send )"
     r"(документи (для|на)|документы (для|на)|documents (for|to)|papers (for|to)))",
@@ -333,7 +333,7 @@ FOLLOW_UP_FILLER = frozenset(
 # Words a question fragment may hold besides the question: «а де його зробити?», "what do I need then?".
 FRAGMENT_WORDS = frozenset(
     "його її їх его ее её их це то это it this that them потрібні потрібно треба нужно нужны надо нада need i we do "
-    "does is are will be буде будет мені мне me there там тут here".split()
+    "does is are will be буде будет мені мне me there там тут here собою собой себе".split()
 )
 # One- or two-word questions after a checklist answer: «а скільки?», «а по врємєні?», "where?".
 FOLLOW_UP_QUESTIONS = {

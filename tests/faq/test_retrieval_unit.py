@@ -880,6 +880,11 @@ def _doc(text, surface, value="foreign_passport"):
         ("how long does it take?", None, "ask_processing_time"),
         ("what do I need for a passport?", None, "ask_documents"),  # then «which passport?»
         ("які дokументи?", None, "ask_documents"),  # Latin letters inside: read as precise_checklist_question reads it
+        ("що брати з собою?", None, "ask_documents"),  # DIET: faq 0.61, and «did you mean» unrelated entries
+        ("шо брать с собой", None, "ask_documents"),
+        ("what should I bring?", None, "ask_documents"),
+        ("what happens if I bring my child late?", None, None),
+        ("що брати з собою в поїздку до Польщі?", None, None),  # a trip, not an application
     ],
 )
 def test_conversation_fragments(text, surface, expected):
