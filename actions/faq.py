@@ -4,10 +4,10 @@ the likeliest entries as buttons when it is not (never a confident wrong answer)
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import conversation_language, knowledge_base, today
 from dmsbot.settings import settings
@@ -109,7 +109,7 @@ class ActionFaqAnswer(Action):
         if entry_id is None and ranking and retrieved.get("confident"):
             entry_id = ranking[0]["id"]
         if entry_id is not None:
-            return self._answer(dispatcher, entry_id, faq, lang)
+            return self._answer(dispatcher, tracker, entry_id, faq, lang)
         if not ranking:
             dispatcher.utter_message(response="utter_default")
             return []
@@ -123,10 +123,11 @@ class ActionFaqAnswer(Action):
         return []
 
     @staticmethod
-    def _answer(dispatcher, entry_id: str, faq: FaqBase, lang: str) -> List[EventType]:
-        text = render_answer(faq.entry(entry_id), knowledge_base(), lang, today())
+    def _answer(dispatcher, tracker: Tracker, entry_id: str, faq: FaqBase, lang: str) -> List[EventType]:
+        entry = faq.entry(entry_id)
+        text = render_answer(entry, knowledge_base(), lang, today())
         dispatcher.utter_message(text=text, buttons=answer_buttons(entry_id, faq, lang))
-        return []
+        return _document_of_the_answer(tracker, entry.documents)
 
     @staticmethod
     def _next_steps_of_the_last_answer(tracker: Tracker, faq: FaqBase, lang: str) -> List[Dict[str, str]]:
@@ -143,13 +144,22 @@ class ActionFaqAnswer(Action):
         ranking = [r for r in (previous.get("faq") or {}).get("ranking") or [] if r.get("id") in faq.entries]
         offered = [] if _answered_entry(previous, faq) else likely_entries(ranking)
         if len(offered) == 1:
-            return self._answer(dispatcher, offered[0], faq, lang)
+            return self._answer(dispatcher, tracker, offered[0], faq, lang)
         if offered:
             buttons = [*entry_buttons(offered, faq, lang), _other_question(lang)]
             dispatcher.utter_message(text=PICK_ONE[lang], buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_acknowledged")
         return []
+
+
+def _document_of_the_answer(tracker: Tracker, documents: Sequence[str]) -> List[EventType]:
+    """An answer about one document makes it the conversation's: «а що брати з собою?», «а скільки коштує?» next get
+    that document's checklist or fee, and the reply names it. A document the user named in the message stays."""
+    named = any(e.get("entity") == "doc_type" for e in (tracker.latest_message or {}).get("entities") or [])
+    if len(documents) != 1 or named or tracker.get_slot("doc_type") == documents[0]:
+        return []
+    return [SlotSet("doc_type", documents[0])]
 
 
 def _answered_entry(parse: Dict[str, Any], faq: FaqBase) -> Optional[str]:

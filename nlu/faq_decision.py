@@ -803,8 +803,11 @@ def likely_entries(ranking: List[Dict[str, Any]]) -> List[str]:
 def suggested_beside_question(message: Dict[str, Any]) -> List[str]:
     """Entries offered beside «which document?» when a typed checklist question named none: «my passport was
     stolen, what do I do» gets the police steps as a button as well as the checklist's first question."""
-    if (message.get("text") or "").startswith("/") or (message.get("intent") or {}).get("name") not in QUESTIONS:
+    text = message.get("text") or ""
+    if text.startswith("/") or (message.get("intent") or {}).get("name") not in QUESTIONS:
         return []
+    if follow_up(message.get("entities") or [], text) in QUESTIONS:
+        return []  # «що брати з собою?» names no topic: entries found for «брати» would be noise
     retrieved = message.get(FAQ) or {}
     return likely_entries(retrieved.get("ranking") or []) if retrieved.get("suggest") else []
 

@@ -5,6 +5,7 @@ import asyncio
 
 import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import ActionFaqAnswer
@@ -87,6 +88,28 @@ def test_consultation_offer_when_the_entry_is_about_a_document():
             "payload": '/start_consultation{"doc_type":"temporary_residence_permit"}',
         }
     ]
+
+
+def answer_events(faq_id, entities=(), slots=None):
+    latest = {
+        "text": "питання",
+        "intent": {"name": "faq", "confidence": 0.9},
+        "entities": [{"entity": "faq_id", "value": faq_id}, *entities],
+    }
+    tracker = Tracker("u", {"language": "uk", **(slots or {})}, latest, [], False, None, {}, "action_listen")
+    return asyncio.run(ActionFaqAnswer().run(CollectingDispatcher(), tracker, {}))
+
+
+def test_an_answer_about_one_document_makes_it_the_conversations():
+    # «а що брати з собою?» next gets the list for that document (actions.consultation.ActionStartConsultation).
+    assert answer_events("lost_id_card_steps") == [SlotSet("doc_type", "id_card")]
+    assert answer_events("lost_id_card_steps", slots={"doc_type": "id_card"}) == []
+    # Two documents, or none: nothing to carry on with.
+    assert answer_events("photo_needed", slots={"doc_type": "foreign_passport"}) == []
+    assert answer_events("pay_privat24") == []
+    # The document the user named stays the conversation's, whatever the entry is about.
+    named = [{"entity": "doc_type", "value": "foreign_passport"}]
+    assert answer_events("lost_id_card_steps", named, {"doc_type": "foreign_passport"}) == []
 
 
 def test_clarifying_question_in_english():

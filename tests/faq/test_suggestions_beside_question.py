@@ -120,3 +120,11 @@ def test_evaluation_verdict_accepts_the_listed_checklist_answer_and_reports_stri
     other_question = evaluate.faq_verdict({**item, "also": ["ask_fee:id_card"]}, parse)
     other_document = evaluate.faq_verdict({**item, "also": ["ask_where_to_apply:foreign_passport"]}, parse)
     assert other_question["confident_wrong"] and other_document["confident_wrong"]
+
+
+@pytest.mark.parametrize("text", ["що брати з собою?", "які документи потрібні?", "what should I bring?"])
+def test_a_bare_question_gets_no_entries_beside_it(text):
+    # Nothing but the question: entries found for «брати» or "documents" would be noise beside «which document?».
+    assert suggested_beside_question(message(text=text)) == []
+    _, messages = ask(message(text=text))
+    assert [m["text"] for m in messages] == ["Який документ вам потрібен?"]
