@@ -211,6 +211,17 @@ def test_a_question_fragment_uses_the_document_of_the_conversation(stack):
     assert "Складаю перелік документів — закордонний паспорт" in text and "Чому оформлюєте" in text, text
 
 
+def test_what_to_bring_after_an_answer_about_one_document_is_its_checklist(stack):
+    user = new_user()
+    stack.say(user, '/faq{"faq_id":"child_first_passport_at_14"}')  # the first passport at 14 is the ID card
+    text = reply_text(stack.say(user, "а що брати з собою?"))  # DIET: faq 0.6, once «did you mean» unrelated entries
+    assert "Складаю перелік документів — ID-картка" in text and "Чому оформлюєте" in text, text
+    # Without an answer before it, the same question asks which document, with no entries beside it.
+    reply = stack.say(new_user(), "що брати з собою?")
+    assert "Який документ вам потрібен?" in reply_text(reply), reply
+    assert not [p for p in button_payloads(reply) if p.startswith("/faq")], reply
+
+
 def test_the_language_switched_inside_the_consultation_asks_the_same_question_in_english(stack):
     user = new_user()
     stack.say(user, "/start_consultation")
