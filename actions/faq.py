@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from actions.common import conversation_language, knowledge_base, today
 from dmsbot.settings import settings
 from kbengine.faq import FAQ_ENTITY, FaqBase, cached_faq, entry_buttons, followup_buttons, render_answer
-from nlu.faq_decision import likely_entries, suggested_beside_question
+from nlu.faq_decision import follow_up, likely_entries, suggested_beside_question
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ def related_entry(tracker: Tracker, doc_type: str, faq: FaqBase) -> Optional[str
     ranking = retrieved.get("ranking") or []
     if (message.get("text") or "").startswith("/") or not retrieved.get("suggest") or not ranking:
         return None
+    if follow_up(message.get("entities") or [], message.get("text") or "") is not None:
+        return None  # «а скільки робиться?» names no topic: an entry found for «робиться» would be noise
     entry = faq.entries.get(ranking[0].get("id"))
     if entry is None or entry.trains_intent or doc_type not in entry.documents:
         return None
