@@ -26,15 +26,10 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from dmsbot.models import newest_model  # noqa: E402
+
 RASA = ROOT / ".venv" / "bin" / "rasa"
 PORTS = {"on": 42105, "off": 42106}
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("No model in models/: run `make train` first.")
-    return models[-1]
 
 
 def texts(count: int) -> List[str]:

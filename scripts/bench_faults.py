@@ -54,6 +54,8 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
+from dmsbot.models import newest_model  # noqa: E402
+
 try:
     # Server-issued REST senders and their polite error texts (connectors/rest.py), the production
     # environment of the replica tests (tests/replicas/conftest.py).
@@ -864,10 +866,7 @@ def main() -> None:
         args.pg_down, args.drain, args.recovery = 5, 90, 180
     model = args.model
     if not model:
-        models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-        if not models:
-            raise SystemExit("No model in models/: run `make train` first.")
-        model = str(models[-1])
+        model = str(newest_model())
     if not shutil.which("redis-server"):
         raise SystemExit("redis-server is not installed (Debian package redis-server)")
     tmp = Path(tempfile.mkdtemp(prefix="bench_faults."))

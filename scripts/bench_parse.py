@@ -25,16 +25,11 @@ from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from dmsbot.models import newest_model  # noqa: E402
+
 RASA = ROOT / ".venv" / "bin" / "rasa"
 STOCK_DIR = ROOT / "var" / "bench" / "stock"
 OUR_PORT, STOCK_PORT = 45005, 45006
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("No model in models/: run `make train` first.")
-    return models[-1]
 
 
 def stock_model() -> Path:

@@ -35,7 +35,7 @@ from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
+from dmsbot.models import newest_model  # noqa: E402
 from tests.telegram.servers import (  # noqa: E402
     RASA,
     Managed,
@@ -65,13 +65,6 @@ OUR_SCRIPT = [
 STOCK_SCRIPT = ["hello", "I am sad", "yes", "great", "bye"]
 # The channels of credentials.yml that make run uses (Telegram stays off without a token).
 OUR_CHANNELS = "rest:\nconnectors.telegram.TelegramInput:\n"
-
-
-def newest_model() -> Path:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit("No model in models/: run `make train` first.")
-    return models[-1]
 
 
 def stock_model() -> Path:

@@ -26,6 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from dmsbot.models import newest_model  # noqa: E402
 from nlu.sentence_model import (  # noqa: E402
     ENSEMBLE_FILE,
     EnsembleSentenceEncoder,
@@ -33,7 +34,6 @@ from nlu.sentence_model import (  # noqa: E402
     StaticSentenceEncoder,
     load_encoder,
 )
-from scripts.bench_faq_retrieval import newest_model  # noqa: E402
 
 
 def timings(encoder: SentenceEncoder, texts: List[str]) -> List[float]:

@@ -27,17 +27,12 @@ from typing import Any, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from dmsbot.models import newest_model  # noqa: E402
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 FALLBACK = "nlu_fallback"
-
-
-def newest_model(models_dir: Path) -> Path:
-    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise SystemExit(f"No model in {models_dir}: run `make train` first.")
-    return models[-1]
 
 
 def load_examples(path: Path) -> List[Dict[str, Any]]:
@@ -430,7 +425,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    model = args.model or newest_model(ROOT / "models")
+    model = args.model or newest_model()
     from dmsbot.commands.inbox import FAQ_EVAL_SETS
 
     for number, eval_file in enumerate(args.faq_eval or [ROOT / path for path in FAQ_EVAL_SETS]):

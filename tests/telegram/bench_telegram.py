@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-
+from dmsbot.models import newest_model  # noqa: E402
 from tests.telegram import updates as tg  # noqa: E402
 from tests.telegram.fake_bot_api import FakeBotApi  # noqa: E402
 from tests.telegram.servers import (  # noqa: E402
@@ -33,13 +33,6 @@ from tests.telegram.servers import (  # noqa: E402
 )
 
 WEBHOOK = f"http://127.0.0.1:{RASA_PORT}/webhooks/telegram/webhook"
-
-
-def newest_model() -> str:
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        sys.exit("no model in models/: run `make train` first")
-    return str(models[-1])
 
 
 def rss_mb(pid: int) -> float:
@@ -65,7 +58,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
-    model = args.model or newest_model()
+    model = args.model or str(newest_model())
 
     fake = FakeBotApi(FAKE_API_PORT).start()
     tmp = Path(tempfile.mkdtemp(prefix="tg-bench-"))
