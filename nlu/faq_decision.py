@@ -843,6 +843,10 @@ def route(
     reacted = reaction(text)
     if reacted:
         return "keep" if intent == reacted else reacted
+    if text and not any(ch.isalnum() for ch in text) and intent not in ("affirm", "deny", "nlu_fallback"):
+        # «???» at contact_human 1.0 gave the contacts, «...» the out-of-scope reply, «🐸» at greet 0.56 a greeting
+        # in the middle of a form: a message with no word in it gets «I did not understand» and the choices.
+        return "nlu_fallback"
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     if intent in SMALL_TALK and has_doc and question_words(text) >= MIN_QUESTION_WORDS:
         # «добрий вечір, мій наречений з нігерії… підкажіть де у вінниці оформлюють посвідку» at greet: a question

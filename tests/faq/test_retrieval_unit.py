@@ -1010,6 +1010,23 @@ def test_a_reaction_emoji_is_a_yes_or_a_thanks(text, expected):
 
 
 @pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("???", "contact_human", "nlu_fallback"),  # DIET 1.0: the contacts in the middle of a form
+        ("...", "out_of_scope", "nlu_fallback"),
+        ("🐸", "greet", "nlu_fallback"),
+        ("🤔", "nlu_fallback", "keep"),
+        ("👎", "deny", "keep"),  # learnt as a no
+        ("👍", "out_of_scope", "affirm"),  # a reaction first
+        ("?!", "inform", "nlu_fallback"),
+        ("1545?", "contact_human", "keep"),  # a number is a word
+    ],
+)
+def test_a_message_with_no_word_is_not_understood(text, intent, expected):
+    assert route(intent, 1.0, [], 0.05, 0.32, 0.15, text) == expected
+
+
+@pytest.mark.parametrize(
     "intent, text, expected",
     [
         ("faq", "перевірте будь ласка чи готова моя айді картка", "track_document"),
