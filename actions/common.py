@@ -85,5 +85,31 @@ def consultation_answers(tracker: Tracker) -> Dict[str, Any]:
     return answers
 
 
+def answers_given_for(tracker: Tracker, doc_type: str) -> List[str]:
+    """The consultation answers (slots) whose current value was said while `doc_type` was the conversation's
+    document: in the message that named it or after it. A slot set before any event says so is not among them."""
+    document, said_for = None, {}
+    turn: List[Dict[str, Any]] = []
+
+    def close_turn() -> None:
+        nonlocal document
+        # Within one message the order of its slot events says nothing: the document it ends with counts.
+        document = next((e.get("value") for e in reversed(turn) if e.get("name") == "doc_type"), document)
+        for event in turn:
+            if event.get("name") in CONSULTATION_SLOTS:
+                said_for[event["name"]] = document if event.get("value") is not None else None
+        turn.clear()
+
+    for event in tracker.events:
+        if event.get("event") == "user":
+            close_turn()
+        elif event.get("event") == "slot":
+            turn.append(event)
+    close_turn()
+    return [
+        slot for slot in CONSULTATION_SLOTS if said_for.get(slot) == doc_type and tracker.get_slot(slot) is not None
+    ]
+
+
 def valid_doc_type(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and value in knowledge_base().documents else None

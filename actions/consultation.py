@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     ALL_CONSULTATION_SLOTS,
     CONSULTATION_SLOTS,
+    answers_given_for,
     consultation_answers,
     knowledge_base,
     navigation_buttons,
@@ -314,6 +315,7 @@ class AskSex(AskQuestion):
     slot = "sex"
 
 
+USED_EARLIER = {"uk": "Враховую ваші попередні відповіді: {items}.", "en": "Using your earlier answers: {items}."}
 LIST_FOR = {
     "uk": "Складаю перелік документів — {doc}.",
     "en": "Making the list of documents — {doc}.",
@@ -333,10 +335,18 @@ class ActionStartConsultation(Action):
         kept = valid_doc_type(tracker.get_slot("doc_type"))
         if kept and not said_now and follow_up([], text) == "ask_documents":
             # «а які документи?» after the fee of the закордонний: the list for that document, and the reply says so.
+            # Answers said about this document stay, and the reply names them; older ones go.
             lang = conversation_language(tracker)
-            dispatcher.utter_message(text=LIST_FOR[lang].format(doc=doc_type_name(kept, lang, capital=False)))
+            same = answers_given_for(tracker, kept)
+            reply = LIST_FOR[lang].format(doc=doc_type_name(kept, lang, capital=False))
+            used = answer_labels(kept, {k: v for k, v in consultation_answers(tracker).items() if k in same}, lang)
+            if used:
+                reply = f"{reply} {USED_EARLIER[lang].format(items=', '.join(used))}"
+            dispatcher.utter_message(text=reply)
             return [
-                SlotSet(slot, None) for slot in ALL_CONSULTATION_SLOTS if slot != "doc_type" and tracker.get_slot(slot)
+                SlotSet(slot, None)
+                for slot in ALL_CONSULTATION_SLOTS
+                if slot != "doc_type" and slot not in same and tracker.get_slot(slot) is not None
             ]
         # «я чоловік, 40 років, у Чехії…»: the sex named in words when the tagger did not mark it.
         sex = None

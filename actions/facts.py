@@ -15,7 +15,7 @@ from actions.common import (
     today,
     valid_doc_type,
 )
-from actions.consultation import SlotAnswers, answer_labels
+from actions.consultation import USED_EARLIER, SlotAnswers, answer_labels
 from actions.faq import RELATED, faq_base, related_entry
 from kbengine.faq import entry_buttons
 from kbengine.render import render_contacts, render_fees, render_places, render_processing_times
@@ -56,7 +56,6 @@ NO_FEE_FOR_URGENCY = {
         "standard": "Our knowledge base has no separate standard-processing fee for the {doc}. Here is what it has:",
     },
 }
-USED_EARLIER = {"uk": "Враховую ваші попередні відповіді: {items}.", "en": "Using your earlier answers: {items}."}
 
 
 _UNKNOWN = object()

@@ -543,3 +543,31 @@ async def test_a_child_named_without_an_age_after_a_fee_answer_asks_the_age(disp
     )
     assert events == [SlotSet("urgency", None)]
     assert "безкоштовно" in texts(dispatcher).lower(), texts(dispatcher)
+
+
+def _turn(text, **slots):
+    return [{"event": "user", "text": text}, *({"event": "slot", "name": k, "value": v} for k, v in slots.items())]
+
+
+async def test_a_documents_fragment_keeps_the_answers_said_about_that_document(dispatcher, domain):
+    # "I need a temporary residence permit, I'm a student" → "what documents?": the ground is not asked again.
+    events = _turn("I need a TRP, I'm a student", residence_ground="study", doc_type="temporary_residence_permit")
+    slots = {"doc_type": "temporary_residence_permit", "residence_ground": "study", "language": "en"}
+    tracker = make_tracker(slots=slots, text="what documents?", intent="ask_documents", events=events, active_loop=None)
+    assert await ActionStartConsultation().run(dispatcher, tracker, domain) == []
+    text = texts(dispatcher)
+    assert text.startswith("Making the list of documents — temporary residence permit. Using your earlier answers:")
+    assert "study" in text.lower(), text
+
+
+async def test_a_documents_fragment_drops_answers_said_about_another_document(dispatcher, domain):
+    # «закордонний дитині 5 років» → «а айді?» → «а які документи?»: the age was said about the закордонний.
+    events = _turn("закордонний дитині 5 років", doc_type="foreign_passport", age=5) + _turn(
+        "а айді?", doc_type="id_card"
+    )
+    slots = {"doc_type": "id_card", "age": 5, "language": "uk"}
+    tracker = make_tracker(
+        slots=slots, text="а які документи?", intent="ask_documents", events=events, active_loop=None
+    )
+    assert await ActionStartConsultation().run(dispatcher, tracker, domain) == [SlotSet("age", None)]
+    assert texts(dispatcher) == "Складаю перелік документів — ID-картка."
