@@ -145,3 +145,21 @@ def test_consultation_number_answers_use_the_same_parser() -> None:
     question = SimpleNamespace(type="number", options=[])
     for text in ["мені -3", "чотирнадцяти років", "сорока", "п'ять"]:
         assert parse_answer(question, text) == parse_number(text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("продовжити", "expired"),  # «Чому оформлюєте документ?» → «продовжити»: once «did you mean» entries
+        ("хочу продлить", "expired"),
+        ("renew", "expired"),
+        ("кончається", "expired"),
+        ("вперше", "first_issue"),
+        ("продовжити і поміняти прізвище", None),  # two answers: the form asks again
+    ],
+)
+def test_a_typed_reason_is_read_in_peoples_words(text, expected) -> None:
+    from kbengine import load_knowledge_base
+
+    question = load_knowledge_base().question_for("reason", "temporary_residence_permit")
+    assert parse_answer(question, text) == expected
