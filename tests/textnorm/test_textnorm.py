@@ -163,3 +163,20 @@ def test_a_typed_reason_is_read_in_peoples_words(text, expected) -> None:
 
     question = load_knowledge_base().question_for("reason", "temporary_residence_permit")
     assert parse_answer(question, text) == expected
+
+
+@pytest.mark.parametrize(
+    "slot, doc_type, text, expected",
+    [
+        ("location", "foreign_passport", "в Києві", "ukraine"),  # a city of Ukraine answers «в Україні чи за кордоном?»
+        ("location", "foreign_passport", "in Lviv", "ukraine"),
+        ("location", "foreign_passport", "живу в Ірландії", "abroad"),
+        ("location", "foreign_passport", "з Києва, але зараз у Польщі", None),  # both: asked again
+        ("residence_ground", "temporary_residence_permit", "жінка українка", "family_reunification"),
+        ("residence_ground", "temporary_residence_permit", "волонтер", "other"),
+    ],
+)
+def test_a_typed_answer_names_its_option(slot, doc_type, text, expected) -> None:
+    from kbengine import load_knowledge_base
+
+    assert parse_answer(load_knowledge_base().question_for(slot, doc_type), text) == expected
