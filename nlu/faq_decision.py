@@ -260,6 +260,18 @@ WANTS_A_DOCUMENT = re.compile(
     re.IGNORECASE,
 )
 LONGEST_PASSPORT_REQUEST = 6
+# "I want a passport for travel abroad", «хочу оформити посвідку на постійне»: a wish that opens the message and names
+# its document asks for the document (the consultation), not a question an entry answers.
+OPENS_WITH_A_WISH = re.compile(
+    r"^\W*((i|я)\s+)?(want|need|would like|'d like|хочу|хотів би|хотіла б|хотел бы|хотела бы|"
+    r"(мені|мне)\s+(потрібен|потрібна|потрібно|треба|нужен|нужна|нужно|надо|нада)|потрібен|потрібна|нужен|нужна)\b",
+    re.IGNORECASE,
+)
+LONGEST_DOCUMENT_REQUEST = 8
+# "I need to know…", «хочу дізнатися…»: a wish to know is a question.
+WISH_TO_KNOW = re.compile(
+    r"\b(know|find out|ask|check|знат|дізнат|узнат|спитат|спросит|уточнит|перевірит|проверит)", re.I
+)
 # "can you notify me when it's time to renew my passport", «нагадайте, коли спливе строк посвідки»: the reminder, not
 # tracking (DIET hears «повідомте» as a status subscription).
 ASKS_FOR_A_REMINDER = re.compile(
@@ -998,6 +1010,20 @@ def route(
         and not (intent == FAQ and sure and asks(text) and faq_confidence >= suggest_threshold)
     ):
         return "start_consultation"  # the form drops the bare «паспорт» and asks which one (passport_alone)
+    if (
+        # DIET's fee guess for "I want a passport for travel abroad" (tied with faq at 0.97) has no word of a fee
+        (intent in (FAQ, "nlu_fallback", "out_of_scope") or (intent in QUESTIONS and off_topic))
+        and has_doc
+        and not numbered
+        and faq_confidence < answer_threshold
+        and words <= LONGEST_DOCUMENT_REQUEST
+        and "?" not in text
+        and OPENS_WITH_A_WISH.match(text)
+        and not WISH_TO_KNOW.search(text)
+        and precise_checklist_question(text) in (None, "ask_documents")
+    ):
+        # "I want a passport for travel abroad" at faq 0.97 offered entries on newborns and 3-day passports.
+        return "start_consultation"
     acts = intent in CHECKLIST_INTENTS or intent == INFORM or (intent not in NEVER_OVERRULED and not numbered)
     # «що означає статус персоналізовано» at start_over 0.83 is no step of the form.
     unsure_step = intent in NAVIGATION and not sure

@@ -1235,3 +1235,37 @@ def test_my_subscriptions_needs_a_word_of_them() -> None:
     assert route("my_subscriptions", 0.86, [], 0.05, 0.32, 0.15, closed) == "keep"  # nothing to offer instead
     for text in ("які в мене підписки", "що я відстежую", "what documents am I getting updates about"):
         assert route("my_subscriptions", 0.95, [], 0.23, 0.32, 0.15, text) == "keep"
+
+
+def _named(text, surface, value):
+    start = text.index(surface)
+    return [{"entity": "doc_type", "value": value, "start": start, "end": start + len(surface)}]
+
+
+@pytest.mark.parametrize(
+    "text, surface, value, expected",
+    [
+        # DIET: faq 0.97, and «did you mean» entries on newborns and 3-day passports
+        ("I want a passport for travel abroad", "passport for travel abroad", "foreign_passport", "start_consultation"),
+        (
+            "хочу оформити посвідку на постійне",
+            "посвідку на постійне",
+            "permanent_residence_permit",
+            "start_consultation",
+        ),
+        ("мне нужен загранпаспорт", "загранпаспорт", "foreign_passport", "start_consultation"),
+        ("I need to know the price of a foreign passport", "foreign passport", "foreign_passport", "ask_fee"),
+        ("хочу дізнатися про закордонний для сина", "закордонний", "foreign_passport", "faq"),  # a wish to know
+        (
+            "I want a passport for travel abroad, can I get it in 3 days?",
+            "passport for travel abroad",
+            "foreign_passport",
+            "faq",
+        ),
+    ],
+)
+def test_a_wish_naming_its_document_is_the_consultation(text, surface, value, expected):
+    assert route("faq", 0.97, _named(text, surface, value), 0.22, 0.32, 0.15, text, 0.36, [value]) == expected
+    if expected == "start_consultation":
+        # DIET's tie: ask_fee 0.97 = faq, with no word of a fee
+        assert route("ask_fee", 0.97, _named(text, surface, value), 0.22, 0.32, 0.15, text, 0.36, [value]) == expected
