@@ -222,6 +222,19 @@ def test_what_to_bring_after_an_answer_about_one_document_is_its_checklist(stack
     assert not [p for p in button_payloads(reply) if p.startswith("/faq")], reply
 
 
+@pytest.mark.parametrize(
+    "message, question",
+    [
+        ("I want a passport for travel abroad", "Why are you applying for the document?"),  # DIET: faq = ask_fee 0.97
+        ("хочу оформити посвідку на постійне", "На якій підставі ви оформлюєте посвідку?"),
+    ],
+)
+def test_a_wish_naming_its_document_starts_its_consultation(stack, message, question):
+    reply = stack.say(new_user(), message)
+    assert question in reply_text(reply), reply
+    assert not [p for p in button_payloads(reply) if p.startswith("/faq")], reply
+
+
 def test_the_language_switched_inside_the_consultation_asks_the_same_question_in_english(stack):
     user = new_user()
     stack.say(user, "/start_consultation")
