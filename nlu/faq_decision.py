@@ -389,6 +389,9 @@ OWN_DOCUMENT = re.compile(
     re.IGNORECASE,
 )
 LONGEST_IF_READY = 10
+# «коли буде готовий мій паспорт, я подавав 2 тижні тому»: the user's own document once it says it was applied for;
+# "when will my ID card be ready" alone asks the processing time (data/nlu).
+ASKS_WHEN_READY = re.compile(r"(^|\W)(коли|когда|when)\W+(\w+\W+){0,5}(готов\w*|ready)", re.IGNORECASE)
 MEANS = re.compile(r"означа\w*|значит\w*|\bmeans?\b|meaning", re.IGNORECASE)
 # A yes-or-no question of whether something may be done, or whether what one heard is true («можна за один раз?»,
 # "can I…", «це правда?»); not «де можна…», "where / how fast can I…", which ask for a place or a term.
@@ -564,6 +567,8 @@ def asks_after_my_document(entities: List[Dict[str, Any]], text: str) -> bool:
     longest = LONGEST_WHERE_IS_MY_APPLIED if applied else LONGEST_IF_READY
     if applied and names_it and words <= longest and STILL_NOT_THERE.search(text) and not MEANS.search(text):
         return True  # «я подавала на загран месяц назад а его все нет где он»
+    if words <= longest and ASKS_WHEN_READY.search(text) and applied:
+        return not HOW_TO.search(text)
     return bool(words <= longest and names_it and ASKS_IF_READY.search(text) and not HOW_TO.search(text))
 
 

@@ -1044,6 +1044,9 @@ def test_a_message_with_no_word_is_not_understood(text, intent, expected):
         # how checking works, and a lost passport, are FAQ questions
         ("faq", "як перевірити чи готова моя айді картка", "faq"),
         ("faq", "де мій паспорт? я загубив його вчора у Варшаві", "faq"),
+        # when it will be ready, having applied («did you mean» entries on Дія's notifications before)
+        ("faq", "коли буде готовий мій паспорт я подавав 2 тижні тому", "track_document"),
+        ("faq", "когда будет готов загран, подавала в цнап 10 дней назад", "track_document"),
     ],
 )
 def test_asking_whether_my_document_is_ready_is_tracking(intent, text, expected):
