@@ -1013,6 +1013,8 @@ def route(
         # «вийшла заміж, коли треба міняти паспорт?» at faq 1.0: a question DIET is sure the FAQ answers, and an
         # entry worth offering; «which passport?» would not answer it.
         and not (intent == FAQ and sure and asks(text) and faq_confidence >= suggest_threshold)
+        # «чи можна отримати паспорт за довіреністю» at start_consultation 0.5: whether it may be done is no request
+        and not (ASKS_IF_ALLOWED.search(text) and asks(text) and faq_confidence >= suggest_threshold)
     ):
         return "start_consultation"  # the form drops the bare «паспорт» and asks which one (passport_alone)
     if (

@@ -676,6 +676,11 @@ def test_a_short_request_for_a_bare_passport_starts_the_consultation() -> None:
     assert route("faq", 1.0, married, 0.3, 0.32, 0.15, question) == "faq"
     assert route("faq", 0.8, married, 0.3, 0.32, 0.15, question) == "start_consultation"  # DIET unsure
     assert route("faq", 1.0, married, 0.1, 0.32, 0.15, question) == "start_consultation"  # nothing to offer
+    # Whether it may be done is no request: «did you mean» the entry on collecting by proxy, not «which passport?».
+    proxy = "чи можна отримати паспорт за довіреністю"
+    at = [{"entity": "doc_type", "value": "id_card", "start": 18, "end": 25}]
+    assert route("start_consultation", 0.5, at, 0.3, 0.32, 0.15, proxy) == "faq"
+    assert route("start_consultation", 0.5, at, 0.1, 0.32, 0.15, proxy) == "start_consultation"  # nothing to offer
 
 
 def test_asking_to_be_reminded_of_expiry_is_the_reminder() -> None:
