@@ -8,6 +8,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import (
+    answers_given_for,
     consultation_answers,
     conversation_language,
     knowledge_base,
@@ -72,13 +73,13 @@ def _doc_type_before_this_message(tracker: Tracker) -> Any:
 
 
 def topic_answers(tracker: Tracker, doc_type: str) -> Dict[str, Any]:
-    """Answers said in this message, plus earlier ones only when the earlier question was about the same document."""
+    """Answers said in this message, plus earlier ones only when they were said about the same document."""
     answers = consultation_answers(tracker)
+    if _doc_type_before_this_message(tracker) is _UNKNOWN:
+        return answers
     said_now = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
-    before = _doc_type_before_this_message(tracker)
-    if before is not _UNKNOWN and before != doc_type:
-        answers = {slot: value for slot, value in answers.items() if slot in said_now}
-    return answers
+    same = set(answers_given_for(tracker, doc_type))
+    return {slot: value for slot, value in answers.items() if slot in said_now or slot in same}
 
 
 def used_earlier_note(tracker: Tracker, doc_type: str, answers: Dict[str, Any], lang: str) -> Optional[str]:

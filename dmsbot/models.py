@@ -1,4 +1,4 @@
-"""Where the trained model archives are: one answer for the scripts, the benchmarks and the test harness."""
+"""Where the trained model archives are: one answer for the scripts and the benchmarks."""
 
 from __future__ import annotations
 

@@ -263,14 +263,14 @@ LONGEST_PASSPORT_REQUEST = 6
 # "I want a passport for travel abroad", «хочу оформити посвідку на постійне»: a wish that opens the message and names
 # its document asks for the document (the consultation), not a question an entry answers.
 OPENS_WITH_A_WISH = re.compile(
-    r"^\W*((i|я)\s+)?(want|need|would like|'d like|хочу|хотів би|хотіла б|хотел бы|хотела бы|"
-    r"(мені|мне)\s+(потрібен|потрібна|потрібно|треба|нужен|нужна|нужно|надо|нада)|потрібен|потрібна|нужен|нужна)\b",
+    r"^\W*(i['’]d like|((i|я)\s+)?(want|need|would like|хочу|хотів би|хотіла б|хотел бы|хотела бы|"
+    r"(мені|мне)\s+(потрібен|потрібна|потрібно|треба|нужен|нужна|нужно|надо|нада)|потрібен|потрібна|нужен|нужна))\b",
     re.IGNORECASE,
 )
 LONGEST_DOCUMENT_REQUEST = 8
 # "I need to know…", «хочу дізнатися…»: a wish to know is a question.
 WISH_TO_KNOW = re.compile(
-    r"\b(know|find out|ask|check|знат|дізнат|узнат|спитат|спросит|уточнит|перевірит|проверит)", re.I
+    r"\b(know|find out|ask|check|знат|дізнат|узнат|спитат|спросит|уточнит|перевірит|проверит)", re.IGNORECASE
 )
 # "can you notify me when it's time to renew my passport", «нагадайте, коли спливе строк посвідки»: the reminder, not
 # tracking (DIET hears «повідомте» as a status subscription).

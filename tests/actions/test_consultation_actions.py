@@ -571,3 +571,22 @@ async def test_a_documents_fragment_drops_answers_said_about_another_document(di
     )
     assert await ActionStartConsultation().run(dispatcher, tracker, domain) == [SlotSet("age", None)]
     assert texts(dispatcher) == "Складаю перелік документів — ID-картка."
+
+
+async def test_a_fee_answer_uses_only_the_answers_said_about_its_document(dispatcher, domain):
+    # «закордонний за кордоном» → «а айді?» → «а скільки коштує айді?»: «за кордоном» was said about the закордонний.
+    events = _turn("закордонний за кордоном", doc_type="foreign_passport", location="abroad") + _turn(
+        "а айді?", doc_type="id_card"
+    )
+    slots = {"doc_type": "id_card", "location": "abroad", "topic": "fee", "language": "uk"}
+    tracker = make_tracker(
+        slots=slots, text="а скільки коштує айді?", intent="ask_fee", events=events, active_loop=None
+    )
+    await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    assert "Враховую" not in texts(dispatcher)
+    # Said about the ID card itself, it is used, and the reply says so.
+    same = _turn("айді за кордоном", doc_type="id_card", location="abroad")
+    dispatcher.messages.clear()
+    tracker = make_tracker(slots=slots, text="а скільки коштує?", intent="ask_fee", events=same, active_loop=None)
+    await ActionAnswerTopic().run(dispatcher, tracker, domain)
+    assert "Враховую ваші попередні відповіді: за кордоном." in texts(dispatcher)

@@ -1262,6 +1262,7 @@ def _named(text, surface, value):
             "start_consultation",
         ),
         ("мне нужен загранпаспорт", "загранпаспорт", "foreign_passport", "start_consultation"),
+        ("I'd like an ID card for my son", "ID card", "id_card", "start_consultation"),
         ("I need to know the price of a foreign passport", "foreign passport", "foreign_passport", "ask_fee"),
         ("хочу дізнатися про закордонний для сина", "закордонний", "foreign_passport", "faq"),  # a wish to know
         (
