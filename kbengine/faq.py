@@ -180,11 +180,12 @@ class FaqEntry:
 
     def title(self, lang: str) -> str:
         """A button label: the first example question written in that language's script."""
-        wanted = (
-            [q for q in self.questions if _is_english(q)]
-            if lang == "en"
-            else [q for q in self.questions if not _is_english(q)]
-        )
+        if lang == "en":
+            # «Passport.mfa.gov.ua шо вводити туди» counts more Latin words, yet is no English title.
+            english = [q for q in self.questions if _is_english(q)]
+            wanted = [q for q in english if not CYRILLIC.search(q)] or english
+        else:
+            wanted = [q for q in self.questions if not _is_english(q)]
         text = (wanted or list(self.questions))[0].strip()
         text = text[0].upper() + text[1:]
         return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
@@ -224,6 +225,9 @@ def _field(error: jsonschema.ValidationError) -> str:
     for part in error.absolute_path:
         parts.append(f"[{part}]" if isinstance(part, int) else ("." if parts else "") + str(part))
     return "".join(parts) or "(entry)"
+
+
+CYRILLIC = re.compile(r"[А-Яа-яЇїІіЄєҐґЁё]")
 
 
 def _is_english(text: str) -> bool:

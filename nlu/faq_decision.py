@@ -283,6 +283,42 @@ ASKS_FOR_A_REMINDER = re.compile(
     re.IGNORECASE,
 )
 REMINDER = "set_expiry_reminder"
+# The main menu's button titles (domain/common.yml utter_main_menu), typed instead of tapped: «Відстежити документ» was
+# DIET `unsubscribe` 0.53 and "Track a document" `faq`. tests/nlu/test_menu_labels.py keeps this in step with the domain.
+MENU_LABELS = {
+    "консультація": "start_consultation",
+    "відстежити документ": "track_document",
+    "вартість і терміни": "ask_fee",
+    "де оформити": "ask_where_to_apply",
+    "зв'язатися з дмс": "contact_human",
+    "consultation": "start_consultation",
+    "track a document": "track_document",
+    "fees and processing times": "ask_fee",
+    "where to apply": "ask_where_to_apply",
+    "contact the dms": "contact_human",
+}
+# «відстежити», "track", «хочу підписатися на відстеження документа»: a short request to follow a document (DIET hears
+# `unsubscribe` or `my_subscriptions` in the shared words); «мої підписки» names the list, a stop word a cancellation.
+ASKS_TO_TRACK = re.compile(r"відстеж|відслідк|відслєж|отслеж|отслед|отслєж|(^|\W)track", re.IGNORECASE)
+LONGEST_TRACK_REQUEST = 6
+LISTS_SUBSCRIPTIONS = re.compile(
+    r"підписк|подписк|subscriptions|відстежую|отслеживаю|(^|\W)(list|список|що я|что я|am i)(\W|$)", re.IGNORECASE
+)
+# «Документи прийнято 12.11.2026. Здійснюється перевірка даних»: a status text pasted with its date; the date is no
+# expiry to be reminded of (DIET: the reminder 0.95), the status is what is asked about.
+QUOTES_A_STATUS = re.compile(
+    r"прийнят|принят|перевірк\w* даних|проверк\w* данных|персоналіз|персонализ|доставлен|виготовлен|изготовлен|"
+    r"відправлен|отправлен|надано|предоставлен|не знайдено|не найден",
+    re.IGNORECASE,
+)
+
+
+def typed_menu_label(text: str) -> Optional[str]:
+    """The intent of a main-menu button whose title is the whole message, else None."""
+    plain = re.sub(r"[’ʼ`´]", "'", text.strip().lower())
+    return MENU_LABELS.get(re.sub(r"[\s.!]+$", "", plain))
+
+
 # A place named in the message («в Польщі», "in Kyiv") is a cue of a place question too.
 PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
 # «вкрали закордонний в Італії, що робити»: the steps are asked for, which an FAQ entry gives, not a checklist.
@@ -864,6 +900,29 @@ def route(
         # «???» at contact_human 1.0 gave the contacts, «...» the out-of-scope reply, «🐸» at greet 0.56 a greeting
         # in the middle of a form: a message with no word in it gets «I did not understand» and the choices.
         return "nlu_fallback"
+    labelled = typed_menu_label(text)
+    if labelled:
+        return "keep" if intent == labelled else labelled
+    if (
+        (
+            intent in (FAQ, "nlu_fallback", "out_of_scope", "help")
+            or (intent in ("unsubscribe", "my_subscriptions") and intent_confidence < DIET_SURE)
+        )
+        and faq_confidence < answer_threshold
+        and len(text.split()) <= LONGEST_TRACK_REQUEST
+        and ASKS_TO_TRACK.search(text)
+        and not STOP_WORDS.search(text)
+        and not LISTS_SUBSCRIPTIONS.search(text)
+        and not ABOUT_CHECKING_ELSEWHERE.search(text)
+    ):
+        return TRACK
+    if (
+        intent == REMINDER
+        and faq_confidence >= answer_threshold
+        and QUOTES_A_STATUS.search(text)
+        and not ASKS_FOR_A_REMINDER.search(text)
+    ):
+        return FAQ
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
     if intent in SMALL_TALK and has_doc and question_words(text) >= MIN_QUESTION_WORDS:
         # «добрий вечір, мій наречений з нігерії… підкажіть де у вінниці оформлюють посвідку» at greet: a question

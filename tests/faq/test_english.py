@@ -45,3 +45,11 @@ def test_menu_offers_the_other_language():
     ukrainian = next(v for v in menu if not v.get("condition"))
     assert {"title": "Українська", "payload": '/set_language{"language":"uk"}'} in english["buttons"]
     assert {"title": "English", "payload": '/set_language{"language":"en"}'} in ukrainian["buttons"]
+
+
+def test_english_button_titles_have_no_cyrillic():
+    # «Passport.mfa.gov.ua шо вводити туди» counts more Latin words than Cyrillic ones; it was shown as English.
+    from kbengine.faq import CYRILLIC, load_faq
+
+    mixed = [e.id for e in load_faq(None).entries.values() if CYRILLIC.search(e.title("en"))]
+    assert not mixed, f"English titles with Cyrillic letters: {mixed}"

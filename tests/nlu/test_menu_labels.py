@@ -1,0 +1,80 @@
+"""A menu button's title typed as text does what the button does; short tracking requests start tracking; a status
+text pasted with its date is a status question, not a date to be reminded of."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nlu.faq_decision import MENU_LABELS, REMINDER, TRACK, route, typed_menu_label
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _menu_buttons():
+    menu = yaml.safe_load((ROOT / "domain" / "common.yml").read_text(encoding="utf-8"))["responses"]["utter_main_menu"]
+    for variation in menu:
+        for button in variation["buttons"]:
+            if "set_language" not in button["payload"]:
+                yield button["title"], button["payload"].lstrip("/")
+
+
+def test_every_menu_title_is_known_with_its_intent():
+    buttons = dict(_menu_buttons())
+    assert len(buttons) == 10
+    assert {title.lower(): intent for title, intent in buttons.items()} == MENU_LABELS
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("Відстежити документ", TRACK),
+        ("  відстежити документ! ", TRACK),
+        ("Track a document", TRACK),
+        ("Звʼязатися з ДМС", "contact_human"),
+        ("Вартість і терміни", "ask_fee"),
+    ],
+)
+def test_typed_title_routes_to_its_button(text, intent):
+    assert typed_menu_label(text) == intent
+    assert route("unsubscribe", 0.53, [], 0.3, 0.5, 0.15, text) == intent
+    assert route(intent, 0.9, [], 0.3, 0.5, 0.15, text) == "keep"
+
+
+def test_longer_text_is_no_menu_title():
+    assert typed_menu_label("де оформити айді у львові") is None
+
+
+@pytest.mark.parametrize(
+    "intent,text",
+    [
+        ("unsubscribe", "відстежити"),
+        ("faq", "track"),
+        ("my_subscriptions", "хочу підписатися на відстеження документа"),
+        ("faq", "Отследить документ"),
+    ],
+)
+def test_short_tracking_request_starts_tracking(intent, text):
+    assert route(intent, 0.62, [], 0.2, 0.5, 0.15, text) == TRACK
+
+
+@pytest.mark.parametrize(
+    "intent,text",
+    [
+        ("unsubscribe", "не хочу більше відстежувати"),
+        ("my_subscriptions", "мої підписки на відстеження"),
+        ("faq", "як відстежити статус закордонного через сайт мзс"),
+    ],
+)
+def test_stop_list_or_elsewhere_is_no_tracking_request(intent, text):
+    assert route(intent, 0.62, [], 0.2, 0.5, 0.15, text) != TRACK
+
+
+def test_status_text_with_its_date_is_a_status_question():
+    text = "статус Документи прийнято 12.11.2026. Здійснюється перевірка даних"
+    date = [{"entity": "expiry_date", "value": "12.11.2026"}]
+    assert route(REMINDER, 0.95, date, 0.46, 0.4, 0.15, text) == "faq"
+    # A reminder asked for in words stays one, and so does a bare expiry date.
+    asked = "нагадайте коли закінчиться строк, айді діє до 15.01.2027"
+    assert route(REMINDER, 0.95, date, 0.46, 0.4, 0.15, asked) == "keep"
+    assert route(REMINDER, 0.95, date, 0.46, 0.4, 0.15, "айді діє до 15.01.2027") == "keep"
