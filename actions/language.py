@@ -13,7 +13,7 @@ from rasa_sdk import Tracker, ValidationAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from nlu.language import LANGUAGES, UK, detect_language
+from nlu.language import EN, LANGUAGES, UK, detect_language, mixes_in_english
 
 SET_LANGUAGE_INTENT = "set_language"
 
@@ -41,7 +41,10 @@ class ValidateSlotMappings(ValidationAction):
             return {"language": chosen}
         if tracker.get_slot("language_chosen"):
             return {"language": current or UK} if current is None else {}
-        detected = detect_language(tracker.latest_message.get("text"))
+        text = tracker.latest_message.get("text")
+        detected = detect_language(text)
+        if current == EN and detected == UK and mixes_in_english(text):
+            detected = EN  # "status says Документи прийнято, what now": an English conversation quoting Ukrainian
         new = detected or current or UK
         return {"language": new} if new != current else {}
 

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from dmsbot.clock import today as bot_today
 from dmsbot.settings import settings
-from textnorm.docnumbers import APPLICATION_NUMBER_RE
+from textnorm.docnumbers import APPLICATION_NUMBER_RE, PERMITS
 from tracking.config_secrets import require_production_secrets
 from tracking.log_redaction import install as install_log_redaction
 from tracking.reminders import last_day_at_any_office
@@ -34,6 +34,7 @@ from tracking.stages import (
 )
 
 log = logging.getLogger(__name__)
+LONG_DIGITS = re.compile(r"\d{10,20}")
 install_log_redaction()  # the action server imports this module
 # The action server refuses to start in production without the required secrets (clear message, no traceback).
 require_production_secrets()
@@ -132,7 +133,11 @@ class ActionTrackingStart(Action):
         text = tracker.latest_message.get("text") or ""
         doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
         raw = ents.get("document_number")
-        base = normalize_number(str(raw)) if raw else None
+        # A permit's number is the foreigner's passport, read from the words as typed (NLU reads «AB123456» as a
+        # booklet series in Cyrillic).
+        base = find_number_in_text(text, doc_type) if doc_type in PERMITS else None
+        if base is None and raw:
+            base = normalize_number(str(raw))
         if base is None:
             base = find_number_in_text(text)
         number = base.normalized if base else None
@@ -196,10 +201,12 @@ class ValidateTrackingForm(FormValidationAction):
             # A cleared slot (or a sticker) is no number: the form asks again, without «could not read «»».
             return {"document_number": None}
         text = str(value)
-        base = normalize_number(text) or find_number_in_text(text)
+        doc_type = tracker.get_slot("tracking_doc_type")
+        base = normalize_number(text, doc_type) or find_number_in_text(text, doc_type)
         if base is not None:
             return {"document_number": base.normalized}
-        if APPLICATION_NUMBER_RE.search(text):
+        if APPLICATION_NUMBER_RE.search(text) or LONG_DIGITS.fullmatch(re.sub(r"[\s-]", "", text)):
+            # «2024031500123»: too long for any base document, the shape of an application or receipt number.
             dispatcher.utter_message(response="utter_tracking_application_number")
             return {"document_number": None}
         dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(text))
@@ -214,7 +221,7 @@ class ActionTrackingStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         doc_type = tracker.get_slot("tracking_doc_type")
-        base = normalize_number(tracker.get_slot("document_number") or "")
+        base = normalize_number(tracker.get_slot("document_number") or "", doc_type)
         if doc_type not in DOC_TYPES or base is None:
             dispatcher.utter_message(response="utter_ask_tracking_form_document_number")
             return [SlotSet("document_number", None)]
@@ -252,7 +259,7 @@ class ActionTrackingSubscribe(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         doc_type = tracker.get_slot("tracking_doc_type")
-        base = normalize_number(tracker.get_slot("document_number") or "")
+        base = normalize_number(tracker.get_slot("document_number") or "", doc_type)
         if not tracker.get_slot("tracking_offer_open") or doc_type not in DOC_TYPES or base is None:
             dispatcher.utter_message(response="utter_tracking_nothing_to_confirm")
             return []
@@ -385,7 +392,7 @@ class ActionTrackingUnsubscribe(Action):
         if target == "all" or _ALL_WORDS.search(tracker.latest_message.get("text") or ""):
             chosen = subs
         elif target or doc_type:
-            base = normalize_number(target) if target else None
+            base = normalize_number(target, doc_type) if target else None
             masked = base.masked if base else target
             chosen = [
                 s for s in subs if (not doc_type or s.doc_type == doc_type) and (not masked or s.masked == masked)

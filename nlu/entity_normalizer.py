@@ -11,6 +11,8 @@ Values that cannot be resolved are dropped rather than passed to a form as junk.
 
 from __future__ import annotations
 
+import re
+
 import logging
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -77,6 +79,27 @@ _AGE_AFTER = {"рік", "роки", "років", "р", "год", "лет", "л�
 
 
 _PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
+
+
+# "we married 3 years ago", «живу тут 6 років»: a number of years that is how long ago or how long, not an age.
+_AGO_AFTER = re.compile(r"^\s*(years?|yrs|рок\w*|р\.?|лет|года?)?\s*(ago|тому|назад)\b", re.IGNORECASE)
+_DURATION_BEFORE = re.compile(
+    r"\b(marr\w*|wed|live[ds]?|living|stay\w*|одружен\w*|шлюб\w*|браке?|женат\w*|"
+    r"замужем|живу|живемо|живем|живёт|живе|проживаю|проживаємо|проживаем|стаж\w*)"
+    r"(\W+\w+){0,3}\W*$",
+    re.IGNORECASE,
+)
+
+
+def _a_duration(text: Text, entity: Dict[Text, Any]) -> bool:
+    """An `age` that is a span of time («3 роки тому», "living here 6 years")."""
+    if entity.get("entity") != "age" or "start" not in entity:
+        return False
+    before, after = text[: entity["start"]], text[entity["end"] :]
+    last = re.findall(r"\w+", before.lower())[-1:]
+    if last and last[0] in _AGE_BEFORE:
+        return False  # «одружена, мені 30»: the age is said outright
+    return bool(_AGO_AFTER.match(after) or _DURATION_BEFORE.search(before))
 
 
 def _a_direction(text: Text, entity: Dict[Text, Any]) -> bool:
@@ -259,10 +282,10 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         for start, end, value in found_numbers:
             out.append(self._new(start, end, "document_number", value))
         out.extend(self._gazetteer(text, out, message))
-        out = [e for e in out if not _a_direction(text, e)]
+        out = [e for e in out if not _a_direction(text, e) and not _a_duration(text, e)]
         if self._config["age_rules"] and not any(e.get("entity") == "age" for e in out):
             age = self._age_by_rule(text, message)
-            if age:
+            if age and not _a_duration(text, age):
                 out.append(age)
         out.sort(key=lambda e: e.get("start", 0))
         return out

@@ -313,6 +313,15 @@ QUOTES_A_STATUS = re.compile(
 )
 
 
+# «стоп», "cancel", «вихід» alone: leave what is going on (DIET took «стоп» for a greeting at 0.66). Forms end on a
+# goodbye; a no («не треба») stays a no, which answers a yes/no question.
+STOP_ALONE = re.compile(
+    r"^\W*(стоп|stop|cancel|скасувати|скасуй|відміна|відмінити|отмена|отменить|отмени|вихід|выход|exit|quit|хватит|"
+    r"досить|годі|припини|прекрати)(\s+(будь ласка|пожалуйста|please))?\W*$",
+    re.IGNORECASE,
+)
+
+
 def typed_menu_label(text: str) -> Optional[str]:
     """The intent of a main-menu button whose title is the whole message, else None."""
     plain = re.sub(r"[’ʼ`´]", "'", text.strip().lower())
@@ -900,6 +909,8 @@ def route(
         # «???» at contact_human 1.0 gave the contacts, «...» the out-of-scope reply, «🐸» at greet 0.56 a greeting
         # in the middle of a form: a message with no word in it gets «I did not understand» and the choices.
         return "nlu_fallback"
+    if STOP_ALONE.match(text) and intent not in ("goodbye", "deny", "unsubscribe"):
+        return "goodbye"
     labelled = typed_menu_label(text)
     if labelled:
         return "keep" if intent == labelled else labelled

@@ -100,11 +100,31 @@ def _roman(part: str) -> str:
     return "".join(out)
 
 
-def parse_document_number(raw: str) -> Optional[DocumentNumber]:
-    """The kind and canonical form of a typed base-document number, or None if it is not one."""
+# A residence permit is issued on the foreigner's own passport, whose series and number the status check takes "without
+# punctuation" (dms-facts §5.2) and in no fixed shape: «N4567891», «E12345678», «AB1234567». Latin stays Latin.
+PERMITS = frozenset({"temporary_residence_permit", "permanent_residence_permit"})
+_FOREIGN_SEPARATORS = re.compile(rf"[\s{_DASH}№#]")
+FOREIGN_NUMBER_RE = re.compile(r"[A-Za-z]{0,3}\d{6,10}[A-Za-z]?")
+FOREIGN_NUMBER_IN_TEXT_RE = re.compile(r"(?<![A-Za-z\d])[A-Za-z]{0,3}[ \-]?\d{6,10}[A-Za-z]?(?![A-Za-z\d])")
+
+
+def _foreign_number(text: str) -> Optional[DocumentNumber]:
+    compact = _FOREIGN_SEPARATORS.sub("", text)
+    if len(compact) <= 12 and FOREIGN_NUMBER_RE.fullmatch(compact):
+        return DocumentNumber(KIND_FOREIGN_PASSPORT, compact.upper())
+    return None
+
+
+def parse_document_number(raw: str, doc_type: Optional[str] = None) -> Optional[DocumentNumber]:
+    """The kind and canonical form of a typed base-document number, or None if it is not one. For a residence permit
+    (`doc_type`) a foreigner's passport number in any common shape is one too."""
     if not raw or len(str(raw)) > MAX_RAW_LENGTH:
         return None
     text = normalize_apostrophes(str(raw)).strip().rstrip(".")
+    if doc_type in PERMITS and not CYRILLIC_RE.search(text):
+        found = _foreign_number(text)
+        if found:
+            return found
     m = BIRTH_CERT_RE.fullmatch(text)
     if m:
         roman, letters, number = m.groups()
@@ -151,8 +171,13 @@ def find_document_numbers(text: str) -> List[Tuple[int, int, str]]:
     return sorted(found)
 
 
-def find_document_number(text: str) -> Optional[DocumentNumber]:
-    """The first document number in a message, with its kind."""
+def find_document_number(text: str, doc_type: Optional[str] = None) -> Optional[DocumentNumber]:
+    """The first document number in a message, with its kind («my passport number is N 4567891» for a permit)."""
+    if doc_type in PERMITS:
+        for m in FOREIGN_NUMBER_IN_TEXT_RE.finditer(normalize_apostrophes(text or "")):
+            found = _foreign_number(m.group())
+            if found:
+                return found
     for _start, _end, value in find_document_numbers(text):
         return parse_document_number(value)
     return None

@@ -30,6 +30,8 @@ _PATTERNS = (
         re.compile(r"(?<![\w-])([A-ZА-ЯІЇЄҐ]{1,2}-?[A-ZА-ЯІЇЄҐ]{2}\s?|[A-ZА-ЯІЇЄҐ]{2}\s?)\d{4}(\d{2})(?!\d)"),
         r"\1****\2",
     ),
+    # A foreigner's passport (the base of a residence permit): N4567891, E12345678, AB1234567.
+    (re.compile(r"(?<![\w-])([A-Z]{1,3}\s?)\d{4,8}(\d{2})(?![\w])"), r"\1****\2"),
 )
 
 _installed = False

@@ -170,7 +170,7 @@ def parse_application_key(doc_type: str, raw_number: str) -> Tuple[str, BaseNumb
     """Validate a (doc_type, number) pair; raise ValueError with a clear message."""
     if doc_type not in DOC_TYPES:
         raise ValueError(f"unknown doc_type {doc_type!r}; expected one of {', '.join(DOC_TYPES)}")
-    base = normalize_number(raw_number)
+    base = normalize_number(raw_number, doc_type)
     if base is None:
         raise ValueError(
             "document_number has a wrong format; expected booklet КВ123456, ID 9 digits, "

@@ -187,3 +187,26 @@ def test_a_direction_abroad_is_no_place(normalizer, tokenizer, text, span, kept)
     """«їдемо за кордон» says where the trip goes, not where the person (or the passport) is: no location."""
     found = _run(normalizer, tokenizer, text, [_ent(text, span, "location", "abroad")], intent="ask_documents")
     assert (("location", "abroad") in found) == kept
+
+
+@pytest.mark.parametrize(
+    "text, span",
+    [
+        ("we marry 3 years ago, can i get permanent residence", "3"),
+        ("i live here 6 years with permanent residence", "6"),
+        ("одружені вже 4 роки, чоловік іноземець", "4"),
+        ("вийшла заміж 2 роки тому", "2"),
+    ],
+)
+def test_a_span_of_years_is_no_age(normalizer, tokenizer, text, span) -> None:
+    # "Using your earlier answers: age 3" echoed how long someone was married.
+    assert _run(normalizer, tokenizer, text, [_ent(text, span, "age")]) == []
+    assert ("age", span) not in _run(normalizer, tokenizer, text, [])  # nor found by rule
+
+
+@pytest.mark.parametrize(
+    "text, span, value",
+    [("одружена, мені 30", "30", "30"), ("закордонний для сина 5 років", "5", "5"), ("I am 25, married", "25", "25")],
+)
+def test_an_age_said_beside_a_marriage_stays(normalizer, tokenizer, text, span, value) -> None:
+    assert _run(normalizer, tokenizer, text, [_ent(text, span, "age")]) == [("age", value)]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nlu.language import detect_language
+from nlu.language import detect_language, mixes_in_english
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,22 @@ from nlu.language import detect_language
 )
 def test_detect_language(text, expected):
     assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what means status Інформації не знайдено",
+        "what does Документ персоналізовано та відправлено до підрозділу міграційної служби mean",
+        "my status: Дані відправлено до центру персоналізації. what next?",
+    ],
+)
+def test_an_english_question_about_a_quoted_ukrainian_status_is_english(text):
+    assert detect_language(text) == "en"
+
+
+def test_a_ukrainian_message_naming_english_words_stays_ukrainian():
+    assert detect_language("статус Documents accepted що це") == "uk"
+    assert detect_language("скільки коштує ID card") == "uk"
+    assert not mixes_in_english("скільки коштує ID card")
+    assert mixes_in_english("status says Документи прийнято, what now")

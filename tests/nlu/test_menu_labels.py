@@ -78,3 +78,14 @@ def test_status_text_with_its_date_is_a_status_question():
     asked = "нагадайте коли закінчиться строк, айді діє до 15.01.2027"
     assert route(REMINDER, 0.95, date, 0.46, 0.4, 0.15, asked) == "keep"
     assert route(REMINDER, 0.95, date, 0.46, 0.4, 0.15, "айді діє до 15.01.2027") == "keep"
+
+
+@pytest.mark.parametrize("text", ["стоп", "Stop!", "скасувати", "вихід", "отмена пожалуйста"])
+def test_a_stop_alone_ends_what_goes_on(text):
+    assert route("greet", 0.66, [], 0.1, 0.5, 0.15, text) == "goodbye"
+    assert route("deny", 0.9, [], 0.1, 0.5, 0.15, text) == "keep"
+
+
+def test_stop_in_a_sentence_is_no_goodbye():
+    assert route("unsubscribe", 0.95, [], 0.1, 0.5, 0.15, "стоп сповіщення") == "keep"
+    assert route("greet", 0.66, [], 0.1, 0.5, 0.15, "стоп, а скільки коштує айді") != "goodbye"

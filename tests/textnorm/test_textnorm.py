@@ -171,6 +171,9 @@ def test_a_typed_reason_is_read_in_peoples_words(text, expected) -> None:
         ("location", "foreign_passport", "в Києві", "ukraine"),  # a city of Ukraine answers «в Україні чи за кордоном?»
         ("location", "foreign_passport", "in Lviv", "ukraine"),
         ("location", "foreign_passport", "живу в Ірландії", "abroad"),
+        ("location", "foreign_passport", "у Варшаві", "abroad"),  # a city abroad too
+        ("location", "foreign_passport", "в Кракові", "abroad"),
+        ("location", "foreign_passport", "in Berlin", "abroad"),
         ("location", "foreign_passport", "з Києва, але зараз у Польщі", None),  # both: asked again
         ("residence_ground", "temporary_residence_permit", "жінка українка", "family_reunification"),
         ("residence_ground", "temporary_residence_permit", "волонтер", "other"),
@@ -180,3 +183,15 @@ def test_a_typed_answer_names_its_option(slot, doc_type, text, expected) -> None
     from kbengine import load_knowledge_base
 
     assert parse_answer(load_knowledge_base().question_for(slot, doc_type), text) == expected
+
+
+def test_a_permit_number_is_a_foreign_passport_in_any_common_shape():
+    from textnorm.docnumbers import find_document_number, parse_document_number
+
+    permit = "temporary_residence_permit"
+    assert parse_document_number("N4567891", permit).normalized == "N4567891"
+    assert parse_document_number("ab-1234567", permit).normalized == "AB1234567"
+    assert parse_document_number("N4567891") is None  # no shape of a Ukrainian document
+    assert parse_document_number("КВ123456", permit).normalized == "КВ123456"
+    assert parse_document_number("12.11.2026", permit) is None
+    assert find_document_number("my passport is E 12345678 thanks", permit).normalized == "E12345678"

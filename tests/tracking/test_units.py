@@ -215,3 +215,36 @@ async def test_status_action_shows_stage_offers_and_rate_limits(tmp_path, monkey
     await at.ActionTrackingStatus().run(d, tracker("КВ000002"), {})  # a third document today
     assert [(m["response"], m["wait"]) for m in d.messages] == [("utter_tracking_rate_limited", "24 год")]
     store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "typed,number",
+    [("N4567891", "N4567891"), ("e12345678", "E12345678"), ("AB 1234567", "AB1234567"), ("AB123456", "AB123456")],
+)
+def test_a_permit_takes_the_foreigners_passport_number_as_typed(typed, number):
+    # A residence permit is issued on the foreigner's own passport: any common shape, and Latin stays Latin (a
+    # Ukrainian booklet's «АВ123456» would never match the status feed).
+    v = ValidateTrackingForm()
+    d = CollectingDispatcher()
+    permit = _tracker([], slots={"tracking_doc_type": "temporary_residence_permit"})
+    assert v.validate_document_number(typed, d, permit, {}) == {"document_number": number}
+    assert d.messages == []
+    # For an ID card the same letters are a booklet series, and «N4567891» is no number.
+    id_card = _tracker([], slots={"tracking_doc_type": "id_card"})
+    assert v.validate_document_number("AB123456", d, id_card, {}) == {"document_number": "АВ123456"}
+    assert v.validate_document_number("N4567891", d, id_card, {}) == {"document_number": None}
+
+
+async def test_a_permit_number_in_the_first_message_is_read_as_typed():
+    d = CollectingDispatcher()
+    entities = [{"entity": "doc_type", "value": "permanent_residence_permit"}]
+    text = "check my permanent residence permit, passport number is N 4567891"
+    events = await ActionTrackingStart().run(d, _tracker([], entities, text, "track_document"), {})
+    assert {e["name"]: e["value"] for e in events}["document_number"] == "N4567891"
+
+
+def test_a_long_number_is_explained_as_an_application_number():
+    v = ValidateTrackingForm()
+    d = CollectingDispatcher()
+    assert v.validate_document_number("2024031500123", d, _tracker([]), {}) == {"document_number": None}
+    assert [m["response"] for m in d.messages] == ["utter_tracking_application_number"]
