@@ -11,9 +11,8 @@ Values that cannot be resolved are dropped rather than passed to a form as junk.
 
 from __future__ import annotations
 
-import re
-
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import rasa.shared.utils.io
