@@ -322,6 +322,21 @@ STOP_ALONE = re.compile(
 )
 
 
+# «ой а можна спочатку питання, скільки чекати»: «спочатку» is "first" here, not "start over" (DIET: start_over),
+# and the form's answers must not be wiped. A restart says so in a word of starting or «заново».
+RESTART_WORDS = re.compile(
+    r"(^|\W)(почн|почат|почина|начн|начат|начина|start|restart|reset|скин|сброс|очист|clear)|заново|з нуля|с нуля|"
+    r"все спочатку|всё сначала|все сначала",
+    re.IGNORECASE,
+)
+ASKS_SOMETHING = re.compile(
+    r"(^|\W)(скільки|сколько|як|как|де|где|коли|когда|чи|що|шо|что|чому|почему|how|what|when|where|which|why|"
+    r"питання|вопрос|question)(\W|$)",
+    re.IGNORECASE,
+)
+LONGEST_RESTART = 4
+
+
 def typed_menu_label(text: str) -> Optional[str]:
     """The intent of a main-menu button whose title is the whole message, else None."""
     plain = re.sub(r"[’ʼ`´]", "'", text.strip().lower())
@@ -935,6 +950,26 @@ def route(
     ):
         return FAQ
     has_doc = any(e.get("entity") == "doc_type" for e in entities) and not bare_passport(entities, text)
+    if (
+        intent == "start_over"
+        and len(text.split()) > LONGEST_RESTART
+        and ASKS_SOMETHING.search(text)
+        and not RESTART_WORDS.search(text)
+    ):
+        decided = route(
+            FAQ,
+            0.0,
+            entities,
+            faq_confidence,
+            answer_threshold,
+            suggest_threshold,
+            text,
+            specific_threshold,
+            top_documents,
+            runner_up,
+            top_intent,
+        )
+        return FAQ if decided == "keep" else decided
     if intent in SMALL_TALK and has_doc and question_words(text) >= MIN_QUESTION_WORDS:
         # «добрий вечір, мій наречений з нігерії… підкажіть де у вінниці оформлюють посвідку» at greet: a question
         # after the greeting, routed as one DIET has no intent for.

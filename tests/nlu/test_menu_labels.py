@@ -89,3 +89,11 @@ def test_a_stop_alone_ends_what_goes_on(text):
 def test_stop_in_a_sentence_is_no_goodbye():
     assert route("unsubscribe", 0.95, [], 0.1, 0.5, 0.15, "стоп сповіщення") == "keep"
     assert route("greet", 0.66, [], 0.1, 0.5, 0.15, "стоп, а скільки коштує айді") != "goodbye"
+
+
+def test_first_a_question_is_no_start_over():
+    # «спочатку» means "first" here: the question is routed; the form keeps its answers.
+    text = "ой а можна спочатку питання, скільки чекати"
+    assert route("start_over", 0.95, [], 0.2, 0.5, 0.15, text) != "keep"
+    for restart in ("почати спочатку", "давай все спочатку", "можна почати спочатку, я помилилась", "спочатку"):
+        assert route("start_over", 0.95, [], 0.2, 0.5, 0.15, restart) == "keep"
