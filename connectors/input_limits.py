@@ -46,10 +46,22 @@ _PAYLOAD_INTENT = re.compile(r"^/([A-Za-z_][\w-]*)")
 UNKNOWN_PAYLOAD = "/nlu_fallback"
 
 
+# Chat commands people type from habit (Telegram's /start first of all) -> Rasa payloads; every channel shares them.
+COMMAND_PAYLOADS = {
+    "start": "/greet",
+    "help": "/help",
+    "menu": "/help",
+    "status": "/track_document",
+}
+
+
 def known_payload(text: str, intents: Any) -> str:
-    """The text, or «/nlu_fallback» for a payload naming no intent of the domain («/old_button{"x": 1}»): Rasa would
-    hand it to DIET, which read its JSON as an age and started a consultation. `intents` empty: nothing to check."""
+    """The text, a chat command's payload («/start» → «/greet»), or «/nlu_fallback» for a payload naming no intent of
+    the domain («/old_button{"x": 1}»): Rasa would hand it to DIET, which read its JSON as an age and started a
+    consultation. `intents` empty: nothing to check."""
     match = _PAYLOAD_INTENT.match(text)
+    if match and text.strip() == match.group(0) and match.group(1).lower() in COMMAND_PAYLOADS:
+        return COMMAND_PAYLOADS[match.group(1).lower()]
     if not match or not intents or match.group(1) in intents:
         return text
     return UNKNOWN_PAYLOAD

@@ -11,20 +11,13 @@ from telegram.constants import ChatType
 
 from connectors import telegram_texts as texts
 from connectors.channel_state import ChannelState
-from connectors.input_limits import MAX_TEXT_CHARS, too_long_reply
+from connectors.input_limits import COMMAND_PAYLOADS, MAX_TEXT_CHARS, too_long_reply
 from connectors.telegram_buttons import ButtonRegistry
 from connectors.telegram_outbound import TelegramOutbound
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "telegram"
-# Slash commands -> Rasa payloads.
-COMMAND_PAYLOADS = {
-    "start": "/greet",
-    "help": "/help",
-    "menu": "/help",
-    "status": "/track_document",
-}
 # Telegram resends an unanswered update for up to 24 hours.
 UPDATE_DEDUPE_TTL = 86400
 

@@ -16,3 +16,11 @@ def test_known_payloads_and_typed_text_pass_unchanged():
     for text in ("скільки коштує айді", "/ привіт", "1/2", ""):
         assert known_payload(text, INTENTS) == text
     assert known_payload("/anything", ()) == "/anything"  # no domain loaded yet: nothing to check against
+
+
+def test_chat_commands_typed_anywhere_map_to_their_payloads():
+    # «/start» is what everyone sends first in Telegram; on the web or over REST it was «did not understand».
+    assert known_payload("/start", INTENTS) == "/greet"
+    assert known_payload("/Start", INTENTS) == "/greet"
+    assert known_payload("/status", INTENTS) == "/track_document"
+    assert known_payload("/start_consultation", {"start_consultation"}) == "/start_consultation"
