@@ -333,6 +333,9 @@ class KnowledgeBase:
                 continue
             if urgency and fee.urgency not in (urgency, "any"):
                 continue
+            if urgency and fee.urgency == "any" and not fee.condition.matches(answers):
+                # «а якщо терміново?»: the urgent price, not a duty that applies only after a loss nobody mentioned.
+                continue
             entry = fee.in_force(today)
             if entry is None:
                 continue

@@ -217,7 +217,10 @@ def test_first_issue_is_free_and_urgency_filter(kb):
     lines = kb.fees("id_card", {"reason": "first_issue"}, TODAY)
     assert [l.amount_uah for l in lines] == [0]
     urgent = kb.fees("id_card", {}, TODAY, urgency="urgent")
-    assert {l.fee_id for l in urgent} == {"urgent", "lost_state_duty"}
+    # «а якщо терміново?» with no loss said: the urgent price alone, not the duty a loss may add.
+    assert {l.fee_id for l in urgent} == {"urgent"}
+    lost_urgent = kb.fees("id_card", {"reason": "lost"}, TODAY, urgency="urgent")
+    assert {l.fee_id for l in lost_urgent} == {"urgent", "lost_state_duty"}
 
 
 def test_unconfirmed_facts_are_never_stated_as_certain(kb):
