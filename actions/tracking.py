@@ -367,7 +367,10 @@ class ActionTrackingList(Action):
         return []
 
 
-_ALL_WORDS = re.compile(r"\b(усі|усіх|всі|всіх|все|усе|all|everything|всех|от всего)\b", re.I)
+# The reminder's «cancel» button names no subscription: /unsubscribe{"doc_type": …, "document_number": "reminder"}.
+REMINDERS_ONLY = "reminder"
+CANCEL_REMINDER = {"uk": "Скасувати нагадування", "en": "Cancel the reminder"}
+_ALL_WORDS = re.compile(r"\b(усі|усіх|всі|всіх|все|усе|усього|всього|всего|all|everything|всех|от всего)\b", re.I)
 
 
 class ActionTrackingUnsubscribe(Action):
@@ -376,18 +379,26 @@ class ActionTrackingUnsubscribe(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         lang = _lang(tracker)
+        ents = _entities(tracker)
+        target = str(ents.get("document_number") or "")
+        doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
         try:
             subs = await _db("list_subscriptions", tracker.sender_id)
+            reminders = await _db("list_reminders", tracker.sender_id)
         except Exception:
             log.exception("listing subscriptions failed")
             dispatcher.utter_message(response="utter_tracking_error")
             return []
+        everything = target == "all" or bool(_ALL_WORDS.search(tracker.latest_message.get("text") or ""))
+        if reminders and (target == REMINDERS_ONLY or not subs or everything):
+            # «скасуй нагадування», the reminder's own button, or «відпишіть від усього»: the expiry reminders go too.
+            if not await self._cancel_reminders(dispatcher, tracker, doc_type, lang):
+                return []
+            if target == REMINDERS_ONLY or not subs:
+                return []
         if not subs:
             dispatcher.utter_message(response="utter_tracking_no_subscriptions")
             return []
-        ents = _entities(tracker)
-        target = str(ents.get("document_number") or "")
-        doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
         chosen = subs
         if target == "all" or _ALL_WORDS.search(tracker.latest_message.get("text") or ""):
             chosen = subs
@@ -423,6 +434,21 @@ class ActionTrackingUnsubscribe(Action):
         items = ", ".join(f"{doc_type_name(s.doc_type, lang, capital=False)} ({s.masked})" for s in chosen)
         dispatcher.utter_message(response="utter_tracking_unsubscribed", items=items)
         return []
+
+    @staticmethod
+    async def _cancel_reminders(dispatcher: CollectingDispatcher, tracker: Tracker, doc_type: Any, lang: str) -> bool:
+        try:
+            gone = await _db("cancel_reminders", tracker.sender_id, doc_type)
+        except Exception:
+            log.exception("cancelling reminders failed")
+            dispatcher.utter_message(response="utter_tracking_error")
+            return False
+        if gone:
+            items = ", ".join(doc_type_name(d, lang, capital=False) for d in gone)
+            dispatcher.utter_message(response="utter_tracking_reminders_cancelled", items=items)
+        else:
+            dispatcher.utter_message(response="utter_tracking_no_subscriptions")
+        return True
 
 
 class ActionTrackingDeleteAsk(Action):
@@ -547,7 +573,15 @@ class ActionTrackingSetReminder(Action):
         dates = TRACKING_WORDS[lang]["and"].join(
             f"{_fmt(r.remind_on)} ({REMINDER_WHEN[lang].get(r.kind, '')})" for r in reminders
         )
+        cancel = {
+            "title": CANCEL_REMINDER[lang],
+            "payload": f'/unsubscribe{{"doc_type":"{doc_type}","document_number":"{REMINDERS_ONLY}"}}',
+        }
         dispatcher.utter_message(
-            response="utter_tracking_reminder_set", doc_name=_doc_name(doc_type, lang), date=_fmt(expiry), dates=dates
+            response="utter_tracking_reminder_set",
+            doc_name=_doc_name(doc_type, lang),
+            date=_fmt(expiry),
+            dates=dates,
+            buttons=[cancel],
         )
         return [SlotSet("tracking_reminder_doc_type", None)]

@@ -40,6 +40,17 @@ class RemindersStore:
                 out.append(r)
             return out
 
+    def cancel_reminders(self, chat_id: str, doc_type: Optional[str] = None) -> List[str]:
+        """Delete a chat's expiry reminders (of one document, or all); the documents whose reminders went."""
+        with self.Session.begin() as s:
+            q = select(Reminder).where(Reminder.chat_id == chat_id)
+            if doc_type is not None:
+                q = q.where(Reminder.doc_type == doc_type)
+            gone = list(s.execute(q).scalars())
+            for r in gone:
+                s.delete(r)
+            return sorted({r.doc_type for r in gone})
+
     def list_reminders(self, chat_id: Optional[str] = None) -> List[Reminder]:
         with self.Session.begin() as s:
             q = select(Reminder).order_by(Reminder.remind_on)

@@ -248,3 +248,28 @@ def test_a_long_number_is_explained_as_an_application_number():
     d = CollectingDispatcher()
     assert v.validate_document_number("2024031500123", d, _tracker([]), {}) == {"document_number": None}
     assert [m["response"] for m in d.messages] == ["utter_tracking_application_number"]
+
+
+async def test_a_reminder_can_be_cancelled_from_its_own_button(tmp_path, monkeypatch):
+    import actions.tracking as at
+    from tracking.db import make_engine
+    from tracking.store import TrackingStore
+
+    store = TrackingStore(make_engine(f"sqlite:///{tmp_path / 'r.db'}"))
+    monkeypatch.setattr(at, "_store", store)
+    store.set_expiry_reminder("u1", "rest", "id_card", dt.date(2027, 3, 12), dt.date(2026, 12, 3))
+    store.set_expiry_reminder("u1", "rest", "foreign_passport", dt.date(2027, 5, 12), dt.date(2026, 12, 3))
+    store.subscribe("u1", "rest", "id_card", "КВ123456")
+    # The button under «Готово! … Я нагадаю …»: that document's reminder goes, the status subscription stays.
+    button = [{"entity": "doc_type", "value": "id_card"}, {"entity": "document_number", "value": at.REMINDERS_ONLY}]
+    d = CollectingDispatcher()
+    assert await at.ActionTrackingUnsubscribe().run(d, _tracker([], button, intent="unsubscribe"), {}) == []
+    assert [(m["response"], m["items"]) for m in d.messages] == [("utter_tracking_reminders_cancelled", "ID-картка")]
+    assert [r.doc_type for r in store.list_reminders("u1")] == ["foreign_passport"]
+    assert len(store.list_subscriptions("u1")) == 1
+    # «відпишіть від усього»: the subscription and the other reminder go too.
+    d = CollectingDispatcher()
+    await at.ActionTrackingUnsubscribe().run(d, _tracker([], text="відпишіть від усього", intent="unsubscribe"), {})
+    assert [m["response"] for m in d.messages] == ["utter_tracking_reminders_cancelled", "utter_tracking_unsubscribed"]
+    assert store.list_reminders("u1") == [] and store.list_subscriptions("u1") == []
+    store.engine.dispose()
