@@ -283,6 +283,8 @@ ASKS_FOR_A_REMINDER = re.compile(
     re.IGNORECASE,
 )
 REMINDER = "set_expiry_reminder"
+CANCEL_WORD = re.compile(r"скасуй|отмени|прибер|убери|зніми|сними", re.IGNORECASE)
+REMINDER_WORD = re.compile(r"нагадув|нагадат|нагадк|напоминан|напоминал|remind", re.IGNORECASE)
 # The main menu's button titles (domain/common.yml utter_main_menu), typed instead of tapped: «Відстежити документ» was
 # DIET `unsubscribe` 0.53 and "Track a document" `faq`. tests/nlu/test_menu_labels.py keeps this in step with the domain.
 MENU_LABELS = {
@@ -926,6 +928,13 @@ def route(
         return "nlu_fallback"
     if STOP_ALONE.match(text) and intent not in ("goodbye", "deny", "unsubscribe"):
         return "goodbye"
+    if (
+        intent in (REMINDER, FAQ, "nlu_fallback", "out_of_scope", "help", TRACK)
+        and REMINDER_WORD.search(text)
+        and (STOP_WORDS.search(text) or CANCEL_WORD.search(text))
+        and not ASKS_FOR_A_REMINDER.search(text)
+    ):
+        return "unsubscribe"  # «скасуй нагадування» at set_expiry_reminder 0.94: cancel it, not set one
     labelled = typed_menu_label(text)
     if labelled:
         return "keep" if intent == labelled else labelled
