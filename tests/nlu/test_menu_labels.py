@@ -99,7 +99,9 @@ def test_first_a_question_is_no_start_over():
         assert route("start_over", 0.95, [], 0.2, 0.5, 0.15, restart) == "keep"
 
 
-@pytest.mark.parametrize("text", ["скасуй нагадування", "не треба нагадувань", "cancel my reminder", "удали напоминание"])
+@pytest.mark.parametrize(
+    "text", ["скасуй нагадування", "не треба нагадувань", "cancel my reminder", "удали напоминание"]
+)
 def test_cancelling_a_reminder_is_no_new_reminder(text):
     assert route(REMINDER, 0.94, [], 0.2, 0.5, 0.15, text) == "unsubscribe"
     assert route(REMINDER, 0.94, [], 0.2, 0.5, 0.15, "нагадайте коли закінчиться айді") == "keep"
