@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from dmsbot.clock import today as bot_today
 from dmsbot.settings import settings
+from textnorm.chars import LATIN_RE
 from textnorm.docnumbers import APPLICATION_NUMBER_RE, PERMITS
 from tracking.config_secrets import require_production_secrets
 from tracking.log_redaction import install as install_log_redaction
@@ -28,12 +29,14 @@ from tracking.stages import (
     STAGES,
     TERMINAL_STAGES,
     TRACKING_WORDS,
+    BaseNumber,
     doc_type_name,
     find_number_in_text,
     normalize_number,
 )
 
 log = logging.getLogger(__name__)
+ANY_PERMIT = "temporary_residence_permit"  # the foreign-passport reading is the same for both permits
 LONG_DIGITS = re.compile(r"\d{10,20}")
 install_log_redaction()  # the action server imports this module
 # The action server refuses to start in production without the required secrets (clear message, no traceback).
@@ -122,6 +125,22 @@ def _stage_message(
     )
 
 
+def _typed_number(text: str, doc_type: Optional[str], entity: Any = None) -> Optional[BaseNumber]:
+    """The base document's number in a message. A permit's is the foreigner's passport, read from the words as typed
+    (NLU reads «AB123456» as a booklet series in Cyrillic); with no document chosen yet, a Latin-lettered number no
+    Ukrainian document has («N4567891») is kept for a permit."""
+    base = find_number_in_text(text, doc_type) if doc_type in PERMITS else None
+    if base is None and entity:
+        base = normalize_number(str(entity))
+    if base is None:
+        base = find_number_in_text(text)
+    if base is None and doc_type is None:
+        foreign = find_number_in_text(text, ANY_PERMIT)
+        if foreign is not None and LATIN_RE.search(foreign.normalized):
+            base = foreign
+    return base
+
+
 class ActionTrackingStart(Action):
     """Takes the document type and number from the first message so the form asks only for the rest."""
 
@@ -132,14 +151,7 @@ class ActionTrackingStart(Action):
         ents = _entities(tracker)
         text = tracker.latest_message.get("text") or ""
         doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
-        raw = ents.get("document_number")
-        # A permit's number is the foreigner's passport, read from the words as typed (NLU reads «AB123456» as a
-        # booklet series in Cyrillic).
-        base = find_number_in_text(text, doc_type) if doc_type in PERMITS else None
-        if base is None and raw:
-            base = normalize_number(str(raw))
-        if base is None:
-            base = find_number_in_text(text)
+        base = _typed_number(text, doc_type, ents.get("document_number"))
         number = base.normalized if base else None
         at_number = (
             tracker.active_loop_name == "tracking_form" and tracker.get_slot("requested_slot") == "document_number"
@@ -165,6 +177,16 @@ class ActionTrackingStart(Action):
         ]
 
 
+class ActionTrackingBack(Action):
+    """«назад» at the number question: choose the document again (the number typed so far goes too)."""
+
+    def name(self) -> Text:
+        return "action_tracking_back"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        return [SlotSet("tracking_doc_type", None), SlotSet("document_number", None), SlotSet("requested_slot", None)]
+
+
 class ValidateTrackingForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_tracking_form"
@@ -175,9 +197,7 @@ class ValidateTrackingForm(FormValidationAction):
         """A number typed while the form asks which document («001234567») is kept, not asked for again."""
         if tracker.get_slot("requested_slot") != "tracking_doc_type":
             return {}
-        raw = _entities(tracker).get("document_number")
-        base = normalize_number(str(raw)) if raw else None
-        base = base or find_number_in_text(tracker.latest_message.get("text") or "")
+        base = _typed_number(tracker.latest_message.get("text") or "", None, _entities(tracker).get("document_number"))
         if base is None:
             return {}
         dispatcher.utter_message(response="utter_tracking_number_kept", number=base.masked)
@@ -190,6 +210,11 @@ class ValidateTrackingForm(FormValidationAction):
             # action_tracking_start cleared it: nothing was typed, so there is nothing to object to.
             return {"tracking_doc_type": None}
         if value in DOC_TYPES:
+            number = tracker.get_slot("document_number")
+            if number and normalize_number(str(number), value) is None:
+                # «N4567891» typed before the document was chosen fits a residence permit only.
+                dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(str(number)))
+                return {"tracking_doc_type": value, "document_number": None}
             return {"tracking_doc_type": value}
         dispatcher.utter_message(response="utter_tracking_bad_doc_type")
         return {"tracking_doc_type": None}
@@ -201,6 +226,13 @@ class ValidateTrackingForm(FormValidationAction):
             # A cleared slot (or a sticker) is no number: the form asks again, without «could not read «»».
             return {"document_number": None}
         text = str(value)
+        if text.startswith("/"):
+            # A button or a command is never a number, nor shown back as one («/inform{…}», «/greet»). A document
+            # button from the question just above changes the document.
+            chosen = _entities(tracker).get("doc_type")
+            if chosen in DOC_TYPES:
+                return {"tracking_doc_type": chosen, "document_number": None}
+            return {"document_number": None}
         doc_type = tracker.get_slot("tracking_doc_type")
         base = normalize_number(text, doc_type) or find_number_in_text(text, doc_type)
         if base is not None:

@@ -77,6 +77,8 @@ def word_counts(text: str) -> Tuple[int, int]:
     latin = cyrillic = 0
     tokens = _TOKEN.findall(text[:1000])
     for token in tokens:
+        if any(ch.isdigit() for ch in token):
+            continue  # «АВ1234567», "N4567891": a number says nothing of the language
         if _CYRILLIC.search(token):
             cyrillic += 1
         elif _LATIN_WORD.fullmatch(token) and token.lower() not in NEUTRAL_LATIN:

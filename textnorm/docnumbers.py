@@ -105,11 +105,17 @@ def _roman(part: str) -> str:
 PERMITS = frozenset({"temporary_residence_permit", "permanent_residence_permit"})
 _FOREIGN_SEPARATORS = re.compile(rf"[\s{_DASH}№#]")
 FOREIGN_NUMBER_RE = re.compile(r"[A-Za-z]{0,3}\d{6,10}[A-Za-z]?")
-FOREIGN_NUMBER_IN_TEXT_RE = re.compile(r"(?<![A-Za-z\d])[A-Za-z]{0,3}[ \-]?\d{6,10}[A-Za-z]?(?![A-Za-z\d])")
+# In a sentence: letters joined to the digits in any case («n4567891»), or in capitals before a space («G 1234 5678»);
+# the digits may come in groups («1234 5678»). "is 12345678" keeps its word out.
+FOREIGN_NUMBER_IN_TEXT_RE = re.compile(
+    r"(?<![A-Za-z\d])(?:[A-Za-z]{1,3}(?=\d)|[A-Z]{1,3}[ \-])?\d{2,10}(?:[ \-]\d{2,8}){0,3}[A-Za-z]?(?![A-Za-z\d])"
+)
+# A foreigner's passport typed on a Ukrainian keyboard: «АВ1234567» is AB1234567.
+CYRILLIC_TO_LATIN = str.maketrans("асеіорхукмтвнАСЕНІКМОРТХУВ", "aceiopxykmtbhACEHIKMOPTXYB")
 
 
 def _foreign_number(text: str) -> Optional[DocumentNumber]:
-    compact = _FOREIGN_SEPARATORS.sub("", text)
+    compact = _FOREIGN_SEPARATORS.sub("", text).translate(CYRILLIC_TO_LATIN)
     if len(compact) <= 12 and FOREIGN_NUMBER_RE.fullmatch(compact):
         return DocumentNumber(KIND_FOREIGN_PASSPORT, compact.upper())
     return None
@@ -121,7 +127,7 @@ def parse_document_number(raw: str, doc_type: Optional[str] = None) -> Optional[
     if not raw or len(str(raw)) > MAX_RAW_LENGTH:
         return None
     text = normalize_apostrophes(str(raw)).strip().rstrip(".")
-    if doc_type in PERMITS and not CYRILLIC_RE.search(text):
+    if doc_type in PERMITS and not CYRILLIC_RE.search(text.translate(CYRILLIC_TO_LATIN)):
         found = _foreign_number(text)
         if found:
             return found
@@ -174,7 +180,7 @@ def find_document_numbers(text: str) -> List[Tuple[int, int, str]]:
 def find_document_number(text: str, doc_type: Optional[str] = None) -> Optional[DocumentNumber]:
     """The first document number in a message, with its kind («my passport number is N 4567891» for a permit)."""
     if doc_type in PERMITS:
-        for m in FOREIGN_NUMBER_IN_TEXT_RE.finditer(normalize_apostrophes(text or "")):
+        for m in FOREIGN_NUMBER_IN_TEXT_RE.finditer(normalize_apostrophes(text or "").translate(CYRILLIC_TO_LATIN)):
             found = _foreign_number(m.group())
             if found:
                 return found

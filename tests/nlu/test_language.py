@@ -49,3 +49,9 @@ def test_a_ukrainian_message_naming_english_words_stays_ukrainian():
     assert detect_language("скільки коштує ID card") == "uk"
     assert not mixes_in_english("скільки коштує ID card")
     assert mixes_in_english("status says Документи прийнято, what now")
+
+
+def test_a_number_with_letters_says_nothing_of_the_language():
+    assert detect_language("АВ1234567") is None
+    assert detect_language("N4567891") is None
+    assert detect_language("my number АВ1234567") == "en"

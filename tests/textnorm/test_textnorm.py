@@ -192,6 +192,11 @@ def test_a_permit_number_is_a_foreign_passport_in_any_common_shape():
     assert parse_document_number("N4567891", permit).normalized == "N4567891"
     assert parse_document_number("ab-1234567", permit).normalized == "AB1234567"
     assert parse_document_number("N4567891") is None  # no shape of a Ukrainian document
-    assert parse_document_number("КВ123456", permit).normalized == "КВ123456"
+    # Typed on a Ukrainian keyboard, a foreigner's passport keeps its Latin letters.
+    assert parse_document_number("АВ1234567", permit).normalized == "AB1234567"
+    assert parse_document_number("КВ123456").normalized == "КВ123456"  # a booklet for a citizen's document
     assert parse_document_number("12.11.2026", permit) is None
     assert find_document_number("my passport is E 12345678 thanks", permit).normalized == "E12345678"
+    assert find_document_number("passport G 1234 5678 thanks", permit).normalized == "G12345678"
+    assert find_document_number("number is N 4567891", permit).normalized == "N4567891"
+    assert find_document_number("my number is 12345678", permit).normalized == "12345678"  # not «IS12345678»

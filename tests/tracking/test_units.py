@@ -273,3 +273,48 @@ async def test_a_reminder_can_be_cancelled_from_its_own_button(tmp_path, monkeyp
     assert [m["response"] for m in d.messages] == ["utter_tracking_reminders_cancelled", "utter_tracking_unsubscribed"]
     assert store.list_reminders("u1") == [] and store.list_subscriptions("u1") == []
     store.engine.dispose()
+
+
+def test_a_button_or_command_at_the_number_question_is_no_number():
+    v = ValidateTrackingForm()
+    d = CollectingDispatcher()
+    slots = {"tracking_doc_type": "id_card"}
+    switch = _tracker([], [{"entity": "doc_type", "value": "foreign_passport"}], slots=slots)
+    assert v.validate_document_number('/inform{"doc_type":"foreign_passport"}', d, switch, {}) == {
+        "tracking_doc_type": "foreign_passport",
+        "document_number": None,
+    }
+    for command in ("/greet", "/nlu_fallback", "/track_document"):
+        assert v.validate_document_number(command, d, _tracker([], slots=slots), {}) == {"document_number": None}
+    assert d.messages == []  # nothing quoted back
+
+
+async def test_back_at_the_number_question_asks_for_the_document_again():
+    from actions.tracking import ActionTrackingBack
+
+    events = await ActionTrackingBack().run(CollectingDispatcher(), _tracker([]), {})
+    assert {e["name"]: e["value"] for e in events} == {
+        "tracking_doc_type": None,
+        "document_number": None,
+        "requested_slot": None,
+    }
+
+
+async def test_a_foreign_number_before_the_document_is_kept_for_a_permit_only():
+    d = CollectingDispatcher()
+    events = await ActionTrackingStart().run(
+        d, _tracker([], text="track my document N4567891", intent="track_document"), {}
+    )
+    assert {e["name"]: e["value"] for e in events}["document_number"] == "N4567891"
+    v = ValidateTrackingForm()
+    kept = _tracker([], slots={"document_number": "N4567891"})
+    assert v.validate_tracking_doc_type("temporary_residence_permit", d, kept, {}) == {
+        "tracking_doc_type": "temporary_residence_permit"
+    }
+    assert d.messages == []
+    # An ID card has no such number: said once, and the number question follows.
+    assert v.validate_tracking_doc_type("id_card", d, kept, {}) == {
+        "tracking_doc_type": "id_card",
+        "document_number": None,
+    }
+    assert [m["response"] for m in d.messages] == ["utter_tracking_bad_number"]
