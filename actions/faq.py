@@ -12,13 +12,13 @@ from rasa_sdk.events import EventType, SlotSet
 from actions.common import conversation_language, knowledge_base, today
 from dmsbot.settings import settings
 from kbengine.faq import FAQ_ENTITY, FaqBase, cached_faq, entry_buttons, followup_buttons, render_answer
+from nlu.clarify import NONE_OF_THESE, NONE_OF_THESE_EN
 from nlu.faq_decision import follow_up, likely_entries, suggested_beside_question
 
 logger = logging.getLogger(__name__)
 
 DID_YOU_MEAN = {"uk": "Можливо, ви питаєте про:", "en": "Did you mean:"}
 OR_MAYBE = {"uk": "Або, можливо, ви питаєте про:", "en": "Or perhaps you are asking about:"}
-OTHER_QUESTION = {"uk": "Інше питання", "en": "Something else"}
 CONSULTATION_OFFER = {"uk": "🧭 Точний перелік для мене", "en": "🧭 An exact checklist for me"}
 RELATED = {"uk": "Можливо, вам знадобиться й це:", "en": "This may help too:"}
 FIRST_STEPS = {"uk": "Що зробити насамперед:", "en": "What to do first:"}
@@ -47,7 +47,7 @@ def _named_entry(parse: Dict[str, Any], faq: FaqBase) -> Optional[str]:
 
 
 def _other_question(lang: str) -> Dict[str, str]:
-    return {"title": OTHER_QUESTION[lang], "payload": "/out_of_scope"}
+    return dict(NONE_OF_THESE_EN if lang == "en" else NONE_OF_THESE)
 
 
 def suggestions_beside_question(tracker: Tracker, faq: FaqBase) -> List[str]:

@@ -44,8 +44,9 @@ TOPIC_TITLES_EN: Dict[str, str] = {
 }
 QUESTION = "Вибачте, я не зовсім зрозумів. Ви мали на увазі:"
 QUESTION_EN = "Sorry, I did not quite understand. Did you mean:"
-NONE_OF_THESE = {"title": "Інше питання", "payload": "/out_of_scope"}
-NONE_OF_THESE_EN = {"title": "Something else", "payload": "/out_of_scope"}
+# «Інше питання» wants to type another question: what the bot can do and the menu, not «I cannot help with that».
+NONE_OF_THESE = {"title": "Інше питання", "payload": "/help"}
+NONE_OF_THESE_EN = {"title": "Something else", "payload": "/help"}
 MIN_CONFIDENCE = 0.05
 
 

@@ -67,7 +67,7 @@ def test_unsure_offers_the_likeliest_entries_not_an_answer():
     assert message["text"] == "Можливо, ви питаєте про:"
     payloads = [b["payload"] for b in message["buttons"]]
     # The third scores under half of the best: not offered.
-    assert payloads == ['/faq{"faq_id":"photo_needed"}', '/faq{"faq_id":"pay_privat24"}', "/out_of_scope"]
+    assert payloads == ['/faq{"faq_id":"photo_needed"}', '/faq{"faq_id":"pay_privat24"}', "/help"]
     english = run("en", UNSURE)
     assert english["text"] == "Did you mean:"
     assert english["buttons"][0]["title"] == "Do I need to bring a photo for the ID card?"
@@ -117,7 +117,7 @@ def test_clarifying_question_in_english():
     question, buttons = clarification(latest, lang="en")
     assert question == "Sorry, I did not quite understand. Did you mean:"
     assert [b["title"] for b in buttons][:2] == ["💳 How much it costs", "📄 Which documents I need"]
-    assert buttons[-1] == {"title": "Something else", "payload": "/out_of_scope"}
+    assert buttons[-1] == {"title": "Something else", "payload": "/help"}
 
 
 def test_earlier_answers_only_for_the_same_document_and_said():
@@ -233,7 +233,7 @@ def test_a_yes_to_several_offered_entries_offers_them_again():
     message = yes_after(UNSURE)
     assert message["text"] == "Оберіть, будь ласка, питання кнопкою:"
     payloads = [b["payload"] for b in message["buttons"]]
-    assert payloads == ['/faq{"faq_id":"photo_needed"}', '/faq{"faq_id":"pay_privat24"}', "/out_of_scope"]
+    assert payloads == ['/faq{"faq_id":"photo_needed"}', '/faq{"faq_id":"pay_privat24"}', "/help"]
     assert yes_after(UNSURE, language="en")["text"] == "Please choose the question with a button:"
 
 
@@ -265,12 +265,12 @@ def test_a_short_unsure_question_after_an_answer_offers_its_next_steps_first():
         '/ask_documents{"doc_type":"foreign_passport"}',
         '/faq{"faq_id":"photo_needed"}',
         '/faq{"faq_id":"pay_privat24"}',
-        "/out_of_scope",
+        "/help",
     ]
 
 
 def test_no_next_steps_for_a_long_question_or_after_no_answer():
-    plain = ['/faq{"faq_id":"photo_needed"}', '/faq{"faq_id":"pay_privat24"}', "/out_of_scope"]
+    plain = ['/faq{"faq_id":"photo_needed"}', '/faq{"faq_id":"pay_privat24"}', "/help"]
     assert after_an_answer(SURE, "а що робити якщо я загубив свідоцтво про народження дитини") == plain
     assert after_an_answer(UNSURE, "а що далі?") == plain  # the last reply was «did you mean», no answer
     assert after_an_answer(SURE, "а що далі?", intent="ask_fee") == plain  # that one went to the checklist
