@@ -602,9 +602,12 @@ class ActionTrackingSetReminder(Action):
             dispatcher.utter_message(response="utter_tracking_error")
             return [SlotSet("tracking_reminder_doc_type", doc_type)]
         lang = _lang(tracker)
-        dates = TRACKING_WORDS[lang]["and"].join(
-            f"{_fmt(r.remind_on)} ({REMINDER_WHEN[lang].get(r.kind, '')})" for r in reminders
-        )
+        def when(kind: str) -> str:
+            if kind == "permit_exchange_deadline" and last_day_at_any_office(expiry) < today:
+                kind = "permit_dms_only"  # «ще приймають і ЦНАП» would no longer be true
+            return REMINDER_WHEN[lang].get(kind, "")
+
+        dates = TRACKING_WORDS[lang]["and"].join(f"{_fmt(r.remind_on)} ({when(r.kind)})" for r in reminders)
         cancel = {
             "title": CANCEL_REMINDER[lang],
             "payload": f'/unsubscribe{{"doc_type":"{doc_type}","document_number":"{REMINDERS_ONLY}"}}',

@@ -39,11 +39,14 @@ REMINDER_WHEN = {
     "uk": {
         "expiry_soon": "за місяць до закінчення — тоді можна подавати на обмін",
         "permit_exchange_deadline": "поки документи на обмін ще приймають і ЦНАП",
+        # Listed only: fewer than 15 working days are left, so ЦНАП no longer accepts the exchange.
+        "permit_dms_only": "до кінця строку менше 15 робочих днів — подавайте на обмін лише до підрозділу ДМС",
         "expiry_plain": "за місяць до закінчення",
     },
     "en": {
         "expiry_soon": "a month before expiry — when the exchange can be applied for",
         "permit_exchange_deadline": "while administrative services centres still accept the exchange",
+        "permit_dms_only": "fewer than 15 working days are left — apply for the exchange at a DMS unit only",
         "expiry_plain": "a month before expiry",
     },
 }

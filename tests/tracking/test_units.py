@@ -318,3 +318,26 @@ async def test_a_foreign_number_before_the_document_is_kept_for_a_permit_only():
         "document_number": None,
     }
     assert [m["response"] for m in d.messages] == ["utter_tracking_bad_number"]
+
+
+async def test_a_permit_reminder_inside_the_last_15_working_days_sends_to_a_dms_unit(tmp_path, monkeypatch):
+    import actions.tracking as at
+    from tracking.db import make_engine
+    from tracking.store import TrackingStore
+
+    store = TrackingStore(make_engine(f"sqlite:///{tmp_path / 'p.db'}"))
+    monkeypatch.setattr(at, "_store", store)
+    monkeypatch.setattr(at, "bot_today", lambda: dt.date(2026, 12, 7))
+
+    async def said(expiry: str) -> str:
+        ents = [
+            {"entity": "doc_type", "value": "temporary_residence_permit"},
+            {"entity": "expiry_date", "value": expiry},
+        ]
+        d = CollectingDispatcher()
+        await at.ActionTrackingSetReminder().run(d, _tracker([], ents, text=expiry, intent="set_expiry_reminder"), {})
+        return d.messages[0]["dates"]
+
+    assert "лише до підрозділу ДМС" in await said("20.12.2026")  # 9 working days left: ЦНАП no longer
+    assert "ще приймають і ЦНАП" in await said("15.02.2027")
+    store.engine.dispose()
