@@ -602,6 +602,7 @@ class ActionTrackingSetReminder(Action):
             dispatcher.utter_message(response="utter_tracking_error")
             return [SlotSet("tracking_reminder_doc_type", doc_type)]
         lang = _lang(tracker)
+
         def when(kind: str) -> str:
             if kind == "permit_exchange_deadline" and last_day_at_any_office(expiry) < today:
                 kind = "permit_dms_only"  # «ще приймають і ЦНАП» would no longer be true
