@@ -401,6 +401,7 @@ class ActionTrackingList(Action):
 
 # The reminder's «cancel» button names no subscription: /unsubscribe{"doc_type": …, "document_number": "reminder"}.
 REMINDERS_ONLY = "reminder"
+CONSULTATION_BUTTON = {"uk": "🧭 Що потрібно для нового", "en": "🧭 What a new one needs"}
 CANCEL_REMINDER = {"uk": "Скасувати нагадування", "en": "Cancel the reminder"}
 _ALL_WORDS = re.compile(r"\b(усі|усіх|всі|всіх|все|усе|усього|всього|всего|all|everything|всех|от всего)\b", re.I)
 
@@ -539,7 +540,8 @@ class ActionTrackingDeleteData(Action):
         ]
 
 
-_DATE_RE = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
+# «12.03.2027», «12/05/27» (a two-digit year is 20YY), «2027-03-12».
+_DATE_RE = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
 def parse_expiry(value: Any, text: str) -> Optional[dt.date]:
@@ -549,7 +551,8 @@ def parse_expiry(value: Any, text: str) -> Optional[dt.date]:
             continue
         try:
             if m.group(1):
-                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+                year = int(m.group(3))
+                return dt.date(year + 2000 if year < 100 else year, int(m.group(2)), int(m.group(1)))
             return dt.date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
         except ValueError:
             return None
@@ -576,7 +579,15 @@ class ActionTrackingSetReminder(Action):
             # An unrelated answer after a finished reminder dialogue: let the user choose again.
             dispatcher.utter_message(response="utter_default")
             return []
-        if has_date_like and (expiry is None or expiry <= today or expiry.year > today.year + 30):
+        if expiry is not None and expiry <= today:
+            # Read, but already past: the document has expired, which is no reminder but a new application.
+            dispatcher.utter_message(
+                response="utter_tracking_reminder_past_date",
+                date=_fmt(expiry),
+                buttons=[{"title": CONSULTATION_BUTTON[_lang(tracker)], "payload": "/start_consultation"}],
+            )
+            return [SlotSet("tracking_reminder_doc_type", None)]
+        if has_date_like and (expiry is None or expiry.year > today.year + 30):
             dispatcher.utter_message(
                 response="utter_tracking_reminder_bad_date", value=str(ents.get("expiry_date") or text)[:30]
             )

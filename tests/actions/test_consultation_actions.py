@@ -366,7 +366,7 @@ async def test_low_confidence_gets_buttons_for_the_likeliest_topics(dispatcher, 
     assert events == []
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert payloads[:2] == ['/ask_fee{"doc_type":"foreign_passport"}', '/ask_documents{"doc_type":"foreign_passport"}']
-    assert payloads[-1] == "/out_of_scope"
+    assert payloads[-1] == "/help"  # «Інше питання»: the menu, not the out-of-scope refusal
 
 
 async def test_english_conversation_gets_the_checklist_in_english(dispatcher, domain):

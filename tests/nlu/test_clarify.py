@@ -25,9 +25,9 @@ def test_buttons_for_likeliest_topics_keep_entities() -> None:
         '/ask_processing_time{"doc_type":"foreign_passport"}',
         '/ask_documents{"doc_type":"foreign_passport"}',
     ]
-    assert payloads[-1] == "/out_of_scope"
+    assert payloads[-1] == "/help"
 
 
 def test_no_signal_offers_main_topics() -> None:
     text, buttons = clarification({"intent_ranking": [{"name": "greet", "confidence": 0.3}]})
-    assert [b["payload"] for b in buttons] == ["/ask_documents", "/track_document", "/contact_human", "/out_of_scope"]
+    assert [b["payload"] for b in buttons] == ["/ask_documents", "/track_document", "/contact_human", "/help"]

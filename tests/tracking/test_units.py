@@ -341,3 +341,19 @@ async def test_a_permit_reminder_inside_the_last_15_working_days_sends_to_a_dms_
     assert "лише до підрозділу ДМС" in await said("20.12.2026")  # 9 working days left: ЦНАП no longer
     assert "ще приймають і ЦНАП" in await said("15.02.2027")
     store.engine.dispose()
+
+
+def test_a_two_digit_year_is_this_century():
+    assert parse_expiry(None, "до 12/05/27") == dt.date(2027, 5, 12)
+    assert parse_expiry("12.05.27", "") == dt.date(2027, 5, 12)
+
+
+async def test_a_past_expiry_date_is_said_to_be_past(tmp_path, monkeypatch):
+    import actions.tracking as at
+
+    monkeypatch.setattr(at, "bot_today", lambda: dt.date(2026, 12, 7))
+    ents = [{"entity": "doc_type", "value": "foreign_passport"}, {"entity": "expiry_date", "value": "12.05.2025"}]
+    d = CollectingDispatcher()
+    events = await at.ActionTrackingSetReminder().run(d, _tracker([], ents, text="12.05.2025"), {})
+    assert [(m["response"], m["date"]) for m in d.messages] == [("utter_tracking_reminder_past_date", "12.05.2025")]
+    assert {e["name"]: e["value"] for e in events} == {"tracking_reminder_doc_type": None}
