@@ -17,6 +17,8 @@ from nlu.faq_decision import follow_up, likely_entries, suggested_beside_questio
 
 logger = logging.getLogger(__name__)
 
+LIKELY = {"uk": "Схоже, ви питаєте про це: «{title}»", "en": "It looks like you are asking this: “{title}”"}
+IF_NOT = {"uk": "Якщо я не влучив, можливо, ви питаєте про:", "en": "If that is not it, perhaps you are asking about:"}
 DID_YOU_MEAN = {"uk": "Можливо, ви питаєте про:", "en": "Did you mean:"}
 OR_MAYBE = {"uk": "Або, можливо, ви питаєте про:", "en": "Or perhaps you are asking about:"}
 CONSULTATION_OFFER = {"uk": "🧭 Точний перелік для мене", "en": "🧭 An exact checklist for me"}
@@ -112,6 +114,8 @@ class ActionFaqAnswer(Action):
             entry_id = ranking[0]["id"]
         if entry_id is not None:
             return self._answer(dispatcher, tracker, entry_id, faq, lang)
+        if ranking and retrieved.get("likely"):
+            return self._likely_answer(dispatcher, tracker, ranking, faq, lang)
         if not ranking:
             dispatcher.utter_message(response="utter_default")
             return []
@@ -130,6 +134,20 @@ class ActionFaqAnswer(Action):
         text = render_answer(entry, knowledge_base(), lang, today())
         dispatcher.utter_message(text=text, buttons=answer_buttons(entry_id, faq, lang))
         return _document_of_the_answer(tracker, entry.documents)
+
+    def _likely_answer(
+        self, dispatcher, tracker: Tracker, ranking: List[Dict[str, Any]], faq: FaqBase, lang: str
+    ) -> List[EventType]:
+        """Answer first when one entry is likely but not sure: its answer, said to be a guess, and the other likely
+        entries as buttons right after it (nlu.faq_retriever `likely_threshold`)."""
+        entry_id = ranking[0]["id"]
+        dispatcher.utter_message(text=LIKELY[lang].format(title=faq.entry(entry_id).title(lang)))
+        events = self._answer(dispatcher, tracker, entry_id, faq, lang)
+        others = [i for i in likely_entries(ranking) if i != entry_id]
+        if others:
+            buttons = [*entry_buttons(others, faq, lang), _other_question(lang)]
+            dispatcher.utter_message(text=IF_NOT[lang], buttons=buttons)
+        return events
 
     @staticmethod
     def _next_steps_of_the_last_answer(tracker: Tracker, faq: FaqBase, lang: str) -> List[Dict[str, str]]:
@@ -171,7 +189,8 @@ def _answered_entry(parse: Dict[str, Any], faq: FaqBase) -> Optional[str]:
         return named
     retrieved = parse.get("faq") or {}
     ranking = retrieved.get("ranking") or []
-    if (parse.get("intent") or {}).get("name") == "faq" and retrieved.get("confident") and ranking:
+    answered = retrieved.get("confident") or retrieved.get("likely")
+    if (parse.get("intent") or {}).get("name") == "faq" and answered and ranking:
         return ranking[0].get("id") if ranking[0].get("id") in faq.entries else None
     return None
 

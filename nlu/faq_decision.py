@@ -1285,7 +1285,7 @@ def route(
 
 def outcome(parse: Dict[str, Any]) -> Dict[str, Any]:
     """What the bot does with a parsed message, for the evaluation:
-    {"kind": "faq"|"suggest"|"checklist"|"ambiguous"|"intent", "value": entry id / doc_type / intent name,
+    {"kind": "faq"|"likely"|"suggest"|"checklist"|"ambiguous"|"intent", "value": entry id / doc_type / intent name,
      "intent": the final intent}, and for "ambiguous" "suggested": the entries offered beside the question."""
     intent = (parse.get("intent") or {}).get("name")
     return {**_outcome(parse, intent), "intent": intent}
@@ -1297,6 +1297,8 @@ def _outcome(parse: Dict[str, Any], intent: Optional[str]) -> Dict[str, Any]:
         ranking = faq.get("ranking") or []
         if faq.get("confident") and ranking:
             return {"kind": "faq", "value": ranking[0]["id"]}
+        if faq.get("likely") and ranking:
+            return {"kind": "likely", "value": ranking[0]["id"]}  # a hedged answer, the other entries beside it
         return {"kind": "suggest", "value": ranking[0]["id"] if ranking else None}
     entities = parse.get("entities") or []
     # «Which document?», with the likeliest FAQ entries as buttons beside it when there are some.

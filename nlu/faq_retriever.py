@@ -69,6 +69,11 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "close_call_lead": None,
             "answer_threshold": 0.5,  # at or above: answer; below: «did you mean» with the likeliest entries
             "suggest_threshold": 0.15,  # a fallback/out-of-scope message at or above: «did you mean»
+            # Below answer_threshold, an entry this likely before the caps and this far ahead of the next one is shown
+            # as a hedged answer («Схоже, ви питаєте про…» + the answer + the other entries), not a bare list. Chosen on
+            # the development sets only (docs/faq.md, "Likely answers"); `make evaluate` reports their wrong share.
+            "likely_threshold": 0.33,
+            "likely_margin": 0.06,
             # A checklist question for a named document goes to an FAQ entry about that document instead when the
             # retriever is at least this sure: «чи можна з книжечкою оформити закордонний» is not the checklist.
             "specific_threshold": 0.35,
@@ -256,6 +261,12 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "suggest": confidence >= self._config["suggest_threshold"],
             "ranking": [{"id": c.entry_id, "score": round(c.score, 4)} for c in candidates],
         }
+        lead = candidates[0].score - candidates[1].score if len(candidates) > 1 else 0.0
+        faq["likely"] = (
+            not faq["confident"]
+            and uncapped >= self._config["likely_threshold"]
+            and lead >= self._config["likely_margin"]
+        )
         message.set(FAQ, faq, add_to_output=True)
         target = FAQ
         if decision == FAQ and faq["confident"] and candidates and candidates[0].entry_id in self._served_by:

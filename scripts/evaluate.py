@@ -292,7 +292,7 @@ def faq_verdict(
     confident = got["kind"] in ("faq", "checklist") or (got["kind"] == "intent" and got["value"] != FALLBACK)
     if expect.startswith("faq:"):
         wanted = expect[4:]
-        routed = got["kind"] in ("faq", "suggest")
+        routed = got["kind"] in ("faq", "likely", "suggest")
         top1 = routed and ranking[:1] == [wanted]
         top3 = routed and wanted in ranking[:3]
         if got["kind"] == "ambiguous":
@@ -317,6 +317,9 @@ def faq_verdict(
         "top1": top1,
         "top3": top3,
         "confident_wrong": confident and not top1,
+        # A hedged answer («Схоже, ви питаєте про…», the other entries beside it): shown, so counted apart.
+        "likely": got["kind"] == "likely",
+        "likely_wrong": got["kind"] == "likely" and not top1,
         "strict_top1": strict_top1,
         "strict_confident_wrong": confident and not strict_top1,
         "got": f"{got['kind']}:{got['value']}",
@@ -351,6 +354,8 @@ def evaluate_faq(model: Path, eval_file: Path, out: Path) -> Dict[str, Any]:
             "confident_wrong": share(rows, "confident_wrong"),
             "strict_top1": share(rows, "strict_top1"),
             "strict_confident_wrong": share(rows, "strict_confident_wrong"),
+            "likely": share(rows, "likely"),
+            "likely_wrong": share(rows, "likely_wrong"),
         }
         for name, rows in groups.items()
     }
@@ -366,15 +371,20 @@ def evaluate_faq(model: Path, eval_file: Path, out: Path) -> Dict[str, Any]:
         "",
         "Strict: only the `expect` answer counts, not the `also` alternatives.",
         "",
-        "| group | questions | top-1 | top-3 | confident wrong | strict top-1 | strict confident wrong |",
-        "|---|---|---|---|---|---|---|",
+        "Hedged: a likely entry's answer shown as «Схоже, ви питаєте про…» with the other entries beside it; its wrong",
+        "share is counted apart from the confident wrong answers (docs/faq.md).",
+        "",
+        "| group | questions | top-1 | top-3 | confident wrong | strict top-1 | strict confident wrong | hedged | "
+        "hedged wrong |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name in ["all", "uk", "ru", "surzhyk", "en"] + sorted(k for k in table if k.startswith("expect ")):
         if name in table:
             row = table[name]
             lines.append(
                 f"| {name} | {row['questions']} | {row['top1']:.3f} | {row['top3']:.3f} | "
-                f"{row['confident_wrong']:.3f} | {row['strict_top1']:.3f} | {row['strict_confident_wrong']:.3f} |"
+                f"{row['confident_wrong']:.3f} | {row['strict_top1']:.3f} | {row['strict_confident_wrong']:.3f} | "
+                f"{row['likely']:.3f} | {row['likely_wrong']:.3f} |"
             )
     lines += [
         "",
@@ -386,6 +396,7 @@ def evaluate_faq(model: Path, eval_file: Path, out: Path) -> Dict[str, Any]:
     for item, verdict in zip(items, verdicts):
         if not verdict["strict_top1"]:
             mark = " **confident wrong**" if verdict["confident_wrong"] else ""
+            mark = " **hedged wrong**" if verdict["likely_wrong"] else mark
             if verdict["top1"]:
                 mark = " (an `also` alternative)"
             lines.append(
@@ -437,7 +448,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(
                 f"FAQ {eval_file.name} {name}: {row['questions']} questions, top-1 {row['top1']:.3f}, "
                 f"top-3 {row['top3']:.3f}, confident wrong {row['confident_wrong']:.3f} (strict: top-1 "
-                f"{row['strict_top1']:.3f}, confident wrong {row['strict_confident_wrong']:.3f})"
+                f"{row['strict_top1']:.3f}, confident wrong {row['strict_confident_wrong']:.3f}); hedged "
+                f"{row['likely']:.3f}, hedged wrong {row['likely_wrong']:.3f}"
             )
         print(f"FAQ report: {out / 'faq_report.md'}")
     if args.faq_only:

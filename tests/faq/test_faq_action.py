@@ -274,3 +274,19 @@ def test_no_next_steps_for_a_long_question_or_after_no_answer():
     assert after_an_answer(SURE, "а що робити якщо я загубив свідоцтво про народження дитини") == plain
     assert after_an_answer(UNSURE, "а що далі?") == plain  # the last reply was «did you mean», no answer
     assert after_an_answer(SURE, "а що далі?", intent="ask_fee") == plain  # that one went to the checklist
+
+
+def test_a_likely_entry_is_answered_as_a_guess_with_the_others_beside_it():
+    # Not sure, but one entry well ahead: answer first, say it is a guess, offer the others (never a bare list).
+    likely = {**UNSURE, "likely": True}
+    latest = {"text": "питання", "intent": {"name": "faq", "confidence": 0.9}, "entities": [], "faq": likely}
+    tracker = Tracker("u", {"language": "uk"}, latest, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFaqAnswer().run(dispatcher, tracker, {}))
+    hedge, answer, others = dispatcher.messages
+    assert hedge["text"].startswith("Схоже, ви питаєте про це: «")
+    assert "Джерело:" in answer["text"] or "Джерела" in answer["text"]
+    assert others["text"] == "Якщо я не влучив, можливо, ви питаєте про:"
+    assert [b["payload"] for b in others["buttons"]] == ['/faq{"faq_id":"pay_privat24"}', "/help"]
+    # Not likely: the list alone, as before.
+    assert run("uk", {**UNSURE, "likely": False})["text"] == "Можливо, ви питаєте про:"

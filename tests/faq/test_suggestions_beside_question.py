@@ -128,3 +128,24 @@ def test_a_bare_question_gets_no_entries_beside_it(text):
     assert suggested_beside_question(message(text=text)) == []
     _, messages = ask(message(text=text))
     assert [m["text"] for m in messages] == ["Який документ вам потрібен?"]
+
+
+def test_a_hedged_answer_is_scored_apart_from_confident_ones():
+    evaluate = load_script("evaluate")
+    faq = {
+        "confident": False,
+        "likely": True,
+        "suggest": True,
+        "ranking": [{"id": "photo_needed", "score": 0.6}, {"id": "pay_privat24", "score": 0.4}],
+    }
+    parse = {"text": "фото треба?", "intent": {"name": "faq", "confidence": 0.9}, "entities": [], "faq": faq}
+    right = evaluate.faq_verdict({"expect": "faq:photo_needed"}, parse)
+    wrong = evaluate.faq_verdict({"expect": "faq:pay_privat24"}, parse)
+    assert (right["top1"], right["likely"], right["likely_wrong"], right["confident_wrong"]) == (
+        True,
+        True,
+        False,
+        False,
+    )
+    assert (wrong["top1"], wrong["top3"], wrong["likely_wrong"], wrong["confident_wrong"]) == (False, True, True, False)
+    assert right["got"] == "likely:photo_needed"
