@@ -62,6 +62,10 @@ def main() -> int:
         if no_examples and no_examples.group(1) in ALLOWED_INTENTS_WITHOUT_EXAMPLES:
             continue
         problems.append(line.strip())
+    if proc.returncode != 0 and not problems:
+        # A YAML syntax error prints «YamlSyntaxException: …» with no word of a warning or an error in it.
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        problems = [line for line in lines if re.search(r"Exception|Failed|\(line: \d+\)", line)] or lines[-6:]
     if problems:
         print("rasa data validate reported:", *problems, sep="\n  ")
         return 1
