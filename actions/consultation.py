@@ -90,8 +90,12 @@ AGE_SHOWN = {"uk": "вік {age}", "en": "age {age}"}
 
 
 def answer_labels(doc_type: Optional[str], answers: Dict[str, Any], lang: str) -> List[str]:
-    """How answers read inside a sentence: «вік 40», «за кордоном»."""
+    """How answers read inside a sentence: «вік 40», «за кордоном». Only answers the document's questions use: "my
+    husband is Ukrainian" sets a sex no residence permit asks, and «Враховую: чоловік» would be noise (or wrong)."""
     kb, items = knowledge_base(), []
+    if doc_type:
+        relevant = kb.relevant_answers(doc_type, {**answers, "doc_type": doc_type})
+        answers = {k: v for k, v in answers.items() if k in relevant}
     for slot, value in answers.items():
         question = kb.question_for(slot, doc_type)
         if question.type == "number":

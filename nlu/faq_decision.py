@@ -940,7 +940,7 @@ def route(
         return "keep" if intent == labelled else labelled
     if (
         (
-            intent in (FAQ, "nlu_fallback", "out_of_scope", "help")
+            intent in (FAQ, "nlu_fallback", "out_of_scope", "help", "start_consultation", INFORM, "ask_documents")
             or (intent in ("unsubscribe", "my_subscriptions") and intent_confidence < DIET_SURE)
         )
         and faq_confidence < answer_threshold

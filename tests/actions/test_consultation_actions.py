@@ -590,3 +590,11 @@ async def test_a_fee_answer_uses_only_the_answers_said_about_its_document(dispat
     tracker = make_tracker(slots=slots, text="а скільки коштує?", intent="ask_fee", events=same, active_loop=None)
     await ActionAnswerTopic().run(dispatcher, tracker, domain)
     assert "Враховую ваші попередні відповіді: за кордоном." in texts(dispatcher)
+
+
+def test_labels_name_only_answers_the_document_asks():
+    from actions.consultation import answer_labels
+
+    # "my husband is Ukrainian": a sex no residence permit asks is not echoed as «Using your earlier answers: Man».
+    assert answer_labels("permanent_residence_permit", {"sex": "male"}, "en") == []
+    assert answer_labels("foreign_passport", {"location": "abroad", "age": 35, "sex": "male"}, "uk")[-1] == "чоловік"

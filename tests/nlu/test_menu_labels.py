@@ -105,3 +105,9 @@ def test_first_a_question_is_no_start_over():
 def test_cancelling_a_reminder_is_no_new_reminder(text):
     assert route(REMINDER, 0.94, [], 0.2, 0.5, 0.15, text) == "unsubscribe"
     assert route(REMINDER, 0.94, [], 0.2, 0.5, 0.15, "нагадайте коли закінчиться айді") == "keep"
+
+
+def test_track_and_a_document_is_tracking_not_a_consultation():
+    doc = [{"entity": "doc_type", "value": "temporary_residence_permit"}]
+    assert route("start_consultation", 0.9, doc, 0.2, 0.5, 0.15, "track posvidka") == TRACK
+    assert route("inform", 0.8, doc, 0.2, 0.5, 0.15, "відстежити посвідку") == TRACK
