@@ -690,6 +690,34 @@ def named_child(entities: List[Dict[str, Any]], text: str) -> bool:
     )
 
 
+# «а якщо ми за кордоном?», «а в польщі?», "and if we are abroad?": where the person is, named alone after a fee,
+# term or place answer (the answer comes again for that place). The tagger and the gazetteer miss it in a fragment.
+PLACE_WORDS = {
+    "abroad": re.compile(
+        r"(кордон|границ|abroad|overseas|польщ|польш|poland|німеччин|германи|germany|чехі|чехи|czech|італі|итали|"
+        r"italy|іспані|испани|spain|австрі|австри|austria|литв|lithuania|румуні|румыни|romania|молдов|moldova|канад|"
+        r"canada|сша|usa|америк|америц|британі|британи|англі|англи|england|britain|франці|франци|france|нідерланд|"
+        r"нидерланд|голланд|netherlands|бельгі|бельги|belgium|швеці|швеци|sweden|норвегі|норвеги|norway|фінлянд|"
+        r"финлянд|finland|ірланд|ирланд|ireland|португалі|португали|portugal|туреччин|турци|turkey|грузі|грузи|"
+        r"georgia|ізраїл|израил|israel|латві|латви|latvia|естоні|эстони|estonia|угорщин|венгри|hungary|болгарі|"
+        r"болгари|bulgaria|швейцарі|швейцари|switzerland|словаччин|словаки|slovakia|варшав|warsaw|краков|краків|"
+        r"krakow|вроцлав|wroclaw|берлін|берлин|berlin|праг|празі|prague|відн|вене|vienna|мюнхен|munich|лондон|"
+        r"london|париж|paris)\w*$",
+        re.IGNORECASE,
+    ),
+    "ukraine": re.compile(r"(україн|украин|ukraine)\w*$", re.IGNORECASE),
+}
+PLACE_FRAGMENT_WORDS = frozenset(
+    "за ми мы we are am if якщо если коли когда живемо живем живу живём живе live living lived там тут зараз сейчас "
+    "now перебуваємо находимся будемо будем вже уже already в у in at to опинились виїхали уехали moved".split()
+)
+
+
+def named_place(text: str) -> Optional[Dict[str, Any]]:
+    """A location entity for a fragment that names where the person is and nothing else («а якщо ми за кордоном?»)."""
+    return _named_alone(text, "location", PLACE_WORDS, PLACE_FRAGMENT_WORDS)
+
+
 def named_residence_permit(text: str) -> Optional[Dict[str, Any]]:
     """A doc_type entity for «а на тимчасове?», "and the permanent one?" (a residence permit by its kind alone)."""
     return _named_alone(text, "doc_type", RESIDENCE_PERMIT_WORDS, RESIDENCE_FRAGMENT_WORDS)
@@ -717,7 +745,13 @@ def follow_up(entities: List[Dict[str, Any]], text: str) -> Optional[str]:
     for intent, pattern in FOLLOW_UP_QUESTIONS.items():
         if pattern.match(text):
             return intent
-    if named_urgency(text) or named_residence_permit(text) or named_age(entities, text) or named_child(entities, text):
+    if (
+        named_urgency(text)
+        or named_residence_permit(text)
+        or named_place(text)
+        or named_age(entities, text)
+        or named_child(entities, text)
+    ):
         # After a fee or term answer, that answer again for this urgency, permit or age (data/rules/facts.yml); a
         # child without an age gets the age asked first (actions/facts.py).
         return INFORM
@@ -749,6 +783,7 @@ def fragment_entities(entities: List[Dict[str, Any]], text: str) -> List[Dict[st
     found = [
         named_urgency(_without_documents(entities, text)) if "urgency" not in kinds else None,
         named_residence_permit(text) if "doc_type" not in kinds else None,
+        named_place(text) if not kinds & PLACE_ENTITIES else None,
     ]
     return [e for e in found if e]
 

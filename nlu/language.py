@@ -12,7 +12,7 @@ from typing import Optional, Tuple
 UK, EN = "uk", "en"
 LANGUAGES = (UK, EN)
 # Latin words Ukrainian speakers use too; alone they do not switch the conversation to English.
-NEUTRAL_LATIN = {"ok", "okay", "id", "ok.", "pdf", "viber", "telegram", "ua", "dms", "cnap", "diia", "privat24"}
+NEUTRAL_LATIN = {"ok", "okay", "id", "ok.", "pdf", "viber", "telegram", "ua", "dms", "cnap", "diia", "privat24", "stop"}
 _TOKEN = re.compile(r"[^\s,.;:!?()«»\"“”„/\\]+")
 _CYRILLIC = re.compile(r"[а-яіїєґёъыэ]", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*", re.IGNORECASE)

@@ -111,3 +111,17 @@ def test_track_and_a_document_is_tracking_not_a_consultation():
     doc = [{"entity": "doc_type", "value": "temporary_residence_permit"}]
     assert route("start_consultation", 0.9, doc, 0.2, 0.5, 0.15, "track posvidka") == TRACK
     assert route("inform", 0.8, doc, 0.2, 0.5, 0.15, "відстежити посвідку") == TRACK
+
+
+@pytest.mark.parametrize(
+    "text,place",
+    [("а якщо ми за кордоном?", "abroad"), ("а в польщі?", "abroad"), ("and if we are abroad?", "abroad")],
+)
+def test_a_place_named_alone_continues_the_last_answer(text, place):
+    from nlu.faq_decision import fragment_entities
+
+    # «а якщо ми за кордоном?» after the fee of the закордонний was DIET `help` 0.75: the menu. Now the fee again,
+    # for abroad (data/rules/facts.yml: a fragment right after a fee, term or place answer).
+    assert route("help", 0.75, [], 0.14, 0.32, 0.15, text) == "inform"
+    assert [(e["entity"], e["value"]) for e in fragment_entities([], text)] == [("location", place)]
+    assert route("help", 0.75, [], 0.14, 0.32, 0.15, "ми за кордоном, що робити з паспортом") == "keep"
