@@ -830,9 +830,10 @@ def passport_alone(intent: str, entities: List[Dict[str, Any]], text: str) -> bo
 def tracks_a_bare_passport(intent: str, entities: List[Dict[str, Any]], text: str) -> bool:
     """«хочу відстежувати свій паспорт»: tracking that names «паспорт» without saying which one, and no number. The
     tracking form then asks which document instead of taking the ID card; with a number the lookup runs at once, and
-    its reply names the document it looked up."""
+    its reply names the document it looked up. «нагадай, коли закінчиться мій паспорт 12.05.2027» likewise: the
+    reminder asks which document (its rule differs by document) and keeps the date."""
     return (
-        intent == TRACK
+        intent in (TRACK, REMINDER)
         and bare_passport(entities, text)
         and not any(e.get("entity") == "document_number" for e in entities)
     )

@@ -125,3 +125,16 @@ def test_a_place_named_alone_continues_the_last_answer(text, place):
     assert route("help", 0.75, [], 0.14, 0.32, 0.15, text) == "inform"
     assert [(e["entity"], e["value"]) for e in fragment_entities([], text)] == [("location", place)]
     assert route("help", 0.75, [], 0.14, 0.32, 0.15, "ми за кордоном, що робити з паспортом") == "keep"
+
+
+def test_a_reminder_for_a_bare_passport_asks_which_one():
+    from nlu.faq_decision import tracks_a_bare_passport
+
+    text = "нагадай коли закінчиться мій паспорт 12.05.2027"
+    bare = [{"entity": "doc_type", "value": "id_card", "start": 29, "end": 36}]
+    assert text[29:36] == "паспорт"
+    assert tracks_a_bare_passport(REMINDER, bare, text)  # the document is dropped; the action asks which one
+    named = "нагадай коли закінчиться мій закордонний 12.05.2027"
+    assert not tracks_a_bare_passport(
+        REMINDER, [{"entity": "doc_type", "value": "foreign_passport", "start": 29, "end": 40}], named
+    )
