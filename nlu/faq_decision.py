@@ -108,7 +108,7 @@ LONGEST_FORM_ANSWER = 7
 # «які документи…», "what papers": the user asks for the list itself, which only the checklist engine gives precisely.
 # A yes/no question that names documents («синові на першу айді потрібні документи обох батьків?») does not.
 ASKS_FOR_DOCUMENTS = re.compile(
-    r"((які|яки|що|шо|какие|каки|что|what|which)\b.{0,30}(документ|папер|бумаг|papers|documents?|docs|need|нужн|"
+    r"((які|яки|що|шо|какие|каки|что|what|which)\b.{0,30}(документ|папер|бумаг|бумаж|papers|documents?|docs|need|нужн|"
     r"потрібн|треба|надо|нада|брат|взят|нест|\bbring)|перелік|список|\blist\b|checklist|requirements?|"
     # «подати документи на закордонний в консульстві» hands the documents in; it does not ask which ones
     r"(?<!подати )(?<!подать )(?<!здати )(?<!сдать )(?<!подавати )(?<!подавать )(?<!submit )(?<!send )"
@@ -120,7 +120,7 @@ ASKS_FOR_DOCUMENTS = re.compile(
 # else, which the FAQ answers (or offers), not the checklist.
 INTENT_CUES = {
     "ask_documents": re.compile(
-        r"(документ|докум|довідк|справк|перелік|список|папер|бумаг|потр|треб|треа|нужн|надо|нада|необх|подава|подат|"
+        r"(документ|докум|довідк|справк|перелік|список|папер|бумаг|бумаж|потр|треб|треа|нужн|надо|нада|необх|подава|подат|"
         r"принест|нест|брат|брать|взят|взять|готуват|оформ|зробит|отрима|сделат|получ|\bpapers\b|paperwork|\bdocu|"
         r"\bdocs\b|\bneed|\bbring|requir|prepar|checklist|\bsubmit|how (to|do i|can i) (get|apply|obtain|renew))",
         re.IGNORECASE,
@@ -811,6 +811,28 @@ def bare_passport(entities: List[Dict[str, Any]], text: str = "") -> bool:
     return any(bare) and not names_a_kind(entities, text)
 
 
+# «перелік документів на перший паспорт синові», "first passport at 14": a citizen's first passport is the ID card
+# (issued from 14; its checklist says what a younger child has instead), not «which passport?».
+FIRST_PASSPORT = re.compile(
+    r"\b(перш\w*|перв\w*|first)\s+((свій|свой|мій|мой|його|її|его|ее|his|her|my|their|a)\s+)?(паспорт\w*|пасспорт\w*|"
+    r"passports?)\b|\b(паспорт\w*|passports?)\s+(вперше|впервые|for the first time)",
+    re.IGNORECASE,
+)
+
+
+def first_passport(entities: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
+    """The entities with «перший паспорт» read as the ID card's first issue, when no entity says which document."""
+    match = FIRST_PASSPORT.search(text)
+    if not match or names_a_kind(entities, text):
+        return entities
+    kept = [e for e in entities if e.get("entity") != "doc_type"]
+    found = {"start": match.start(), "end": match.end(), "confidence_entity": 1.0, "extractor": "FaqRetriever"}
+    kept.append({"entity": "doc_type", "value": "id_card", **found})
+    if not any(e.get("entity") == "reason" for e in kept):
+        kept.append({"entity": "reason", "value": "first_issue", **found})
+    return kept
+
+
 def names_a_kind(entities: List[Dict[str, Any]], text: str = "") -> bool:
     """A doc_type entity that says which document it is («ID карту», «закордонний»), not just «паспорт»."""
     return any(e.get("entity") == "doc_type" and not _names_no_kind(_surface(e, text)) for e in entities)
@@ -1035,7 +1057,12 @@ def route(
     sure = intent_confidence >= DIET_SURE
     if (
         intent not in NEVER_OVERRULED - {INFORM}  # never a form answer; a yes or a step of the form stays
-        and faq_confidence < answer_threshold
+        # "is my residence permit ready?" with the entry on checking a status sure: a short question about the
+        # user's own document is answered by looking it up, which also says how to check.
+        and (
+            faq_confidence < answer_threshold
+            or (len(text.split()) <= LONGEST_WHERE_IS_MY and OWN_DOCUMENT.search(text))
+        )
         and asks_after_my_document(entities, text)
     ):
         # «де мій паспорт» at a fallback (DIET: where to apply 0.53): tracking, not «which passport?»; «перевірте будь
@@ -1261,6 +1288,13 @@ def route(
             and faq_confidence >= specific_threshold
             and named & set(top_documents)
             and not (intent == "ask_documents" and ASKS_FOR_DOCUMENTS.search(text))
+            # «дочке 14 лет первый паспорт айди сколько делается»: the checklist question asked outright, and no entry
+            # sure enough to answer (only a list): the term beats «did you mean».
+            and not (
+                capped_confidence is not None
+                and capped_confidence < answer_threshold
+                and precise_checklist_question(text) is not None
+            )
         ):
             return to_faq  # a specific question about the document («можна продовжити закордонний?»), not its checklist
         # «сколько рассматривают посвидку на временное» at ask_fee, "what do I need to apply for permanent residence

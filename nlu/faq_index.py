@@ -16,11 +16,12 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
 from textnorm import default_lemmatizer, words
+from textnorm.chars import CYRILLIC_RE
 
 INDEX_FILE = "faq_index.json"
 VECTORS_FILE = "faq_vectors.npy"
@@ -105,6 +106,15 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+# Shorter words are left as typed: one letter off, «строк» is «срок», "visa" is "vise".
+MIN_TYPO_LENGTH = 5
+
+
+def _one_deleted(word: str) -> Set[str]:
+    """The word with one letter left out, each way (a typo-tolerant key, as SymSpell does)."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
 class FaqIndex:
     def __init__(
         self,
@@ -158,6 +168,7 @@ class FaqIndex:
         return cls(entry_ids, docs, [position[e] for _, e in examples], vectors, **kwargs)
 
     def _build_bm25(self) -> None:
+        self._typo_keys: Optional[Dict[str, Set[str]]] = None  # built on the first misspelt word
         self._tf = [Counter(doc) for doc in self._doc_lemmas]
         self._len = np.array([max(1, len(doc)) for doc in self._doc_lemmas], dtype=np.float64)
         self._avg_len = float(self._len.mean()) if len(self._len) else 1.0
@@ -173,9 +184,28 @@ class FaqIndex:
 
     # --- scoring --------------------------------------------------------------------------------------
 
+    def spelled(self, term: str) -> str:
+        """A query word the index and the dictionaries do not know, one typo from a word of the index ("documnts", "residance"): that word (the most
+        common one if several are); any other word unchanged. Without it a misspelt word scores nothing."""
+        if term in self._idf or len(term) < MIN_TYPO_LENGTH or not term.isalpha():
+            return term
+        if CYRILLIC_RE.search(term) and default_lemmatizer().is_known(term):
+            return term  # «привіт» is no typo of «приват»: a dictionary word is what it says
+        if self._typo_keys is None:
+            keys: Dict[str, Set[str]] = {}
+            for known in self._idf:
+                if len(known) >= MIN_TYPO_LENGTH - 1 and known.isalpha():
+                    for key in _one_deleted(known) | {known}:
+                        keys.setdefault(key, set()).add(known)
+            self._typo_keys = keys
+        near: Set[str] = set()
+        for key in _one_deleted(term) | {term}:
+            near |= self._typo_keys.get(key, set())
+        return min(near, key=lambda known: (self._idf[known], known)) if near else term
+
     def bm25(self, query_lemmas: Sequence[str]) -> np.ndarray:
         scores = np.zeros(len(self.entry_ids), dtype=np.float64)
-        for term in set(query_lemmas):
+        for term in {self.spelled(t) for t in query_lemmas}:
             idf = self._idf.get(term)
             if idf is None:
                 continue

@@ -30,12 +30,15 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from dmsbot.settings import settings
 from nlu.faq_decision import (
+    CHECKLIST_INTENTS,
     FAQ,
     INFORM,
     bare_passport,
+    first_passport,
     fragment_entities,
     names_a_kind,
     passport_alone,
+    precise_checklist_question,
     route,
     tracks_a_bare_passport,
 )
@@ -288,6 +291,15 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         if names_a_kind(entities, text) and any(bare_passport([e], text) for e in entities):
             # «документи на ID карту в 16, якщо до цього паспорта не було»: the document is the one named by its kind.
             entities = [e for e in entities if not bare_passport([e], text)]
+            message.set(ENTITIES, entities, add_to_output=True)
+        if (
+            name in CHECKLIST_INTENTS
+            and (bare_passport(entities, text) or not any(e.get("entity") == "doc_type" for e in entities))
+            and precise_checklist_question(text) == name
+        ):
+            # «перелік документів на перший паспорт синові»: the ID card, where «which passport?» would come next.
+            # (Not «куди йти на перший паспорт і чи треба платити»: two questions, which an entry answers.)
+            entities = first_passport(entities, text)
             message.set(ENTITIES, entities, add_to_output=True)
         if passport_alone(name, entities, text):
             # «скільки коштує паспорт», «паспорт»: which one? The form asks instead of assuming the ID card.

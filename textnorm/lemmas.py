@@ -101,6 +101,11 @@ class Lemmatizer:
                 return self._uk.parse(ukrainian)[0].normal_form
         return None
 
+    def is_known(self, word: str) -> bool:
+        """A dictionary word (Ukrainian or Russian; English has no dictionary here, so never)."""
+        word = normalize_apostrophes(word).lower()
+        return self._uk.word_is_known(word) or (self._ru is not None and self._ru.word_is_known(word))
+
     def _forms(self, word: str) -> FrozenSet[str]:
         """The word itself plus its Ukrainian and Russian dictionary forms (for keyword matching)."""
         word = normalize_apostrophes(word).lower()

@@ -5,7 +5,9 @@ import pytest
 
 from kbengine.faq import load_faq
 from nlu.faq_decision import (
+    ASKS_FOR_DOCUMENTS,
     bare_passport,
+    first_passport,
     follow_up,
     fragment_entities,
     named_residence_permit,
@@ -366,6 +368,63 @@ def test_a_faq_guess_with_nothing_to_offer_gives_way_to_diets_next_guess():
     assert route("faq", 0.99, [], 0.2, 0.32, 0.15, text, runner_up="track_document") == "faq"  # a suggestion exists
     assert route("faq", 0.99, [], 0.09, 0.32, 0.15, text, runner_up="nlu_fallback") == "faq"
     assert route("faq", 0.99, [], 0.09, 0.32, 0.15, text) == "faq"  # no runner-up known
+
+
+def test_a_checklist_question_asked_outright_beats_a_mere_list_of_entries():
+    """«дочке 14 лет первый паспорт айди сколько делается» at ask_processing_time 0.99: the entry about the first
+    passport comes first, but only as «did you mean» (capped): the term for the named ID card answers instead."""
+    text = "дочке 14 лет первый паспорт айди сколько делается"
+    id_card = [{"entity": "doc_type", "value": "id_card", "start": 28, "end": 32}]
+
+    def decide(capped, intent="ask_processing_time"):
+        return route(intent, 0.99, id_card, 0.36, 0.32, 0.15, text, 0.35, ("id_card",), capped_confidence=capped)
+
+    assert decide(0.25) == "keep"
+    assert decide(0.36) == "faq"  # an entry sure enough to answer: the specific entry, as before
+    assert decide(0.25, intent="ask_fee") == "ask_processing_time"  # no fee is asked: the question asked outright
+
+
+def test_paper_slang_asks_for_the_documents():
+    assert ASKS_FOR_DOCUMENTS.search("посвідка на тимчасове кончається, які бумажки збирать")
+    assert ASKS_FOR_DOCUMENTS.search("какие бумажки нужны на загран")
+
+
+def test_a_first_passport_is_the_id_card():
+    text = "перелік документів на перший паспорт синові"
+    read = first_passport([{"entity": "age", "value": "14"}], text)
+    assert {(e["entity"], e["value"]) for e in read} == {
+        ("age", "14"),
+        ("doc_type", "id_card"),
+        ("reason", "first_issue"),
+    }
+    bare = [{"entity": "doc_type", "value": "id_card", "start": 29, "end": 36}, {"entity": "reason", "value": "lost"}]
+    assert [(e["entity"], e["value"]) for e in first_passport(bare, text)] == [
+        ("reason", "lost"),
+        ("doc_type", "id_card"),
+    ]
+    assert first_passport([], "documents for my son's first passport")[0]["value"] == "id_card"
+    # The first foreign passport is named by its kind; no «first» at all changes nothing.
+    foreign = [{"entity": "doc_type", "value": "foreign_passport", "start": 15, "end": 26}]
+    assert first_passport(foreign, "скільки коштує перший закордонний паспорт") is foreign
+    assert first_passport([], "документи на паспорт") == []
+
+
+def test_a_misspelt_word_counts_as_the_word_it_misspells():
+    index = FaqIndex.build(
+        [
+            ("documents for a residence permit", "permit"),
+            ("скільки коштує паспорт", "fee"),
+            ("оплата через приват24", "pay"),
+        ],
+        None,
+        weight=0.0,
+    )
+    assert index.spelled("documnt") == "document" and index.spelled("residance") == "residence"
+    assert index.spelled("паспотр") == "паспорт"
+    assert index.spelled("привіт") == "привіт"  # a dictionary word, not a typo of «приват»
+    assert index.spelled("visa") == "visa"  # too short to guess
+    candidates, confidence = index.search("wat documnts for residance prmit")
+    assert candidates[0].entry_id == "permit" and confidence > 0
 
 
 def test_an_explicit_documents_question_keeps_its_checklist():
@@ -1278,3 +1337,11 @@ def test_a_wish_naming_its_document_is_the_consultation(text, surface, value, ex
     if expected == "start_consultation":
         # DIET's tie: ask_fee 0.97 = faq, with no word of a fee
         assert route("ask_fee", 0.97, _named(text, surface, value), 0.22, 0.32, 0.15, text, 0.36, [value]) == expected
+
+
+def test_a_short_question_about_ones_own_document_is_looked_up_even_beside_a_sure_entry():
+    permit = [{"entity": "doc_type", "value": "temporary_residence_permit", "start": 6, "end": 23}]
+    assert route("faq", 1.0, permit, 0.9, 0.32, 0.15, "is my residence permit ready?") == "track_document"
+    # How checking works is the entry's answer, however sure.
+    text = "how do I check online if my residence permit is ready"
+    assert route("faq", 1.0, permit, 0.9, 0.32, 0.15, text) == "faq"
