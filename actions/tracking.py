@@ -150,8 +150,12 @@ class ActionTrackingStart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         ents = _entities(tracker)
         text = tracker.latest_message.get("text") or ""
+        # «/status N4567891» arrives as /track_document{"document_number": …}: read the number as if typed.
+        given = str(ents.get("document_number") or "").strip() if text.startswith("/") else ""
+        if given:
+            text = given
         doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
-        base = _typed_number(text, doc_type, ents.get("document_number"))
+        base = _typed_number(text, doc_type, None if given else ents.get("document_number"))
         number = base.normalized if base else None
         at_number = (
             tracker.active_loop_name == "tracking_form" and tracker.get_slot("requested_slot") == "document_number"
@@ -160,13 +164,16 @@ class ActionTrackingStart(Action):
             # «номер заявки 20250312000451 — що з моїм документом?»: say which number the check takes instead (at the
             # number question the form's validation says it).
             dispatcher.utter_message(response="utter_tracking_application_number")
+        elif number is None and given:
+            # The command's number is unreadable: say so now, not silently ask for it again later.
+            dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(given))
         if tracker.active_loop_name == "tracking_form":
             # «12345» typed at «which document?» reads as tracking again: say the number is unreadable and keep
             # what the form already has, instead of silently starting over.
             # At the number question the form reads the text itself and explains once.
             typed = NUMBER_LIKE.search(text)
             asks_type = tracker.get_slot("requested_slot") == "tracking_doc_type"
-            if number is None and typed and asks_type and not text.startswith("/"):
+            if number is None and typed and asks_type and not text.startswith("/") and not given:
                 dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(typed.group(0)))
             doc_type = doc_type or tracker.get_slot("tracking_doc_type")
             number = number or tracker.get_slot("document_number")

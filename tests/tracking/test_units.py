@@ -357,3 +357,29 @@ async def test_a_past_expiry_date_is_said_to_be_past(tmp_path, monkeypatch):
     events = await at.ActionTrackingSetReminder().run(d, _tracker([], ents, text="12.05.2025"), {})
     assert [(m["response"], m["date"]) for m in d.messages] == [("utter_tracking_reminder_past_date", "12.05.2025")]
     assert {e["name"]: e["value"] for e in events} == {"tracking_reminder_doc_type": None}
+
+
+@pytest.mark.parametrize(
+    "typed,number,said",
+    [
+        ("N4567891", "N4567891", []),
+        ("012 345 678", "012345678", []),
+        ("КВ 123456", "КВ123456", []),
+        ("12345", None, [("utter_tracking_bad_number", "12345")]),
+    ],
+)
+async def test_a_status_command_starts_tracking_with_its_number(typed, number, said):
+    """«/status N4567891» (connectors/input_limits.py makes it /track_document{"document_number": …}): the number is
+    read as if typed, and an unreadable one is said at once."""
+    from connectors.input_limits import command_payload
+
+    payload = command_payload(f"/status {typed}")
+    d = CollectingDispatcher()
+    ents = [{"entity": "document_number", "value": typed}]
+    events = await ActionTrackingStart().run(d, _tracker([], ents, payload, "track_document"), {})
+    assert events == [
+        {"event": "slot", "name": "tracking_doc_type", "value": None, "timestamp": None},
+        {"event": "slot", "name": "document_number", "value": number, "timestamp": None},
+        {"event": "slot", "name": "tracking_offer_open", "value": False, "timestamp": None},
+    ]
+    assert [(m["response"], m["value"]) for m in d.messages] == said
