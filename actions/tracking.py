@@ -410,7 +410,17 @@ class ActionTrackingList(Action):
 REMINDERS_ONLY = "reminder"
 CONSULTATION_BUTTON = {"uk": "🧭 Що потрібно для нового", "en": "🧭 What a new one needs"}
 CANCEL_REMINDER = {"uk": "Скасувати нагадування", "en": "Cancel the reminder"}
+MY_SUBSCRIPTIONS = {"uk": "📋 Мої підписки", "en": "📋 My subscriptions"}
 _ALL_WORDS = re.compile(r"\b(усі|усіх|всі|всіх|все|усе|усього|всього|всего|all|everything|всех|от всего)\b", re.I)
+
+
+# «скасуй нагадування» names the reminders, not a subscription (a word of both means both).
+_REMINDER_WORDS = re.compile(r"нагадув|напоминан|remind", re.I)
+_SUBSCRIPTION_WORDS = re.compile(r"підпис|подпис|сповіщ|subscription|notification", re.I)
+
+
+def _asks_reminders_only(text: str) -> bool:
+    return bool(_REMINDER_WORDS.search(text)) and not _SUBSCRIPTION_WORDS.search(text)
 
 
 class ActionTrackingUnsubscribe(Action):
@@ -420,6 +430,7 @@ class ActionTrackingUnsubscribe(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         lang = _lang(tracker)
         ents = _entities(tracker)
+        text = tracker.latest_message.get("text") or ""
         target = str(ents.get("document_number") or "")
         doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
         try:
@@ -429,18 +440,25 @@ class ActionTrackingUnsubscribe(Action):
             log.exception("listing subscriptions failed")
             dispatcher.utter_message(response="utter_tracking_error")
             return []
-        everything = target == "all" or bool(_ALL_WORDS.search(tracker.latest_message.get("text") or ""))
-        if reminders and (target == REMINDERS_ONLY or not subs or everything):
-            # «скасуй нагадування», the reminder's own button, or «відпишіть від усього»: the expiry reminders go too.
-            if not await self._cancel_reminders(dispatcher, tracker, doc_type, lang):
-                return []
-            if target == REMINDERS_ONLY or not subs:
+        everything = target == "all" or bool(_ALL_WORDS.search(text))
+        if target == REMINDERS_ONLY or (not target and not everything and _asks_reminders_only(text)):
+            # The reminder's own button (maybe an old one) or «скасуй нагадування»: subscriptions stay as they are.
+            if reminders:
+                await self._cancel_reminders(dispatcher, tracker, doc_type, lang)
+            else:
+                dispatcher.utter_message(response="utter_tracking_no_such_reminder", buttons=_my_subscriptions(lang))
+            return []
+        # An old button for one subscription («КВ****56») never cancels the reminders.
+        one_subscription = bool(target) and target != "all"
+        if reminders and (everything or (not subs and not one_subscription)):
+            # «відпишіть від усього», or «Відписатися» with reminders only: the expiry reminders go.
+            if not await self._cancel_reminders(dispatcher, tracker, doc_type, lang) or not subs:
                 return []
         if not subs:
             dispatcher.utter_message(response="utter_tracking_no_subscriptions")
             return []
         chosen = subs
-        if target == "all" or _ALL_WORDS.search(tracker.latest_message.get("text") or ""):
+        if everything:
             chosen = subs
         elif target or doc_type:
             base = normalize_number(target, doc_type) if target else None
@@ -462,7 +480,8 @@ class ActionTrackingUnsubscribe(Action):
             dispatcher.utter_message(response="utter_tracking_unsubscribe_which", buttons=buttons)
             return []
         if not chosen:
-            dispatcher.utter_message(response="utter_tracking_no_subscriptions")
+            # Other subscriptions are still active: «no subscriptions» would be untrue.
+            dispatcher.utter_message(response="utter_tracking_no_such_subscription", buttons=_my_subscriptions(lang))
             return []
         try:
             for s in chosen:
@@ -487,8 +506,13 @@ class ActionTrackingUnsubscribe(Action):
             items = ", ".join(doc_type_name(d, lang, capital=False) for d in gone)
             dispatcher.utter_message(response="utter_tracking_reminders_cancelled", items=items)
         else:
-            dispatcher.utter_message(response="utter_tracking_no_subscriptions")
+            # Other reminders are still set (this one was cancelled earlier): say that, not «no subscriptions».
+            dispatcher.utter_message(response="utter_tracking_no_such_reminder", buttons=_my_subscriptions(lang))
         return True
+
+
+def _my_subscriptions(lang: str) -> List[Dict[str, str]]:
+    return [{"title": MY_SUBSCRIPTIONS[lang], "payload": "/my_subscriptions"}]
 
 
 class ActionTrackingDeleteAsk(Action):

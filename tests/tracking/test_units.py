@@ -383,3 +383,49 @@ async def test_a_status_command_starts_tracking_with_its_number(typed, number, s
         {"event": "slot", "name": "tracking_offer_open", "value": False, "timestamp": None},
     ]
     assert [(m["response"], m["value"]) for m in d.messages] == said
+
+
+async def test_an_old_cancel_button_never_says_no_subscriptions_while_one_is_active(tmp_path, monkeypatch):
+    """«Скасувати нагадування» tapped after the reminder is gone: «no such reminder», and the subscription stays."""
+    import actions.tracking as at
+    from tracking.db import make_engine
+    from tracking.store import TrackingStore
+
+    store = TrackingStore(make_engine(f"sqlite:///{tmp_path / 'c.db'}"))
+    monkeypatch.setattr(at, "_store", store)
+    store.subscribe("u1", "rest", "id_card", "КВ123456")
+    my_subscriptions = [{"title": "📋 Мої підписки", "payload": "/my_subscriptions"}]
+
+    async def tap(entities, text="", lang="uk"):
+        d = CollectingDispatcher()
+        tracker = _tracker([], entities, text=text, intent="unsubscribe", slots={"language": lang})
+        assert await at.ActionTrackingUnsubscribe().run(d, tracker, {}) == []
+        return [(m["response"], m.get("buttons") or m.get("items")) for m in d.messages]
+
+    reminder_button = [
+        {"entity": "doc_type", "value": "id_card"},
+        {"entity": "document_number", "value": at.REMINDERS_ONLY},
+    ]
+    # No reminder at all.
+    assert await tap(reminder_button) == [("utter_tracking_no_such_reminder", my_subscriptions)]
+    # Another document's reminder is still set: it stays too.
+    store.set_expiry_reminder("u1", "rest", "foreign_passport", dt.date(2027, 5, 12), dt.date(2026, 12, 3))
+    assert await tap(reminder_button, lang="en") == [
+        ("utter_tracking_no_such_reminder", [{"title": "📋 My subscriptions", "payload": "/my_subscriptions"}])
+    ]
+    assert [r.doc_type for r in store.list_reminders("u1")] == ["foreign_passport"]
+    assert [s.masked for s in store.list_subscriptions("u1")] == ["КВ****56"]
+    # «скасуй нагадування» typed: the reminders go, the subscription stays.
+    assert await tap([], text="скасуй нагадування") == [("utter_tracking_reminders_cancelled", "закордонний паспорт")]
+    assert store.list_reminders("u1") == [] and len(store.list_subscriptions("u1")) == 1
+    assert await tap([], text="скасуй нагадування") == [("utter_tracking_no_such_reminder", my_subscriptions)]
+    # An old «unsubscribe from this one» button of a subscription already gone, another one still active.
+    gone = [{"entity": "doc_type", "value": "foreign_passport"}, {"entity": "document_number", "value": "FA****01"}]
+    assert await tap(gone) == [("utter_tracking_no_such_subscription", my_subscriptions)]
+    assert len(store.list_subscriptions("u1")) == 1
+    # The same old button with no subscription left never cancels a reminder.
+    store.unsubscribe("u1", subscription_id=store.list_subscriptions("u1")[0].id)
+    store.set_expiry_reminder("u1", "rest", "foreign_passport", dt.date(2027, 5, 12), dt.date(2026, 12, 3))
+    assert [r for r, _ in await tap(gone)] == ["utter_tracking_no_subscriptions"]
+    assert len(store.list_reminders("u1")) == 1
+    store.engine.dispose()
