@@ -292,25 +292,48 @@ class ActionTrackingStatus(Action):
         return [SlotSet("tracking_offer_open", True)]
 
 
+# The offer's buttons: /affirm{"document_number": "offer"} (and /deny{…}) — a press after another question still means
+# this offer (data/rules/tracking.yml), not the yes of whatever came between.
+OFFER_BUTTON = "offer"
+
+
+def _open_offer(tracker: Tracker) -> Optional[tuple]:
+    """(doc_type, number) of a subscription offer not yet answered, or None."""
+    doc_type = tracker.get_slot("tracking_doc_type")
+    base = normalize_number(tracker.get_slot("document_number") or "", doc_type)
+    if not tracker.get_slot("tracking_offer_open") or doc_type not in DOC_TYPES or base is None:
+        return None
+    return doc_type, base
+
+
 class ActionTrackingSubscribe(Action):
     def name(self) -> Text:
         return "action_tracking_subscribe"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
-        doc_type = tracker.get_slot("tracking_doc_type")
-        base = normalize_number(tracker.get_slot("document_number") or "", doc_type)
-        if not tracker.get_slot("tracking_offer_open") or doc_type not in DOC_TYPES or base is None:
-            dispatcher.utter_message(response="utter_tracking_nothing_to_confirm")
+        offer = _open_offer(tracker)
+        if offer is None:
+            if _entities(tracker).get("document_number") == OFFER_BUTTON:
+                # An old «Так, підписатися» after the offer was answered (or the session ended): say so.
+                dispatcher.utter_message(response="utter_tracking_offer_gone")
+            else:
+                dispatcher.utter_message(response="utter_tracking_nothing_to_confirm")
             return []
+        doc_type, base = offer
         try:
             _, created = await _db("subscribe", tracker.sender_id, _channel(tracker), doc_type, base.normalized)
         except Exception:
             log.exception("subscribe failed")
             dispatcher.utter_message(response="utter_tracking_error")
             return []
-        dispatcher.utter_message(
-            response="utter_tracking_subscribed" if created else "utter_tracking_already_subscribed"
-        )
+        if created:
+            # Named: the press may come a few questions after the offer.
+            lang = _lang(tracker)
+            dispatcher.utter_message(
+                response="utter_tracking_subscribed", doc_name=_doc_name(doc_type, lang), number=base.masked
+            )
+        else:
+            dispatcher.utter_message(response="utter_tracking_already_subscribed")
         # The number is not needed in the conversation any more.
         return [SlotSet("document_number", None), SlotSet("tracking_offer_open", False)]
 
@@ -320,8 +343,70 @@ class ActionTrackingDecline(Action):
         return "action_tracking_decline"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        if _open_offer(tracker) is None and _previous_action(tracker) != "action_tracking_status":
+            # «ні» (or an old «Ні, дякую») with no offer open: nothing to decline.
+            dispatcher.utter_message(response="utter_acknowledged")
+            return []
         dispatcher.utter_message(response="utter_tracking_not_subscribed")
         return [SlotSet("document_number", None), SlotSet("tracking_offer_open", False)]
+
+
+def _previous_responses(tracker: Tracker) -> List[str]:
+    """The responses the bot sent between the previous user message and the latest one."""
+    said: List[str] = []
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                break
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            said.append(str((event.get("metadata") or {}).get("utter_action") or ""))
+    return said
+
+
+def _previous_action(tracker: Tracker) -> Optional[str]:
+    """The bot's last action before the latest user message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif event.get("event") == "action" and seen_user and event.get("name") != "action_listen":
+            return event.get("name")
+    return None
+
+
+class ActionTrackingYesLater(Action):
+    """A yes that answers no question of its own (data/rules/common.yml, faq.yml): the FAQ's yes after an FAQ reply,
+    else an acknowledgement. While a subscription offer made earlier is still open, such a bare «так» does not
+    subscribe to something no longer on screen, nor is it a bare «Добре!»: the offer comes again, naming the document."""
+
+    def name(self) -> Text:
+        return "action_tracking_yes_later"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        offer = _open_offer(tracker)
+        if offer is not None and "utter_tracking_offer_again" in _previous_responses(tracker):
+            # «так» to the offer just asked again: now it is a yes to it.
+            return await ActionTrackingSubscribe().run(dispatcher, tracker, domain)
+        said = CollectingDispatcher()
+        events: List[Dict] = []
+        if _previous_action(tracker) == "action_faq_answer":
+            from actions.faq import ActionFaqAnswer
+
+            events = await ActionFaqAnswer().run(said, tracker, domain)
+        else:
+            said.utter_message(response="utter_acknowledged")
+        if offer is not None and [m.get("response") for m in said.messages] == ["utter_acknowledged"]:
+            doc_type, base = offer
+            dispatcher.utter_message(
+                response="utter_tracking_offer_again", doc_name=_doc_name(doc_type, _lang(tracker)), number=base.masked
+            )
+            return events
+        dispatcher.messages.extend(said.messages)
+        return events
 
 
 class ActionTrackingNotify(Action):

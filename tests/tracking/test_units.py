@@ -429,3 +429,118 @@ async def test_an_old_cancel_button_never_says_no_subscriptions_while_one_is_act
     assert [r for r, _ in await tap(gone)] == ["utter_tracking_no_subscriptions"]
     assert len(store.list_reminders("u1")) == 1
     store.engine.dispose()
+
+
+# The turn of an FAQ question answered between the subscription offer and the user's yes.
+SURE_FAQ = {"confidence": 0.9, "confident": True, "ranking": [{"id": "photo_needed_for_passport", "score": 0.9}]}
+UNSURE_FAQ = {  # «Можливо, ви питаєте про: …» with two entries of kb/faq
+    "confidence": 0.3,
+    "confident": False,
+    "ranking": [
+        {"id": "photo_needed_for_passport", "score": 0.5},
+        {"id": "abroad_consulate_fee", "score": 0.45},
+        {"id": "abroad_consulate_e_queue", "score": 0.1},
+    ],
+}
+
+
+def _faq_between(faq):
+    parse = {"text": "питання", "intent": {"name": "faq"}, "entities": [], "faq": faq}
+    return [
+        {"event": "action", "name": "action_tracking_status"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": parse["text"], "parse_data": parse},
+        {"event": "action", "name": "action_faq_answer"},
+        {"event": "action", "name": "action_listen"},
+    ]
+
+
+def _yes(slots, entities=None, text="так", faq=SURE_FAQ):
+    latest = {"text": text, "intent": {"name": "affirm"}, "entities": entities or []}
+    events = _faq_between(faq) + [{"event": "user", "text": text, "parse_data": latest}]
+    return _tracker(events, entities, text=text, intent="affirm", slots=slots)
+
+
+async def test_the_subscription_offer_survives_a_question_asked_before_the_answer(tmp_path, monkeypatch):
+    """Status, «Хочете, щоб я повідомляв…?», an FAQ question, then: a bare «так» asks the offer again naming the
+    document (no silent subscription, no bare «Добре!»); the offer's button subscribes; pressed again it says the
+    offer is gone."""
+    import actions.tracking as at
+    from tracking.db import make_engine
+    from tracking.store import TrackingStore
+
+    store = TrackingStore(make_engine(f"sqlite:///{tmp_path / 'o.db'}"))
+    monkeypatch.setattr(at, "_store", store)
+    store.apply_status("id_card", "КВ123456", "submitted")
+    d = CollectingDispatcher()
+    shown = _tracker([], slots={"tracking_doc_type": "id_card", "document_number": "КВ123456"})
+    events = await at.ActionTrackingStatus().run(d, shown, {})
+    assert events == [{"event": "slot", "name": "tracking_offer_open", "value": True, "timestamp": None}]
+    offer = {"tracking_doc_type": "id_card", "document_number": "КВ123456", "tracking_offer_open": True}
+
+    # A bare «так» after the FAQ answer: the offer again, with its buttons (domain), nothing subscribed.
+    d = CollectingDispatcher()
+    assert await at.ActionTrackingYesLater().run(d, _yes(offer), {}) == []
+    assert [(m["response"], m["doc_name"], m["number"]) for m in d.messages] == [
+        ("utter_tracking_offer_again", "ID-картка", "КВ****56")
+    ]
+    assert store.list_subscriptions("u1") == []
+    # «так» to the offer asked again subscribes; «ні» declines it.
+    asked_again = _faq_between(SURE_FAQ) + [
+        {"event": "user", "text": "так", "parse_data": {"intent": {"name": "affirm"}, "entities": []}},
+        {"event": "action", "name": "action_tracking_yes_later"},
+        {"event": "bot", "text": "Якщо ви про підписку…", "metadata": {"utter_action": "utter_tracking_offer_again"}},
+        {"event": "action", "name": "action_listen"},
+    ]
+    no = asked_again + [{"event": "user", "text": "ні", "parse_data": {"intent": {"name": "deny"}, "entities": []}}]
+    d = CollectingDispatcher()
+    events = await at.ActionTrackingDecline().run(d, _tracker(no, text="ні", intent="deny", slots=offer), {})
+    assert [m["response"] for m in d.messages] == ["utter_tracking_not_subscribed"]
+    assert events == [
+        {"event": "slot", "name": "document_number", "value": None, "timestamp": None},
+        {"event": "slot", "name": "tracking_offer_open", "value": False, "timestamp": None},
+    ]
+    yes = asked_again + [{"event": "user", "text": "так", "parse_data": {"intent": {"name": "affirm"}, "entities": []}}]
+    d = CollectingDispatcher()
+    events = await at.ActionTrackingYesLater().run(d, _tracker(yes, text="так", intent="affirm", slots=offer), {})
+    assert [m["response"] for m in d.messages] == ["utter_tracking_subscribed"]
+    assert events == [
+        {"event": "slot", "name": "document_number", "value": None, "timestamp": None},
+        {"event": "slot", "name": "tracking_offer_open", "value": False, "timestamp": None},
+    ]
+    store.unsubscribe("u1", subscription_id=store.list_subscriptions("u1")[0].id)
+    # After «Можливо, ви питаєте про: …» the yes is still the FAQ's: it offers the entries again.
+    d = CollectingDispatcher()
+    await at.ActionTrackingYesLater().run(d, _yes(offer, faq=UNSURE_FAQ), {})
+    assert [m["text"] for m in d.messages] == ["Оберіть, будь ласка, питання кнопкою:"]
+
+    # «Так, підписатися» pressed after the FAQ answer: subscribed, and the reply names the document.
+    button = [{"entity": "document_number", "value": at.OFFER_BUTTON}]
+    d = CollectingDispatcher()
+    events = await at.ActionTrackingSubscribe().run(d, _yes(offer, button, '/affirm{"document_number":"offer"}'), {})
+    assert events == [
+        {"event": "slot", "name": "document_number", "value": None, "timestamp": None},
+        {"event": "slot", "name": "tracking_offer_open", "value": False, "timestamp": None},
+    ]
+    assert [(m["response"], m["doc_name"], m["number"]) for m in d.messages] == [
+        ("utter_tracking_subscribed", "ID-картка", "КВ****56")
+    ]
+    assert [(s.doc_type, s.masked) for s in store.list_subscriptions("u1")] == [("id_card", "КВ****56")]
+
+    # The offer is answered: the same button again says so; a bare «так» is a plain acknowledgement again.
+    closed = {"tracking_doc_type": "id_card", "document_number": None, "tracking_offer_open": False}
+    d = CollectingDispatcher()
+    assert (
+        await at.ActionTrackingSubscribe().run(d, _yes(closed, button, '/affirm{"document_number":"offer"}'), {}) == []
+    )
+    assert [m["response"] for m in d.messages] == ["utter_tracking_offer_gone"]
+    d = CollectingDispatcher()
+    assert await at.ActionTrackingYesLater().run(d, _tracker([], text="так", intent="affirm", slots=closed), {}) == []
+    assert [m["response"] for m in d.messages] == ["utter_acknowledged"]
+    # So is an old «Ні, дякую»: there is nothing to decline.
+    d = CollectingDispatcher()
+    no_button = _yes(closed, button, '/deny{"document_number":"offer"}')
+    assert await at.ActionTrackingDecline().run(d, no_button, {}) == []
+    assert [m["response"] for m in d.messages] == ["utter_acknowledged"]
+    assert len(store.list_subscriptions("u1")) == 1
+    store.engine.dispose()
