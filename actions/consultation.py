@@ -193,6 +193,13 @@ class ValidateConsultationForm(SlotAnswers, FormValidationAction):
         doc_type = valid_doc_type(tracker.get_slot("doc_type"))
         return knowledge_base().required_slots(doc_type, consultation_answers(tracker))
 
+    async def get_extraction_events(self, dispatcher, tracker, domain) -> List[EventType]:
+        if after_change_buttons(tracker):
+            changed = typed_change(dispatcher, tracker)
+            if changed is not None:
+                return [SlotSet(slot, value) for slot, value in changed.items()]
+        return await super().get_extraction_events(dispatcher, tracker, domain)
+
     async def extract_reason(self, dispatcher, tracker, domain):
         return self._extract("reason", dispatcher, tracker)
 
@@ -433,12 +440,31 @@ class ActionStartOver(Action):
         return [SlotSet(slot, None) for slot in slots]
 
 
+def change_buttons(tracker: Tracker, lang: str) -> List[Dict[str, str]]:
+    """«Змінити: вік 15», one per answered question the document asks, then «Почати спочатку»."""
+    kb = knowledge_base()
+    doc_type = valid_doc_type(tracker.get_slot("doc_type"))
+    buttons = []
+    for slot in kb.required_slots(doc_type, consultation_answers(tracker)):
+        value = tracker.get_slot(slot)
+        if value is None:
+            continue
+        question = kb.question_for(slot, doc_type)
+        if question.type == "number":
+            shown = AGE_SHOWN[lang].format(age=to_int(value))
+        else:
+            option = question.option(to_bool(value) if question.type == "boolean" else value)
+            shown = option.label_in(lang) if option else str(value)
+        title = CHANGE_BUTTON[lang].format(shown=shown)
+        buttons.append({"title": title, "payload": payload("change_answer", change_slot=slot)})
+    return buttons + navigation_buttons(lang)[1:]
+
+
 class ActionChangeAnswer(Action):
     def name(self) -> Text:
         return "action_change_answer"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        kb = knowledge_base()
         answered = [s for s in ALL_CONSULTATION_SLOTS if tracker.get_slot(s) is not None]
         chosen = tracker.get_slot("change_slot")
         if chosen in answered:
@@ -447,21 +473,57 @@ class ActionChangeAnswer(Action):
             dispatcher.utter_message(response="utter_back_at_start")
             return [SlotSet("change_slot", None)]
         lang = conversation_language(tracker)
-        doc_type = valid_doc_type(tracker.get_slot("doc_type"))
-        answers = consultation_answers(tracker)
-        buttons = []
-        for slot in kb.required_slots(doc_type, answers):
-            value = tracker.get_slot(slot)
-            if value is None:
-                continue
-            question = kb.question_for(slot, doc_type)
-            if question.type == "number":
-                shown = AGE_SHOWN[lang].format(age=to_int(value))
-            else:
-                option = question.option(to_bool(value) if question.type == "boolean" else value)
-                shown = option.label_in(lang) if option else str(value)
-            title = CHANGE_BUTTON[lang].format(shown=shown)
-            buttons.append({"title": title, "payload": payload("change_answer", change_slot=slot)})
-        dispatcher.utter_message(response="utter_which_answer", buttons=buttons + navigation_buttons(lang)[1:])
-        # Wait for the choice instead of running the form, which would just repeat the checklist.
+        dispatcher.utter_message(response="utter_which_answer", buttons=change_buttons(tracker, lang))
+        # Wait for the choice instead of running the form, which would just repeat the checklist. A value typed
+        # instead of a press is read by validate_consultation_form (typed_change).
         return [SlotSet("change_slot", None), FollowupAction("action_listen")]
+
+
+def after_change_buttons(tracker: Tracker) -> bool:
+    """Whether the latest message came right after «Яку відповідь змінити?» and its buttons."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif kind == "action" and seen_user and event.get("name") != "action_listen":
+            return event.get("name") == "action_change_answer"
+    return False
+
+
+def typed_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:
+    """A value typed instead of a «Змінити: …» press («мені 15», «вкрали», "abroad"): the new answer to the first
+    answered question it fits (an entity the NLU tagged first), said back. None: the form extracts as usual."""
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/") or _latest_intent(tracker) in NOT_AN_ANSWER:
+        return None
+    kb = knowledge_base()
+    doc_type = valid_doc_type(tracker.get_slot("doc_type"))
+    requested = tracker.get_slot("requested_slot")
+    candidates = [
+        s
+        for s in kb.required_slots(doc_type, consultation_answers(tracker))
+        if tracker.get_slot(s) is not None or s == requested
+    ]
+    said = _latest_entities(tracker)
+    tagged = {s: checked_answer(s, tracker.get_slot(s), doc_type) for s in candidates if s in said}
+    changed = {s: v for s, v in tagged.items() if v is not None}
+    if tagged and not changed:
+        return None  # «мені 200»: the slot's own validation explains
+    if not changed:
+        for slot in candidates:
+            value = checked_answer(slot, parse_answer(kb.question_for(slot, doc_type), text[:1000]), doc_type)
+            if value is not None:
+                if slot == requested and tracker.get_slot(slot) is None:
+                    return None  # the answer to the question still open: the form's own extraction takes it
+                changed = {slot: value}
+                break
+    lang = conversation_language(tracker)
+    if not changed:
+        dispatcher.utter_message(response="utter_change_not_understood", buttons=change_buttons(tracker, lang))
+        return None
+    labels = answer_labels(doc_type, changed, lang)
+    dispatcher.utter_message(response="utter_answer_kept", answers=", ".join(labels))
+    return changed

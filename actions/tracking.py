@@ -150,8 +150,12 @@ class ActionTrackingStart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         ents = _entities(tracker)
         text = tracker.latest_message.get("text") or ""
+        # «/status N4567891» arrives as /track_document{"document_number": …}: read the number as if typed.
+        given = str(ents.get("document_number") or "").strip() if text.startswith("/") else ""
+        if given:
+            text = given
         doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
-        base = _typed_number(text, doc_type, ents.get("document_number"))
+        base = _typed_number(text, doc_type, None if given else ents.get("document_number"))
         number = base.normalized if base else None
         at_number = (
             tracker.active_loop_name == "tracking_form" and tracker.get_slot("requested_slot") == "document_number"
@@ -160,13 +164,16 @@ class ActionTrackingStart(Action):
             # «номер заявки 20250312000451 — що з моїм документом?»: say which number the check takes instead (at the
             # number question the form's validation says it).
             dispatcher.utter_message(response="utter_tracking_application_number")
+        elif number is None and given:
+            # The command's number is unreadable: say so now, not silently ask for it again later.
+            dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(given))
         if tracker.active_loop_name == "tracking_form":
             # «12345» typed at «which document?» reads as tracking again: say the number is unreadable and keep
             # what the form already has, instead of silently starting over.
             # At the number question the form reads the text itself and explains once.
             typed = NUMBER_LIKE.search(text)
             asks_type = tracker.get_slot("requested_slot") == "tracking_doc_type"
-            if number is None and typed and asks_type and not text.startswith("/"):
+            if number is None and typed and asks_type and not text.startswith("/") and not given:
                 dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(typed.group(0)))
             doc_type = doc_type or tracker.get_slot("tracking_doc_type")
             number = number or tracker.get_slot("document_number")
@@ -285,25 +292,48 @@ class ActionTrackingStatus(Action):
         return [SlotSet("tracking_offer_open", True)]
 
 
+# The offer's buttons: /affirm{"document_number": "offer"} (and /deny{…}) — a press after another question still means
+# this offer (data/rules/tracking.yml), not the yes of whatever came between.
+OFFER_BUTTON = "offer"
+
+
+def _open_offer(tracker: Tracker) -> Optional[tuple]:
+    """(doc_type, number) of a subscription offer not yet answered, or None."""
+    doc_type = tracker.get_slot("tracking_doc_type")
+    base = normalize_number(tracker.get_slot("document_number") or "", doc_type)
+    if not tracker.get_slot("tracking_offer_open") or doc_type not in DOC_TYPES or base is None:
+        return None
+    return doc_type, base
+
+
 class ActionTrackingSubscribe(Action):
     def name(self) -> Text:
         return "action_tracking_subscribe"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
-        doc_type = tracker.get_slot("tracking_doc_type")
-        base = normalize_number(tracker.get_slot("document_number") or "", doc_type)
-        if not tracker.get_slot("tracking_offer_open") or doc_type not in DOC_TYPES or base is None:
-            dispatcher.utter_message(response="utter_tracking_nothing_to_confirm")
+        offer = _open_offer(tracker)
+        if offer is None:
+            if _entities(tracker).get("document_number") == OFFER_BUTTON:
+                # An old «Так, підписатися» after the offer was answered (or the session ended): say so.
+                dispatcher.utter_message(response="utter_tracking_offer_gone")
+            else:
+                dispatcher.utter_message(response="utter_tracking_nothing_to_confirm")
             return []
+        doc_type, base = offer
         try:
             _, created = await _db("subscribe", tracker.sender_id, _channel(tracker), doc_type, base.normalized)
         except Exception:
             log.exception("subscribe failed")
             dispatcher.utter_message(response="utter_tracking_error")
             return []
-        dispatcher.utter_message(
-            response="utter_tracking_subscribed" if created else "utter_tracking_already_subscribed"
-        )
+        if created:
+            # Named: the press may come a few questions after the offer.
+            lang = _lang(tracker)
+            dispatcher.utter_message(
+                response="utter_tracking_subscribed", doc_name=_doc_name(doc_type, lang), number=base.masked
+            )
+        else:
+            dispatcher.utter_message(response="utter_tracking_already_subscribed")
         # The number is not needed in the conversation any more.
         return [SlotSet("document_number", None), SlotSet("tracking_offer_open", False)]
 
@@ -313,8 +343,70 @@ class ActionTrackingDecline(Action):
         return "action_tracking_decline"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        if _open_offer(tracker) is None and _previous_action(tracker) != "action_tracking_status":
+            # «ні» (or an old «Ні, дякую») with no offer open: nothing to decline.
+            dispatcher.utter_message(response="utter_acknowledged")
+            return []
         dispatcher.utter_message(response="utter_tracking_not_subscribed")
         return [SlotSet("document_number", None), SlotSet("tracking_offer_open", False)]
+
+
+def _previous_responses(tracker: Tracker) -> List[str]:
+    """The responses the bot sent between the previous user message and the latest one."""
+    said: List[str] = []
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                break
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            said.append(str((event.get("metadata") or {}).get("utter_action") or ""))
+    return said
+
+
+def _previous_action(tracker: Tracker) -> Optional[str]:
+    """The bot's last action before the latest user message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif event.get("event") == "action" and seen_user and event.get("name") != "action_listen":
+            return event.get("name")
+    return None
+
+
+class ActionTrackingYesLater(Action):
+    """A yes that answers no question of its own (data/rules/common.yml, faq.yml): the FAQ's yes after an FAQ reply,
+    else an acknowledgement. While a subscription offer made earlier is still open, such a bare «так» does not
+    subscribe to something no longer on screen, nor is it a bare «Добре!»: the offer comes again, naming the document."""
+
+    def name(self) -> Text:
+        return "action_tracking_yes_later"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        offer = _open_offer(tracker)
+        if offer is not None and "utter_tracking_offer_again" in _previous_responses(tracker):
+            # «так» to the offer just asked again: now it is a yes to it.
+            return await ActionTrackingSubscribe().run(dispatcher, tracker, domain)
+        said = CollectingDispatcher()
+        events: List[Dict] = []
+        if _previous_action(tracker) == "action_faq_answer":
+            from actions.faq import ActionFaqAnswer
+
+            events = await ActionFaqAnswer().run(said, tracker, domain)
+        else:
+            said.utter_message(response="utter_acknowledged")
+        if offer is not None and [m.get("response") for m in said.messages] == ["utter_acknowledged"]:
+            doc_type, base = offer
+            dispatcher.utter_message(
+                response="utter_tracking_offer_again", doc_name=_doc_name(doc_type, _lang(tracker)), number=base.masked
+            )
+            return events
+        dispatcher.messages.extend(said.messages)
+        return events
 
 
 class ActionTrackingNotify(Action):
@@ -403,7 +495,17 @@ class ActionTrackingList(Action):
 REMINDERS_ONLY = "reminder"
 CONSULTATION_BUTTON = {"uk": "🧭 Що потрібно для нового", "en": "🧭 What a new one needs"}
 CANCEL_REMINDER = {"uk": "Скасувати нагадування", "en": "Cancel the reminder"}
+MY_SUBSCRIPTIONS = {"uk": "📋 Мої підписки", "en": "📋 My subscriptions"}
 _ALL_WORDS = re.compile(r"\b(усі|усіх|всі|всіх|все|усе|усього|всього|всего|all|everything|всех|от всего)\b", re.I)
+
+
+# «скасуй нагадування» names the reminders, not a subscription (a word of both means both).
+_REMINDER_WORDS = re.compile(r"нагадув|напоминан|remind", re.I)
+_SUBSCRIPTION_WORDS = re.compile(r"підпис|подпис|сповіщ|subscription|notification", re.I)
+
+
+def _asks_reminders_only(text: str) -> bool:
+    return bool(_REMINDER_WORDS.search(text)) and not _SUBSCRIPTION_WORDS.search(text)
 
 
 class ActionTrackingUnsubscribe(Action):
@@ -413,6 +515,7 @@ class ActionTrackingUnsubscribe(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         lang = _lang(tracker)
         ents = _entities(tracker)
+        text = tracker.latest_message.get("text") or ""
         target = str(ents.get("document_number") or "")
         doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
         try:
@@ -422,18 +525,25 @@ class ActionTrackingUnsubscribe(Action):
             log.exception("listing subscriptions failed")
             dispatcher.utter_message(response="utter_tracking_error")
             return []
-        everything = target == "all" or bool(_ALL_WORDS.search(tracker.latest_message.get("text") or ""))
-        if reminders and (target == REMINDERS_ONLY or not subs or everything):
-            # «скасуй нагадування», the reminder's own button, or «відпишіть від усього»: the expiry reminders go too.
-            if not await self._cancel_reminders(dispatcher, tracker, doc_type, lang):
-                return []
-            if target == REMINDERS_ONLY or not subs:
+        everything = target == "all" or bool(_ALL_WORDS.search(text))
+        if target == REMINDERS_ONLY or (not target and not everything and _asks_reminders_only(text)):
+            # The reminder's own button (maybe an old one) or «скасуй нагадування»: subscriptions stay as they are.
+            if reminders:
+                await self._cancel_reminders(dispatcher, tracker, doc_type, lang)
+            else:
+                dispatcher.utter_message(response="utter_tracking_no_such_reminder", buttons=_my_subscriptions(lang))
+            return []
+        # An old button for one subscription («КВ****56») never cancels the reminders.
+        one_subscription = bool(target) and target != "all"
+        if reminders and (everything or (not subs and not one_subscription)):
+            # «відпишіть від усього», or «Відписатися» with reminders only: the expiry reminders go.
+            if not await self._cancel_reminders(dispatcher, tracker, doc_type, lang) or not subs:
                 return []
         if not subs:
             dispatcher.utter_message(response="utter_tracking_no_subscriptions")
             return []
         chosen = subs
-        if target == "all" or _ALL_WORDS.search(tracker.latest_message.get("text") or ""):
+        if everything:
             chosen = subs
         elif target or doc_type:
             base = normalize_number(target, doc_type) if target else None
@@ -455,7 +565,8 @@ class ActionTrackingUnsubscribe(Action):
             dispatcher.utter_message(response="utter_tracking_unsubscribe_which", buttons=buttons)
             return []
         if not chosen:
-            dispatcher.utter_message(response="utter_tracking_no_subscriptions")
+            # Other subscriptions are still active: «no subscriptions» would be untrue.
+            dispatcher.utter_message(response="utter_tracking_no_such_subscription", buttons=_my_subscriptions(lang))
             return []
         try:
             for s in chosen:
@@ -480,8 +591,13 @@ class ActionTrackingUnsubscribe(Action):
             items = ", ".join(doc_type_name(d, lang, capital=False) for d in gone)
             dispatcher.utter_message(response="utter_tracking_reminders_cancelled", items=items)
         else:
-            dispatcher.utter_message(response="utter_tracking_no_subscriptions")
+            # Other reminders are still set (this one was cancelled earlier): say that, not «no subscriptions».
+            dispatcher.utter_message(response="utter_tracking_no_such_reminder", buttons=_my_subscriptions(lang))
         return True
+
+
+def _my_subscriptions(lang: str) -> List[Dict[str, str]]:
+    return [{"title": MY_SUBSCRIPTIONS[lang], "payload": "/my_subscriptions"}]
 
 
 class ActionTrackingDeleteAsk(Action):

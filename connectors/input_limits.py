@@ -55,13 +55,37 @@ COMMAND_PAYLOADS = {
 }
 
 
+# «/status N4567891», «/status@DmsBot КВ 123456»: the command, an optional «@bot» and what follows it.
+_COMMAND = re.compile(r"^/([A-Za-z]+)(?:@\w+)?(?:\s+(.*))?$", re.S)
+# Commands whose argument is a document number, passed on as the tracking form's entity.
+NUMBER_COMMANDS = {"status": "document_number"}
+# A base document's number is at most 40 characters as typed (textnorm/docnumbers.py MAX_RAW_LENGTH).
+MAX_COMMAND_ARGUMENT = 40
+
+
+def command_payload(text: str) -> Optional[str]:
+    """The Rasa payload of a typed chat command («/start» → «/greet»), or None when the text is not one. «/status
+    N4567891» carries its number as an entity, so tracking starts with it as if typed at the number question;
+    other commands ignore what follows them (Telegram's deep-link «/start abc»)."""
+    match = _COMMAND.match((text or "").strip())
+    if not match or match.group(1).lower() not in COMMAND_PAYLOADS:
+        return None
+    command = match.group(1).lower()
+    payload = COMMAND_PAYLOADS[command]
+    argument = " ".join((match.group(2) or "").split())
+    if command in NUMBER_COMMANDS and argument and len(argument) <= MAX_COMMAND_ARGUMENT:
+        payload += json.dumps({NUMBER_COMMANDS[command]: argument}, ensure_ascii=False, separators=(",", ":"))
+    return payload
+
+
 def known_payload(text: str, intents: Any) -> str:
     """The text, a chat command's payload («/start» → «/greet»), or «/nlu_fallback» for a payload naming no intent of
     the domain («/old_button{"x": 1}»): Rasa would hand it to DIET, which read its JSON as an age and started a
     consultation. `intents` empty: nothing to check."""
+    command = command_payload(text)
+    if command is not None:
+        return command
     match = _PAYLOAD_INTENT.match(text)
-    if match and text.strip() == match.group(0) and match.group(1).lower() in COMMAND_PAYLOADS:
-        return COMMAND_PAYLOADS[match.group(1).lower()]
     if not match or not intents or match.group(1) in intents:
         return text
     return UNKNOWN_PAYLOAD

@@ -11,7 +11,7 @@ from telegram.constants import ChatType
 
 from connectors import telegram_texts as texts
 from connectors.channel_state import ChannelState
-from connectors.input_limits import COMMAND_PAYLOADS, MAX_TEXT_CHARS, too_long_reply
+from connectors.input_limits import MAX_TEXT_CHARS, command_payload, too_long_reply
 from connectors.telegram_buttons import ButtonRegistry
 from connectors.telegram_outbound import TelegramOutbound
 
@@ -99,11 +99,12 @@ class TelegramInbound:
             await self.outbound.reply(chat_id, too_long_reply(text))
             return "too_long"
         if text.startswith("/"):
-            command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
-            if command not in COMMAND_PAYLOADS:
+            # «/status@DmsBot КВ123456» tracks that number; an unknown command gets the list of commands.
+            payload = command_payload(text)
+            if payload is None:
                 await self.outbound.reply(chat_id, texts.UNKNOWN_COMMAND)
                 return "unknown_command"
-            text = COMMAND_PAYLOADS[command]
+            text = payload
         await self.buttons.advance(chat_id)
         await self._to_rasa(chat_id, text, msg.message_id, msg.from_user, on_new_message)
         return "rasa"

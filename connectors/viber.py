@@ -258,7 +258,10 @@ class ViberService:
             chosen = offered_buttons(self._token, user_id, message.get("tracking_data")).get(text)
             if chosen is None and text in texts.MENU_PAYLOADS:
                 chosen = dict(texts.main_menu_labels(await self.language(user_id))).get(text) or ""
-            if chosen is None:
+            command = input_limits.command_payload(text) if chosen is None else None
+            if command is not None:
+                text = command  # «/status N4567891» typed from habit: tracking with that number
+            elif chosen is None:
                 # Users cannot type raw Rasa payloads; an old keyboard's press lands here too.
                 await self.reply(user_id, texts.text("stale_button", await self.language(user_id)))
                 return "stale"

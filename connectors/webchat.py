@@ -30,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.input_limits import command_payload
 from connectors.sender_ids import issue_sender_id, verify_sender_id
 from connectors.webchat_texts import MAX_BODY_BYTES, MAX_TEXT_CHARS, error_body
 
@@ -386,7 +387,11 @@ class WebChatInput(InputChannel):
                 return _error("bad_request", 400, ui)
             if len(text) > MAX_TEXT_CHARS:
                 return _error("too_long", 413, ui)
-            # Typed text is never a Rasa payload: «/restart» is a question, not a command.
+            command = command_payload(text)
+            if command is not None:
+                # A chat command typed from habit («/status N4567891»); the history shows what was typed.
+                return await self._run(on_new_message, agent, sender_id, command, {"webchat_title": text.strip()})
+            # Other typed text is never a Rasa payload: «/restart» is a question, not a command.
             text = text.strip().lstrip("/").strip()
             if not text:
                 return _error("empty", 400, ui)

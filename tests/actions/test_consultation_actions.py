@@ -598,3 +598,76 @@ def test_labels_name_only_answers_the_document_asks():
     # "my husband is Ukrainian": a sex no residence permit asks is not echoed as «Using your earlier answers: Man».
     assert answer_labels("permanent_residence_permit", {"sex": "male"}, "en") == []
     assert answer_labels("foreign_passport", {"location": "abroad", "age": 35, "sex": "male"}, "uk")[-1] == "чоловік"
+
+
+# The turn that showed «Яку відповідь змінити?» with its «Змінити: …» buttons.
+CHANGE_ASKED = [
+    {"event": "user", "text": "/change_answer", "parse_data": {"intent": {"name": "change_answer"}, "entities": []}},
+    {"event": "action", "name": "action_change_answer"},
+    {"event": "bot", "text": "Яку відповідь змінити?"},
+    {"event": "slot", "name": "change_slot", "value": None},
+    {"event": "followup", "name": "action_listen"},
+    {"event": "action", "name": "action_listen"},
+]
+# After the checklist: every question of a passport applied for in Ukraine at 30 is answered.
+ANSWERED = {"doc_type": "foreign_passport", "reason": "first_issue", "age": 30, "location": "ukraine"}
+
+
+@pytest.mark.parametrize(
+    "said,entities,changed,shown",
+    [
+        ("мені 15", [], {"age": 15}, "вік 15"),  # the NLU tagged nothing: read as typed
+        ("мені 15", [{"entity": "age", "value": "15"}], {"age": 15}, "вік 15"),  # Rasa set it from the entity
+        ("вкрали", [], {"reason": "stolen"}, "викрали"),
+    ],
+)
+async def test_a_value_typed_after_change_answer_is_the_new_answer(dispatcher, domain, said, entities, changed, shown):
+    extracted = {e["entity"]: e["value"] for e in entities}
+    events = await run_form(
+        dispatcher,
+        domain,
+        slots=dict(ANSWERED),
+        text=said,
+        entities=entities,
+        extracted=extracted,
+        events=CHANGE_ASKED,
+        active_loop=None,
+    )
+    # Every question is answered again: the form ends and the rule shows the new checklist.
+    assert events == [SlotSet(*next(iter(changed.items()))), SlotSet("requested_slot", None)]
+    assert [(m["response"], m["answers"]) for m in dispatcher.messages] == [("utter_answer_kept", shown)]
+
+
+async def test_a_typed_change_that_makes_a_new_question_relevant_asks_it(dispatcher, domain):
+    # "abroad": applying abroad at 30 asks the applicant's sex (military registration), so the form asks it.
+    events = await run_form(
+        dispatcher, domain, slots=dict(ANSWERED), text="abroad", events=CHANGE_ASKED, active_loop=None
+    )
+    assert events == [SlotSet("location", "abroad"), SlotSet("requested_slot", "sex")]
+    assert [(m["response"], m["answers"]) for m in dispatcher.messages] == [("utter_answer_kept", "за кордоном")]
+
+
+async def test_an_unreadable_value_after_change_answer_asks_again_with_the_buttons(dispatcher, domain):
+    events = await run_form(
+        dispatcher, domain, slots=dict(ANSWERED), text="абракадабра", events=CHANGE_ASKED, active_loop=None
+    )
+    assert not any(e["name"] in ANSWERED for e in events)  # no answer changed
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_change_not_understood"
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert '/change_answer{"change_slot":"age"}' in payloads and '/change_answer{"change_slot":"location"}' in payloads
+
+
+async def test_the_open_question_still_takes_its_own_answer_after_change_answer(dispatcher, domain):
+    # Inside the form (the location is asked), «змінити відповідь», then «за кордоном»: the location, said once.
+    slots = {"doc_type": "foreign_passport", "reason": "first_issue", "age": 30, "requested_slot": "location"}
+    events = await run_form(dispatcher, domain, slots=slots, text="за кордоном", events=CHANGE_ASKED)
+    assert events[0] == SlotSet("location", "abroad")
+    assert dispatcher.messages == []
+
+
+async def test_without_change_answer_a_typed_value_is_read_as_before(dispatcher, domain):
+    slots = {"doc_type": "id_card", "requested_slot": "reason"}
+    events = await run_form(dispatcher, domain, slots=slots, text="вкрали", events=CHANGE_ASKED[:1])
+    assert events == [SlotSet("reason", "stolen"), SlotSet("requested_slot", "location")]
+    assert dispatcher.messages == []

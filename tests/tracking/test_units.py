@@ -357,3 +357,190 @@ async def test_a_past_expiry_date_is_said_to_be_past(tmp_path, monkeypatch):
     events = await at.ActionTrackingSetReminder().run(d, _tracker([], ents, text="12.05.2025"), {})
     assert [(m["response"], m["date"]) for m in d.messages] == [("utter_tracking_reminder_past_date", "12.05.2025")]
     assert {e["name"]: e["value"] for e in events} == {"tracking_reminder_doc_type": None}
+
+
+@pytest.mark.parametrize(
+    "typed,number,said",
+    [
+        ("N4567891", "N4567891", []),
+        ("012 345 678", "012345678", []),
+        ("КВ 123456", "КВ123456", []),
+        ("12345", None, [("utter_tracking_bad_number", "12345")]),
+    ],
+)
+async def test_a_status_command_starts_tracking_with_its_number(typed, number, said):
+    """«/status N4567891» (connectors/input_limits.py makes it /track_document{"document_number": …}): the number is
+    read as if typed, and an unreadable one is said at once."""
+    from connectors.input_limits import command_payload
+
+    payload = command_payload(f"/status {typed}")
+    d = CollectingDispatcher()
+    ents = [{"entity": "document_number", "value": typed}]
+    events = await ActionTrackingStart().run(d, _tracker([], ents, payload, "track_document"), {})
+    assert events == [
+        {"event": "slot", "name": "tracking_doc_type", "value": None, "timestamp": None},
+        {"event": "slot", "name": "document_number", "value": number, "timestamp": None},
+        {"event": "slot", "name": "tracking_offer_open", "value": False, "timestamp": None},
+    ]
+    assert [(m["response"], m["value"]) for m in d.messages] == said
+
+
+async def test_an_old_cancel_button_never_says_no_subscriptions_while_one_is_active(tmp_path, monkeypatch):
+    """«Скасувати нагадування» tapped after the reminder is gone: «no such reminder», and the subscription stays."""
+    import actions.tracking as at
+    from tracking.db import make_engine
+    from tracking.store import TrackingStore
+
+    store = TrackingStore(make_engine(f"sqlite:///{tmp_path / 'c.db'}"))
+    monkeypatch.setattr(at, "_store", store)
+    store.subscribe("u1", "rest", "id_card", "КВ123456")
+    my_subscriptions = [{"title": "📋 Мої підписки", "payload": "/my_subscriptions"}]
+
+    async def tap(entities, text="", lang="uk"):
+        d = CollectingDispatcher()
+        tracker = _tracker([], entities, text=text, intent="unsubscribe", slots={"language": lang})
+        assert await at.ActionTrackingUnsubscribe().run(d, tracker, {}) == []
+        return [(m["response"], m.get("buttons") or m.get("items")) for m in d.messages]
+
+    reminder_button = [
+        {"entity": "doc_type", "value": "id_card"},
+        {"entity": "document_number", "value": at.REMINDERS_ONLY},
+    ]
+    # No reminder at all.
+    assert await tap(reminder_button) == [("utter_tracking_no_such_reminder", my_subscriptions)]
+    # Another document's reminder is still set: it stays too.
+    store.set_expiry_reminder("u1", "rest", "foreign_passport", dt.date(2027, 5, 12), dt.date(2026, 12, 3))
+    assert await tap(reminder_button, lang="en") == [
+        ("utter_tracking_no_such_reminder", [{"title": "📋 My subscriptions", "payload": "/my_subscriptions"}])
+    ]
+    assert [r.doc_type for r in store.list_reminders("u1")] == ["foreign_passport"]
+    assert [s.masked for s in store.list_subscriptions("u1")] == ["КВ****56"]
+    # «скасуй нагадування» typed: the reminders go, the subscription stays.
+    assert await tap([], text="скасуй нагадування") == [("utter_tracking_reminders_cancelled", "закордонний паспорт")]
+    assert store.list_reminders("u1") == [] and len(store.list_subscriptions("u1")) == 1
+    assert await tap([], text="скасуй нагадування") == [("utter_tracking_no_such_reminder", my_subscriptions)]
+    # An old «unsubscribe from this one» button of a subscription already gone, another one still active.
+    gone = [{"entity": "doc_type", "value": "foreign_passport"}, {"entity": "document_number", "value": "FA****01"}]
+    assert await tap(gone) == [("utter_tracking_no_such_subscription", my_subscriptions)]
+    assert len(store.list_subscriptions("u1")) == 1
+    # The same old button with no subscription left never cancels a reminder.
+    store.unsubscribe("u1", subscription_id=store.list_subscriptions("u1")[0].id)
+    store.set_expiry_reminder("u1", "rest", "foreign_passport", dt.date(2027, 5, 12), dt.date(2026, 12, 3))
+    assert [r for r, _ in await tap(gone)] == ["utter_tracking_no_subscriptions"]
+    assert len(store.list_reminders("u1")) == 1
+    store.engine.dispose()
+
+
+# The turn of an FAQ question answered between the subscription offer and the user's yes.
+SURE_FAQ = {"confidence": 0.9, "confident": True, "ranking": [{"id": "photo_needed_for_passport", "score": 0.9}]}
+UNSURE_FAQ = {  # «Можливо, ви питаєте про: …» with two entries of kb/faq
+    "confidence": 0.3,
+    "confident": False,
+    "ranking": [
+        {"id": "photo_needed_for_passport", "score": 0.5},
+        {"id": "abroad_consulate_fee", "score": 0.45},
+        {"id": "abroad_consulate_e_queue", "score": 0.1},
+    ],
+}
+
+
+def _faq_between(faq):
+    parse = {"text": "питання", "intent": {"name": "faq"}, "entities": [], "faq": faq}
+    return [
+        {"event": "action", "name": "action_tracking_status"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": parse["text"], "parse_data": parse},
+        {"event": "action", "name": "action_faq_answer"},
+        {"event": "action", "name": "action_listen"},
+    ]
+
+
+def _yes(slots, entities=None, text="так", faq=SURE_FAQ):
+    latest = {"text": text, "intent": {"name": "affirm"}, "entities": entities or []}
+    events = _faq_between(faq) + [{"event": "user", "text": text, "parse_data": latest}]
+    return _tracker(events, entities, text=text, intent="affirm", slots=slots)
+
+
+async def test_the_subscription_offer_survives_a_question_asked_before_the_answer(tmp_path, monkeypatch):
+    """Status, «Хочете, щоб я повідомляв…?», an FAQ question, then: a bare «так» asks the offer again naming the
+    document (no silent subscription, no bare «Добре!»); the offer's button subscribes; pressed again it says the
+    offer is gone."""
+    import actions.tracking as at
+    from tracking.db import make_engine
+    from tracking.store import TrackingStore
+
+    store = TrackingStore(make_engine(f"sqlite:///{tmp_path / 'o.db'}"))
+    monkeypatch.setattr(at, "_store", store)
+    store.apply_status("id_card", "КВ123456", "submitted")
+    d = CollectingDispatcher()
+    shown = _tracker([], slots={"tracking_doc_type": "id_card", "document_number": "КВ123456"})
+    events = await at.ActionTrackingStatus().run(d, shown, {})
+    assert events == [{"event": "slot", "name": "tracking_offer_open", "value": True, "timestamp": None}]
+    offer = {"tracking_doc_type": "id_card", "document_number": "КВ123456", "tracking_offer_open": True}
+
+    # A bare «так» after the FAQ answer: the offer again, with its buttons (domain), nothing subscribed.
+    d = CollectingDispatcher()
+    assert await at.ActionTrackingYesLater().run(d, _yes(offer), {}) == []
+    assert [(m["response"], m["doc_name"], m["number"]) for m in d.messages] == [
+        ("utter_tracking_offer_again", "ID-картка", "КВ****56")
+    ]
+    assert store.list_subscriptions("u1") == []
+    # «так» to the offer asked again subscribes; «ні» declines it.
+    asked_again = _faq_between(SURE_FAQ) + [
+        {"event": "user", "text": "так", "parse_data": {"intent": {"name": "affirm"}, "entities": []}},
+        {"event": "action", "name": "action_tracking_yes_later"},
+        {"event": "bot", "text": "Якщо ви про підписку…", "metadata": {"utter_action": "utter_tracking_offer_again"}},
+        {"event": "action", "name": "action_listen"},
+    ]
+    no = asked_again + [{"event": "user", "text": "ні", "parse_data": {"intent": {"name": "deny"}, "entities": []}}]
+    d = CollectingDispatcher()
+    events = await at.ActionTrackingDecline().run(d, _tracker(no, text="ні", intent="deny", slots=offer), {})
+    assert [m["response"] for m in d.messages] == ["utter_tracking_not_subscribed"]
+    assert events == [
+        {"event": "slot", "name": "document_number", "value": None, "timestamp": None},
+        {"event": "slot", "name": "tracking_offer_open", "value": False, "timestamp": None},
+    ]
+    yes = asked_again + [{"event": "user", "text": "так", "parse_data": {"intent": {"name": "affirm"}, "entities": []}}]
+    d = CollectingDispatcher()
+    events = await at.ActionTrackingYesLater().run(d, _tracker(yes, text="так", intent="affirm", slots=offer), {})
+    assert [m["response"] for m in d.messages] == ["utter_tracking_subscribed"]
+    assert events == [
+        {"event": "slot", "name": "document_number", "value": None, "timestamp": None},
+        {"event": "slot", "name": "tracking_offer_open", "value": False, "timestamp": None},
+    ]
+    store.unsubscribe("u1", subscription_id=store.list_subscriptions("u1")[0].id)
+    # After «Можливо, ви питаєте про: …» the yes is still the FAQ's: it offers the entries again.
+    d = CollectingDispatcher()
+    await at.ActionTrackingYesLater().run(d, _yes(offer, faq=UNSURE_FAQ), {})
+    assert [m["text"] for m in d.messages] == ["Оберіть, будь ласка, питання кнопкою:"]
+
+    # «Так, підписатися» pressed after the FAQ answer: subscribed, and the reply names the document.
+    button = [{"entity": "document_number", "value": at.OFFER_BUTTON}]
+    d = CollectingDispatcher()
+    events = await at.ActionTrackingSubscribe().run(d, _yes(offer, button, '/affirm{"document_number":"offer"}'), {})
+    assert events == [
+        {"event": "slot", "name": "document_number", "value": None, "timestamp": None},
+        {"event": "slot", "name": "tracking_offer_open", "value": False, "timestamp": None},
+    ]
+    assert [(m["response"], m["doc_name"], m["number"]) for m in d.messages] == [
+        ("utter_tracking_subscribed", "ID-картка", "КВ****56")
+    ]
+    assert [(s.doc_type, s.masked) for s in store.list_subscriptions("u1")] == [("id_card", "КВ****56")]
+
+    # The offer is answered: the same button again says so; a bare «так» is a plain acknowledgement again.
+    closed = {"tracking_doc_type": "id_card", "document_number": None, "tracking_offer_open": False}
+    d = CollectingDispatcher()
+    assert (
+        await at.ActionTrackingSubscribe().run(d, _yes(closed, button, '/affirm{"document_number":"offer"}'), {}) == []
+    )
+    assert [m["response"] for m in d.messages] == ["utter_tracking_offer_gone"]
+    d = CollectingDispatcher()
+    assert await at.ActionTrackingYesLater().run(d, _tracker([], text="так", intent="affirm", slots=closed), {}) == []
+    assert [m["response"] for m in d.messages] == ["utter_acknowledged"]
+    # So is an old «Ні, дякую»: there is nothing to decline.
+    d = CollectingDispatcher()
+    no_button = _yes(closed, button, '/deny{"document_number":"offer"}')
+    assert await at.ActionTrackingDecline().run(d, no_button, {}) == []
+    assert [m["response"] for m in d.messages] == ["utter_acknowledged"]
+    assert len(store.list_subscriptions("u1")) == 1
+    store.engine.dispose()
