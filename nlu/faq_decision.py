@@ -247,6 +247,16 @@ COURTESY = re.compile(
 )
 
 
+# What is asked for is another document, the permit named only its condition: citizenship «з внж», a visa, a stateless
+# person's travel document, a work permit. The permit's checklist answers none of them; an entry (or its offer) does.
+ANOTHER_DOCUMENT_ASKED = re.compile(
+    r"громадянств|гражданств|citizenship|naturali[sz]|(^|\W)(віз[аиуіою]|виз[аыуеой]|visas?)(\W|$)|"
+    r"(проїзн|проездн|travel)\w* (документ|document)|"
+    r"(дозв[іо]л\w*|разрешени\w*) на (працевлаштуванн|роботу|работу|трудоустройств)|work permit",
+    re.IGNORECASE,
+)
+
+
 def question_words(text: str) -> int:
     """The words of a message without its greetings and courtesy words."""
     return len(COURTESY.sub(" ", text).split())
@@ -1130,6 +1140,13 @@ def route(
         # «короче я запутався шо мені робить з паспортами, розпиши по пунктах» at start_consultation 0.99 is no
         # question of what to do (the steps of an entry), "give me a to-do list for my paperwork" at faq no question.
         return "keep" if intent == "start_consultation" else "start_consultation"
+    if (
+        (intent in QUESTIONS or intent == FAQ)
+        and not numbered
+        and faq_confidence >= suggest_threshold
+        and ANOTHER_DOCUMENT_ASKED.search(text)
+    ):
+        return to_faq  # «где получить гражданство украины с внж» at faq: citizenship, not the permit's offices
     fragment = follow_up(entities, text) if intent in FRAGMENT_GUESSES and faq_confidence < answer_threshold else None
     if intent == "start_consultation" and not sure and faq_confidence < answer_threshold:
         # "what documents do I need?" at start_consultation 0.59 (= faq 0.59): the question for the conversation's

@@ -1345,3 +1345,14 @@ def test_a_short_question_about_ones_own_document_is_looked_up_even_beside_a_sur
     # How checking works is the entry's answer, however sure.
     text = "how do I check online if my residence permit is ready"
     assert route("faq", 1.0, permit, 0.9, 0.32, 0.15, text) == "faq"
+
+
+def test_a_permit_named_as_the_condition_of_another_document_is_no_checklist_question():
+    permit = [{"entity": "doc_type", "value": "temporary_residence_permit", "start": 33, "end": 36}]
+    text = "где получить гражданство украины с внж"
+    assert route("faq", 1.0, permit, 0.29, 0.32, 0.15, text, capped_confidence=0.29) == "faq"
+    assert route("ask_documents", 0.93, permit, 0.34, 0.32, 0.15, "do I need a visa to apply for a TRP") == "faq"
+    # The permit's own offices are still its checklist question.
+    assert (
+        route("faq", 1.0, permit, 0.29, 0.32, 0.15, "где получить внж", capped_confidence=0.29) == "ask_where_to_apply"
+    )
