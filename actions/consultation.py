@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -89,11 +89,16 @@ CHANGE_BUTTON = {"uk": "Змінити: {shown}", "en": "Change: {shown}"}
 AGE_SHOWN = {"uk": "вік {age}", "en": "age {age}"}
 
 
-def answer_labels(doc_type: Optional[str], answers: Dict[str, Any], lang: str) -> List[str]:
+def answer_labels(doc_type: Optional[str], answers: Dict[str, Any], lang: str, just_said: bool = False) -> List[str]:
     """How answers read inside a sentence: «вік 40», «за кордоном». Only answers the document's questions use: "my
-    husband is Ukrainian" sets a sex no residence permit asks, and «Враховую: чоловік» would be noise (or wrong)."""
+    husband is Ukrainian" sets a sex no residence permit asks, and «Враховую: чоловік» would be noise (or wrong).
+    `just_said`: answers the user typed now, said back as «Записав: …» — any the document may ask count, even one its
+    questions reach only later («мені 14» before the ID card's reason; «Записав: .» said nothing)."""
     kb, items = knowledge_base(), []
-    if doc_type:
+    if doc_type in kb.documents and just_said:
+        asked = {q.slot for q in kb.documents[doc_type].questions}
+        answers = {k: v for k, v in answers.items() if k in asked}
+    elif doc_type:
         relevant = kb.relevant_answers(doc_type, {**answers, "doc_type": doc_type})
         answers = {k: v for k, v in answers.items() if k in relevant}
     for slot, value in answers.items():
@@ -154,8 +159,9 @@ class SlotAnswers:
         if beside:
             # «мені 40» at the reason question: that answer is kept, and the question comes again.
             lang = conversation_language(tracker)
-            labels = answer_labels(valid_doc_type(tracker.get_slot("doc_type")), beside, lang)
-            dispatcher.utter_message(response="utter_answer_kept", answers=", ".join(labels))
+            labels = answer_labels(valid_doc_type(tracker.get_slot("doc_type")), beside, lang, just_said=True)
+            if labels:
+                dispatcher.utter_message(response="utter_answer_kept", answers=", ".join(labels))
             return {}
         if value is None:
             if question.type == "number":
@@ -474,9 +480,10 @@ class ActionChangeAnswer(Action):
             return [SlotSet("change_slot", None)]
         lang = conversation_language(tracker)
         dispatcher.utter_message(response="utter_which_answer", buttons=change_buttons(tracker, lang))
-        # Wait for the choice instead of running the form, which would just repeat the checklist. A value typed
-        # instead of a press is read by validate_consultation_form (typed_change).
-        return [SlotSet("change_slot", None), FollowupAction("action_listen")]
+        # Wait for the choice instead of running the form, which would just repeat the checklist. The form is active
+        # again, so a value typed instead of a press («мені 15») goes to validate_consultation_form (typed_change):
+        # after a finished checklist no rule would take a bare form answer, and the fallback left the user stuck.
+        return [SlotSet("change_slot", None), ActiveLoop("consultation_form"), FollowupAction("action_listen")]
 
 
 def after_change_buttons(tracker: Tracker) -> bool:
@@ -524,6 +531,7 @@ def typed_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional
     if not changed:
         dispatcher.utter_message(response="utter_change_not_understood", buttons=change_buttons(tracker, lang))
         return None
-    labels = answer_labels(doc_type, changed, lang)
-    dispatcher.utter_message(response="utter_answer_kept", answers=", ".join(labels))
+    labels = answer_labels(doc_type, changed, lang, just_said=True)
+    if labels:
+        dispatcher.utter_message(response="utter_answer_kept", answers=", ".join(labels))
     return changed

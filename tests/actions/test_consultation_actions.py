@@ -1,7 +1,7 @@
 """Actions return exactly these events (financial-demo style): the dialogue depends on them."""
 
 import pytest
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.consultation import (
@@ -110,6 +110,16 @@ async def test_an_answer_to_another_question_is_kept_and_the_question_asked_agai
     assert dispatcher.messages[0]["response"] == "utter_answer_kept"
     assert dispatcher.messages[0]["answers"] == "вік 40"
     assert "utter_answer_not_understood" not in responses(dispatcher)
+
+
+async def test_an_age_the_id_card_asks_only_later_is_still_said_back(dispatcher, domain):
+    # «мені 14» at the ID card's reason question: the age is asked only after the reason, and «Записав: .» said nothing.
+    slots = {"doc_type": "id_card", "requested_slot": "reason"}
+    age = [{"entity": "age", "value": "14", "start": 5, "end": 7}]
+    events = await run_form(dispatcher, domain, slots=slots, text="мені 14", entities=age, extracted={"age": "14"})
+    assert events == [SlotSet("requested_slot", "reason")]  # Rasa keeps the age it extracted; validated when asked
+    assert dispatcher.messages[0]["response"] == "utter_answer_kept"
+    assert dispatcher.messages[0]["answers"] == "вік 14"
 
 
 async def test_an_invalid_answer_to_another_question_is_not_said_to_be_kept(dispatcher, domain):
@@ -257,7 +267,9 @@ async def test_change_answer_offers_the_answered_questions(dispatcher, domain):
         slots={"doc_type": "id_card", "reason": "first_issue", "age": 15}, intent="change_answer", active_loop=None
     )
     events = await ActionChangeAnswer().run(dispatcher, tracker, domain)
-    assert events == [SlotSet("change_slot", None), FollowupAction("action_listen")]
+    # The form is active again while the buttons wait: a value typed instead of a press («мені 15») is its answer
+    # (after a finished checklist no rule took a bare form answer: the fallback, and the user was stuck).
+    assert events == [SlotSet("change_slot", None), ActiveLoop("consultation_form"), FollowupAction("action_listen")]
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert '/change_answer{"change_slot":"age"}' in payloads
     assert '/change_answer{"change_slot":"reason"}' in payloads
