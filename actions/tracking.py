@@ -242,6 +242,10 @@ class ValidateTrackingForm(FormValidationAction):
             return {"document_number": None}
         doc_type = tracker.get_slot("tracking_doc_type")
         base = normalize_number(text, doc_type) or find_number_in_text(text, doc_type)
+        if base is None and doc_type is None:
+            # «N4567891» before the document is chosen: kept for a permit (which document is asked next); was «записав»
+            # and «не вдалося розпізнати» in one reply, on every try.
+            base = _typed_number(text, None)
         if base is not None:
             return {"document_number": base.normalized}
         if APPLICATION_NUMBER_RE.search(text) or LONG_DIGITS.fullmatch(re.sub(r"[\s-]", "", text)):

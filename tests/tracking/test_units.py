@@ -70,6 +70,23 @@ def _tracker(events, entities=None, text="", intent="inform", slots=None, active
     )
 
 
+def test_a_foreign_passport_number_before_the_document_is_kept_for_a_permit():
+    # «N4567891» at «which document?»: extracted, then validated with no document yet — it used to be «записав» and
+    # «не вдалося розпізнати» in one reply, on every try.
+    v, d = ValidateTrackingForm(), CollectingDispatcher()
+    asking = _tracker([], text="N4567891", slots={"requested_slot": "tracking_doc_type"})
+    assert v.validate_document_number("N4567891", d, asking, {}) == {"document_number": "N4567891"}
+    assert v.validate_document_number("passport AB1234567", d, asking, {}) == {"document_number": "AB1234567"}
+    assert d.messages == []
+    # Once a Ukrainian document is chosen the same number does not fit it.
+    chosen = _tracker([], slots={"tracking_doc_type": "id_card", "document_number": "N4567891"})
+    assert v.validate_tracking_doc_type("id_card", d, chosen, {}) == {
+        "tracking_doc_type": "id_card",
+        "document_number": None,
+    }
+    assert d.messages[0]["response"] == "utter_tracking_bad_number"
+
+
 def test_validate_number_accepts_variants_and_explains_errors():
     v = ValidateTrackingForm()
     d = CollectingDispatcher()
