@@ -349,6 +349,22 @@ ASKS_SOMETHING = re.compile(
 LONGEST_RESTART = 4
 
 
+# The subscription offer's buttons typed as text (some keyboards send a button's title): the same answer to the offer
+# as the press (`/affirm{"document_number":"offer"}`), which data/rules/tracking.yml takes at any later turn too.
+OFFER_LABELS = {
+    "так підписатися": "affirm",
+    "yes subscribe": "affirm",
+    "ні дякую": "deny",
+    "no thanks": "deny",
+}
+OFFER = "offer"  # actions/tracking.py OFFER_BUTTON: the entity value the offer's buttons carry
+
+
+def typed_offer_label(text: str) -> Optional[str]:
+    """affirm / deny for the subscription offer's button title typed as the whole message, else None."""
+    return OFFER_LABELS.get(" ".join(re.sub(r"[^\w\s]", " ", text.lower()).split()))
+
+
 def typed_menu_label(text: str) -> Optional[str]:
     """The intent of a main-menu button whose title is the whole message, else None."""
     plain = re.sub(r"[’ʼ`´]", "'", text.strip().lower())
@@ -1003,7 +1019,7 @@ def route(
         and not ASKS_FOR_A_REMINDER.search(text)
     ):
         return "unsubscribe"  # «скасуй нагадування» at set_expiry_reminder 0.94: cancel it, not set one
-    labelled = typed_menu_label(text)
+    labelled = typed_menu_label(text) or typed_offer_label(text)
     if labelled:
         return "keep" if intent == labelled else labelled
     if (

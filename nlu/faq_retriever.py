@@ -33,6 +33,7 @@ from nlu.faq_decision import (
     CHECKLIST_INTENTS,
     FAQ,
     INFORM,
+    OFFER,
     bare_passport,
     first_passport,
     fragment_entities,
@@ -41,6 +42,7 @@ from nlu.faq_decision import (
     precise_checklist_question,
     route,
     tracks_a_bare_passport,
+    typed_offer_label,
 )
 
 logger = logging.getLogger(__name__)
@@ -283,6 +285,17 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             message.set(INTENT, new_intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             name = target
+        if typed_offer_label(text) and name == typed_offer_label(text):
+            # «Так, підписатися» typed: the offer's own answer, as its button says it (the rules take it later too).
+            offer = {
+                "entity": "document_number",
+                "value": OFFER,
+                "start": 0,
+                "end": len(text),
+                "confidence_entity": 1.0,
+            }
+            entities = [*entities, {**offer, "extractor": type(self).__name__}]
+            message.set(ENTITIES, entities, add_to_output=True)
         named = fragment_entities(entities, text) if name == INFORM else []
         if named:
             # «а терміново?», «а на тимчасове?» after a fee answer: the tagger leaves a fragment's value untagged.

@@ -138,3 +138,16 @@ def test_a_reminder_for_a_bare_passport_asks_which_one():
     assert not tracks_a_bare_passport(
         REMINDER, [{"entity": "doc_type", "value": "foreign_passport", "start": 29, "end": 40}], named
     )
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [("Так, підписатися", "affirm"), ("так підписатися!", "affirm"), ("Ні, дякую", "deny"), ("No thanks", "deny")],
+)
+def test_the_subscription_offers_titles_typed_answer_it(text, intent):
+    from nlu.faq_decision import typed_offer_label
+
+    assert typed_offer_label(text) == intent
+    # DIET heard «did you mean» questions about notifications in «Так, підписатися».
+    assert route("faq", 0.97, [], 0.3, 0.5, 0.15, text) == intent
+    assert typed_offer_label("так, підписатися на все і назавжди") is None

@@ -259,3 +259,30 @@ def test_notifier_channel_refuses_a_second_delivery_of_the_same_key(stack):
     assert [stage_of(t) for t in stack.receiver.texts_for(user)] == ["arrived"]
     r = requests.post(url, json={"name": "EXTERNAL_status_changed"}, timeout=30)
     assert r.status_code == 400
+
+
+def test_questions_and_typed_titles_at_the_tracking_questions(stack, store):
+    # A foreigner's passport number typed before the document: kept for a permit, never «could not read» beside
+    # «noted».
+    user = stack.sid("e2e-foreign-first")
+    stack.say(user, "/track_document")
+    texts = stack.say(user, "N4567891")
+    assert any("N4****91 записав" in t for t in texts) and not any("Не вдалося" in t for t in texts), texts
+    store.apply_status("temporary_residence_permit", "N4567891", "submitted")
+    texts = stack.say(user, '/inform{"doc_type":"temporary_residence_permit"}')
+    assert not any("серію та номер" in t or "Не вдалося" in t for t in texts), texts
+    assert any("N4****91" in t for t in texts), texts
+    # A term question naming a document at «which document?» is answered, not taken for the choice.
+    user = stack.sid("e2e-question-at-type")
+    stack.say(user, "/track_document")
+    texts = " ".join(stack.say(user, "а скільки чекати айді?"))
+    assert "робочих днів" in texts and "за документом" not in texts, texts
+    # The offer's button title typed as text subscribes, as the press does.
+    user = stack.sid("e2e-typed-offer")
+    store.apply_status("id_card", "КВ777111", "submitted")
+    texts = " ".join(stack.say(user, "де мій паспорт КВ777111"))
+    if "Який документ" in texts:
+        texts = " ".join(stack.say(user, '/inform{"doc_type":"id_card"}'))
+    assert "Так, підписатися" in texts or "повідомляв" in texts, texts
+    texts = " ".join(stack.say(user, "Так, підписатися"))
+    assert "Готово" in texts, texts
