@@ -159,7 +159,8 @@ INTENT_CUES = {
 # «на скільки років роблять закордонний дитині», "who submits the application for a 12 year old".
 NO_CHECKLIST_QUESTION = re.compile(
     r"на (скільки|скiльки|сколько|скока|скіки|скоко|скільки ж) (років|рокiв|рочків|лет|год)|на (який|какой) (термін|срок)|"
-    r"до якого віку|до какого возраста|how many years|how long is .{0,40}valid|"
+    r"до якого віку|до какого возраста|how many years|how long (is |are |will |does )?.{0,40}valid|validity|"
+    r"(скільки|сколько|скіки|скока) (років |лет )?(діє|дійсн|действ)|"
     r"valid (for|until)|(^|\W)(хто|кто|who)(\W|$)|"
     # «за скільки до кінця строку можна міняти айдішку»: when to exchange before expiry, not how long it takes.
     r"(за|by) (скільки|сколько|how long) .{0,20}(до|before) (кінця|закінчення|конца|окончания|expir|the end)|"
@@ -416,6 +417,16 @@ DIGITS_ONLY = re.compile(r"^\s*[№#]?\s*\d[\d \-]{2,}\d\s*$")
 BARE_NUMBER = re.compile(r"^\s*[-−]?\d{1,3}\s*$")
 # «back to Ukrainian», «англійською будь ласка»: a request to switch is short.
 LONGEST_LANGUAGE_SWITCH = 5
+# "need to know ukrainian language?", «треба знати українську для громадянства?»: a question about knowing a language
+# (an exam, a level), not a request to switch; "I don't know Ukrainian" still asks for English.
+KNOWING_A_LANGUAGE = re.compile(
+    r"(^|\W)(know|knowledge|learn|exam|test|level|certificate|fluent)|знат|знан|вивч|выуч|іспит|экзамен|екзамен|"
+    r"рів(ень|ня)|уровень|уровня|сертифікат|сертификат",
+    re.IGNORECASE,
+)
+NOT_KNOWING = re.compile(
+    r"(don'?t|do not|doesn'?t|не) (know|speak|understand|знаю|знаємо|розумію|понимаю)", re.IGNORECASE
+)
 # «вкрали», «мені 15», «в Польщі»: a form answer is a value or two.
 LONGEST_BARE_VALUE = 3
 # DIET's runner-up behind a saturated `faq` guess is weak evidence: it may answer or inform, never act on the form
@@ -1019,6 +1030,13 @@ def route(
         and not ASKS_FOR_A_REMINDER.search(text)
     ):
         return "unsubscribe"  # «скасуй нагадування» at set_expiry_reminder 0.94: cancel it, not set one
+    if (
+        (intent == SET_LANGUAGE or any(e.get("entity") == "language" for e in entities))
+        and KNOWING_A_LANGUAGE.search(text)
+        and not NOT_KNOWING.search(text)
+        and faq_confidence >= suggest_threshold
+    ):
+        return to_faq  # "need to know ukrainian language?" after a citizenship answer switched the reply language
     labelled = typed_menu_label(text) or typed_offer_label(text)
     if labelled:
         return "keep" if intent == labelled else labelled

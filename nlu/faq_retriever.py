@@ -306,12 +306,11 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             entities = [e for e in entities if not bare_passport([e], text)]
             message.set(ENTITIES, entities, add_to_output=True)
         if (
-            name in CHECKLIST_INTENTS
-            and (bare_passport(entities, text) or not any(e.get("entity") == "doc_type" for e in entities))
-            and precise_checklist_question(text) == name
-        ):
+            name in STATES_NO_DOCUMENT or (name in CHECKLIST_INTENTS and precise_checklist_question(text) == name)
+        ) and (bare_passport(entities, text) or not any(e.get("entity") == "doc_type" for e in entities)):
             # «перелік документів на перший паспорт синові»: the ID card, where «which passport?» would come next.
-            # (Not «куди йти на перший паспорт і чи треба платити»: two questions, which an entry answers.)
+            # (Not «куди йти на перший паспорт і чи треба платити»: two questions, which an entry answers.) Beside
+            # an FAQ answer or offer it becomes the conversation's document, so «а скільки чекати?» gets its term.
             entities = first_passport(entities, text)
             message.set(ENTITIES, entities, add_to_output=True)
         if passport_alone(name, entities, text):

@@ -1356,3 +1356,20 @@ def test_a_permit_named_as_the_condition_of_another_document_is_no_checklist_que
     assert (
         route("faq", 1.0, permit, 0.29, 0.32, 0.15, "где получить внж", capped_confidence=0.29) == "ask_where_to_apply"
     )
+
+
+def test_a_question_about_knowing_a_language_is_no_switch():
+    language = [{"entity": "language", "value": "uk", "start": 13, "end": 22}]
+    text = "need to know ukrainian language?"
+    assert route("set_language", 0.99, language, 0.3, 0.32, 0.15, text) == "faq"
+    assert route("faq", 0.6, language, 0.3, 0.32, 0.15, "треба знати українську мову?") == "faq"
+    # Not knowing it asks for another language; a bare request switches.
+    assert route("set_language", 0.99, language, 0.3, 0.32, 0.15, "i don't know ukrainian") == "keep"
+    assert route("faq", 0.6, language, 0.1, 0.32, 0.15, "ukrainian please") == "set_language"
+
+
+def test_how_long_a_document_is_valid_is_no_processing_time_question():
+    permit = [{"entity": "doc_type", "value": "permanent_residence_permit", "start": 9, "end": 27}]
+    text = "how long permanent residence valid"
+    assert route("ask_processing_time", 0.99, permit, 0.5, 0.32, 0.15, text, capped_confidence=0.5) == "faq"
+    assert route("ask_processing_time", 0.99, permit, 0.5, 0.32, 0.15, "скільки діє посвідка на постійне") == "faq"
