@@ -1036,7 +1036,9 @@ def route(
         and not NOT_KNOWING.search(text)
         and faq_confidence >= suggest_threshold
     ):
-        return to_faq  # "need to know ukrainian language?" after a citizenship answer switched the reply language
+        # "need to know ukrainian language?" after a citizenship answer switched the reply language. FAQ even when
+        # the first entry is the one the switch serves (to_faq would keep the switch).
+        return FAQ
     labelled = typed_menu_label(text) or typed_offer_label(text)
     if labelled:
         return "keep" if intent == labelled else labelled
@@ -1175,11 +1177,12 @@ def route(
         # question of what to do (the steps of an entry), "give me a to-do list for my paperwork" at faq no question.
         return "keep" if intent == "start_consultation" else "start_consultation"
     if (
-        (intent in QUESTIONS or intent == FAQ)
+        (intent in QUESTIONS or intent in FRAGMENT_GUESSES or intent == "start_consultation")
         and not numbered
         and faq_confidence >= suggest_threshold
         and ANOTHER_DOCUMENT_ASKED.search(text)
     ):
+        # "what visa i need" at out_of_scope after a permit answer was a fragment asking the permit's documents.
         return to_faq  # «где получить гражданство украины с внж» at faq: citizenship, not the permit's offices
     fragment = follow_up(entities, text) if intent in FRAGMENT_GUESSES and faq_confidence < answer_threshold else None
     if intent == "start_consultation" and not sure and faq_confidence < answer_threshold:

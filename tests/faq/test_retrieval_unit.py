@@ -1373,3 +1373,11 @@ def test_how_long_a_document_is_valid_is_no_processing_time_question():
     text = "how long permanent residence valid"
     assert route("ask_processing_time", 0.99, permit, 0.5, 0.32, 0.15, text, capped_confidence=0.5) == "faq"
     assert route("ask_processing_time", 0.99, permit, 0.5, 0.32, 0.15, "скільки діє посвідка на постійне") == "faq"
+
+
+def test_the_language_question_beats_the_switch_entry_and_a_visa_beats_the_fragment():
+    # The first entry is the one the switch serves, which would keep DIET's switch; the question still goes to the FAQ.
+    text = "need to know ukrainian language?"
+    assert route("set_language", 0.95, [], 0.27, 0.32, 0.15, text, top_intent="set_language") == "faq"
+    # "what visa i need" at out_of_scope after a permit answer: the visa entries, not the permit's documents.
+    assert route("out_of_scope", 0.9, [], 0.24, 0.32, 0.15, "what visa i need") == "faq"
