@@ -294,6 +294,8 @@ ASKS_FOR_A_REMINDER = re.compile(
     re.IGNORECASE,
 )
 REMINDER = "set_expiry_reminder"
+# «мої нагадування», "show my reminders": the list, which holds the reminders too.
+MY_LIST = re.compile(r"(^|\W)(мо[їяє]|мои|мой|my|список|list|show|покаж\w*|які|какие|есть|є)(\W|$)", re.IGNORECASE)
 CANCEL_WORD = re.compile(r"скасуй|отмени|прибер|убери|зніми|сними", re.IGNORECASE)
 REMINDER_WORD = re.compile(r"нагадув|нагадат|нагадк|напоминан|напоминал|remind", re.IGNORECASE)
 # The main menu's button titles (domain/common.yml utter_main_menu), typed instead of tapped: «Відстежити документ» was
@@ -1030,6 +1032,14 @@ def route(
         and not ASKS_FOR_A_REMINDER.search(text)
     ):
         return "unsubscribe"  # «скасуй нагадування» at set_expiry_reminder 0.94: cancel it, not set one
+    if (
+        intent in (REMINDER, FAQ, "nlu_fallback", "out_of_scope", "help", TRACK)
+        and len(text.split()) <= LONGEST_TRACK_REQUEST
+        and REMINDER_WORD.search(text)
+        and MY_LIST.search(text)
+        and not ASKS_FOR_A_REMINDER.search(text)
+    ):
+        return "my_subscriptions"  # «мої нагадування» asked which document to remind of: the list shows reminders
     if (
         (intent == SET_LANGUAGE or any(e.get("entity") == "language" for e in entities))
         and KNOWING_A_LANGUAGE.search(text)

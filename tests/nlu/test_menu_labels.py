@@ -151,3 +151,14 @@ def test_the_subscription_offers_titles_typed_answer_it(text, intent):
     # DIET heard «did you mean» questions about notifications in «Так, підписатися».
     assert route("faq", 0.97, [], 0.3, 0.5, 0.15, text) == intent
     assert typed_offer_label("так, підписатися на все і назавжди") is None
+
+
+@pytest.mark.parametrize(
+    "text", ["мої нагадування", "покажи мої нагадування", "show my reminders", "які є нагадування?"]
+)
+def test_asking_for_ones_reminders_lists_them(text):
+    assert route(REMINDER, 0.95, [], 0.2, 0.5, 0.15, text) == "my_subscriptions"
+
+
+def test_asking_to_be_reminded_still_sets_a_reminder():
+    assert route(REMINDER, 0.95, [], 0.2, 0.5, 0.15, "нагадай мені коли закінчиться мій паспорт") == "keep"
