@@ -58,6 +58,19 @@ NO_FEE_FOR_URGENCY = {
     },
 }
 
+# «а для дитини?» after the fees of a citizen's document whose fees depend on neither age nor reason (kb/: the passport
+# for travel abroad): no age question, the same fees, said so. (The ID card's first issue at 14 is free: asked.)
+SAME_FEES_FOR_A_CHILD = {
+    "uk": "Окремої «дитячої» ціни на документ «{doc}» немає — для дитини вартість та сама:",
+    "en": "There is no separate child price for the {doc} — the same fees apply to a child:",
+}
+CITIZEN_DOCUMENTS = ("id_card", "foreign_passport")
+
+
+def fees_same_at_any_age(doc) -> bool:
+    """Whether no fee of the document depends on the age or on the reason (a first issue is a child's)."""
+    return doc.doc_type in CITIZEN_DOCUMENTS and not any({"age", "reason"} & set(f.condition.slots) for f in doc.fees)
+
 
 _UNKNOWN = object()
 
@@ -104,14 +117,16 @@ class ActionAnswerTopic(Action):
         doc = kb.document(doc_type)
         lang = conversation_language(tracker)
         message = tracker.latest_message or {}
-        if named_child(message.get("entities") or [], message.get("text") or ""):
+        topic = tracker.get_slot("topic") or "fee"
+        child = named_child(message.get("entities") or [], message.get("text") or "")
+        same_for_a_child = child and topic == "fee" and fees_same_at_any_age(doc)
+        if child and not same_for_a_child:
             # «а для дитини?» after a fee, term or place answer: the age decides (the first ID card at 14 is free);
             # the number typed next gets this answer again for that age (data/rules/facts.yml).
             dispatcher.utter_message(response="utter_ask_child_age_for_topic")
             return [SlotSet("urgency", None)]
         # Slots from an earlier topic count only for the same document, and the reply says which it used.
         answers = topic_answers(tracker, doc_type)
-        topic = tracker.get_slot("topic") or "fee"
         urgency = tracker.get_slot("urgency")
         urgency = urgency if urgency in ("standard", "urgent") else None
         if topic == "where_to_apply":
@@ -126,6 +141,8 @@ class ActionAnswerTopic(Action):
                 text = f"{text}\n\n{render_fees(kb, doc, answers, today(), lang=lang)}"
             else:
                 text = render_fees(kb, doc, answers, today(), urgency=urgency, lang=lang)
+            if same_for_a_child:
+                text = f"{SAME_FEES_FOR_A_CHILD[lang].format(doc=doc.short_title_in(lang))}\n\n{text}"
         note = used_earlier_note(tracker, doc_type, answers, lang)
         if note:
             text = f"{text}\n\n{note}"

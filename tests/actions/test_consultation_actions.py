@@ -557,6 +557,14 @@ async def test_a_child_named_without_an_age_after_a_fee_answer_asks_the_age(disp
     assert "безкоштовно" in texts(dispatcher).lower(), texts(dispatcher)
 
 
+async def test_a_child_named_after_the_foreign_passports_fees_gets_the_same_fees_at_once(dispatcher, domain):
+    # No fee of the passport for travel abroad depends on age: asking it was a needless question.
+    slots = {"doc_type": "foreign_passport", "topic": "fee"}
+    await answer_topic(dispatcher, domain, slots=slots, text="а для дитини?", intent="inform")
+    assert "utter_ask_child_age_for_topic" not in responses(dispatcher)
+    assert "Окремої «дитячої» ціни" in texts(dispatcher) and "грн" in texts(dispatcher), texts(dispatcher)
+
+
 def _turn(text, **slots):
     return [{"event": "user", "text": text}, *({"event": "slot", "name": k, "value": v} for k, v in slots.items())]
 
