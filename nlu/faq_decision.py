@@ -279,6 +279,13 @@ OPENS_WITH_A_WISH = re.compile(
     re.IGNORECASE,
 )
 LONGEST_DOCUMENT_REQUEST = 8
+# «чоловік 40 років я в польщі хочу загран»: the wish comes after who and where, right before the document.
+WISH_FOR_A_DOCUMENT = re.compile(
+    r"(^|\W)(хочу|хотів би|хотіла б|хотел бы|хотела бы|want|need|would like|(мені|мне)\s+(потрібен|потрібна|треба|"
+    r"нужен|нужна|надо|нада))\W+(\w+\W+){0,2}?(загран|закордон|айді|айди|ід|id\b|паспорт|пасспорт|посвідк|посвидк|"
+    r"passport|residence|trp\b|zagran)",
+    re.IGNORECASE,
+)
 # "I need to know…", «хочу дізнатися…»: a wish to know is a question.
 WISH_TO_KNOW = re.compile(
     r"\b(know|find out|ask|check|знат|дізнат|узнат|спитат|спросит|уточнит|перевірит|проверит)", re.IGNORECASE
@@ -1266,7 +1273,7 @@ def route(
         and faq_confidence < answer_threshold
         and words <= LONGEST_DOCUMENT_REQUEST
         and "?" not in text
-        and OPENS_WITH_A_WISH.match(text)
+        and (OPENS_WITH_A_WISH.match(text) or WISH_FOR_A_DOCUMENT.search(text))
         and not WISH_TO_KNOW.search(text)
         and precise_checklist_question(text) in (None, "ask_documents")
     ):

@@ -1381,3 +1381,9 @@ def test_the_language_question_beats_the_switch_entry_and_a_visa_beats_the_fragm
     assert route("set_language", 0.95, [], 0.27, 0.32, 0.15, text, top_intent="set_language") == "faq"
     # "what visa i need" at out_of_scope after a permit answer: the visa entries, not the permit's documents.
     assert route("out_of_scope", 0.9, [], 0.24, 0.32, 0.15, "what visa i need") == "faq"
+
+
+def test_a_wish_for_a_document_after_who_and_where_starts_the_consultation():
+    text = "чоловік 40 років я в польщі хочу загран"
+    ents = [{"entity": "doc_type", "value": "foreign_passport", "start": 33, "end": 39}]
+    assert route("ask_documents", 0.81, ents, 0.3, 0.32, 0.15, text) == "start_consultation"
