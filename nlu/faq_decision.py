@@ -1330,7 +1330,15 @@ def route(
         return TRACK  # «чи вже зробили мою айдішку? … номер картки 004518273» at ask_where_to_apply 0.67
     if intent == FAQ and numbered and faq_confidence < answer_threshold:
         return TRACK  # «свідоцтво 1-ВЛ648009, чи готова айдішка?»: a document number is typed to track that document
-    if intent == FAQ and faq_confidence < suggest_threshold and runner_up and runner_up not in NOT_A_RUNNER_UP:
+    if (
+        intent == FAQ
+        and faq_confidence < suggest_threshold
+        and runner_up
+        and runner_up not in NOT_A_RUNNER_UP
+        # "insurance is must?" after a study permit answer, DIET sure it is an FAQ question: the closest entries, not
+        # «I cannot help with that».
+        and not (runner_up == "out_of_scope" and sure)
+    ):
         # «де мій паспорт?»: DIET's faq guess with no entry even worth offering; its next guess (tracking) answers.
         return runner_up
     if intent == FAQ:

@@ -1387,3 +1387,10 @@ def test_a_wish_for_a_document_after_who_and_where_starts_the_consultation():
     text = "чоловік 40 років я в польщі хочу загран"
     ents = [{"entity": "doc_type", "value": "foreign_passport", "start": 33, "end": 39}]
     assert route("ask_documents", 0.81, ents, 0.3, 0.32, 0.15, text) == "start_consultation"
+
+
+def test_a_sure_faq_question_no_entry_fits_well_is_no_out_of_scope_question():
+    # "insurance is must?" after a study permit answer: DIET sure of `faq`, the retriever barely has an entry.
+    assert route("faq", 1.0, [], 0.14, 0.32, 0.15, "insurance is must?", runner_up="out_of_scope") == "faq"
+    # An unsure one still gives way («де мій паспорт?»: tracking).
+    assert route("faq", 0.6, [], 0.05, 0.32, 0.15, "де мій паспорт?", runner_up="track_document") == "track_document"
