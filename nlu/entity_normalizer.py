@@ -101,6 +101,24 @@ def _a_duration(text: Text, entity: Dict[Text, Any]) -> bool:
     return bool(_AGO_AFTER.match(after) or _DURATION_BEFORE.search(before))
 
 
+# «я в польщі мені 40 хочу загран»: the tagger's «where the passport was issued» said where the person is.
+_PRESENCE_BEFORE = re.compile(
+    r"((^|\W)(я|ми|мы|i|we)(\s+(зараз|сейчас|now|тепер|теперь))?|i'm|i am|we're|we are|живу|живемо|живем|живём|"
+    r"проживаю|перебуваю|перебуваємо|нахожусь|находимся|living|live|staying|based)\s+((в|у|во|in)\s+)?$",
+    re.IGNORECASE,
+)
+_ISSUE_WORDS = re.compile(r"видан|выдан|issued|оформлял|оформлюв|отриман|получен|зроблен|сделан", re.IGNORECASE)
+
+
+def _where_one_is(text: Text, entity: Dict[Text, Any]) -> bool:
+    """A `passport_issued_in` that says where the person is («я в польщі»), not where a passport was issued."""
+    if entity.get("entity") != "passport_issued_in" or entity.get("value") not in ("abroad", "ukraine"):
+        return False
+    if "start" not in entity or _ISSUE_WORDS.search(text):
+        return False
+    return bool(_PRESENCE_BEFORE.search(text[max(0, entity["start"] - 30) : entity["start"]]))
+
+
 def _a_direction(text: Text, entity: Dict[Text, Any]) -> bool:
     """A place entity that only says where someone is going («їдемо за кордон»; nlu.faq_decision.goes_abroad)."""
     if entity.get("entity") not in _PLACE_ENTITIES or "start" not in entity:
@@ -282,6 +300,15 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             out.append(self._new(start, end, "document_number", value))
         out.extend(self._gazetteer(text, out, message))
         out = [e for e in out if not _a_direction(text, e) and not _a_duration(text, e)]
+        has_location, kept = any(e.get("entity") == "location" for e in out), []
+        for ent in out:
+            if _where_one_is(text, ent):
+                if has_location:
+                    continue  # the place is already read as where the person is
+                ent["entity"] = "location"
+                self.add_processor_name(ent)
+            kept.append(ent)
+        out = kept
         if self._config["age_rules"] and not any(e.get("entity") == "age" for e in out):
             age = self._age_by_rule(text, message)
             if age and not _a_duration(text, age):

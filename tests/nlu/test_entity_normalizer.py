@@ -210,3 +210,18 @@ def test_a_span_of_years_is_no_age(normalizer, tokenizer, text, span) -> None:
 )
 def test_an_age_said_beside_a_marriage_stays(normalizer, tokenizer, text, span, value) -> None:
     assert _run(normalizer, tokenizer, text, [_ent(text, span, "age")]) == [("age", value)]
+
+
+def test_where_one_is_is_no_place_of_issue(normalizer, tokenizer) -> None:
+    # «я в польщі мені 40 хочу загран»: DIET read «в польщі» as where the passport was issued; the form then asked
+    # «Де ви зараз?» although it had been said.
+    text = "я в польщі мені 40 хочу загран"
+    found = _run(
+        normalizer, tokenizer, text, [{"entity": "passport_issued_in", "value": "abroad", "start": 2, "end": 10}]
+    )
+    assert [pair for pair in found if pair[0] != "age"] == [("location", "abroad")]
+    issued = "паспорт видали в польщі"
+    found = _run(
+        normalizer, tokenizer, issued, [{"entity": "passport_issued_in", "value": "abroad", "start": 15, "end": 23}]
+    )
+    assert ("passport_issued_in", "abroad") in found and not any(pair[0] == "location" for pair in found)
