@@ -167,8 +167,9 @@ class ActionTrackingStart(Action):
         elif number is None and given:
             # The command's number is unreadable: say so now, not silently ask for it again later.
             dispatcher.utter_message(response="utter_tracking_bad_number", value=_shown(given))
-        elif base is not None and given and doc_type is None:
-            # «/status 012345678»: said back as a number typed at «which document?» is, so the user knows it was read.
+        elif base is not None and doc_type is None and tracker.active_loop_name != "tracking_form":
+            # «/status 012345678», or «012345678» typed first: said back as a number typed at «which document?» is (the
+            # form's extraction says it there), so the user knows it was read before being asked for the document.
             dispatcher.utter_message(response="utter_tracking_number_kept", number=base.masked)
         if tracker.active_loop_name == "tracking_form":
             # «12345» typed at «which document?» reads as tracking again: say the number is unreadable and keep

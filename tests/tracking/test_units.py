@@ -115,7 +115,9 @@ async def test_an_application_number_is_explained_not_called_unreadable():
     await start.run(d, at_number, {})
     assert d.messages == []  # validate_document_number says it, once
     # A 9-digit ID-card number next to a date is read as the number; nothing to explain.
-    events = await start.run(d, _tracker([], text="айді 001234567, подавала 2025-03-12", intent="track_document"), {})
+    id_card = [{"entity": "doc_type", "value": "id_card"}]
+    text = "айді 001234567, подавала 2025-03-12"
+    events = await start.run(d, _tracker([], id_card, text=text, intent="track_document"), {})
     assert d.messages == []
     assert {e["name"]: e["value"] for e in events}["document_number"] == "001234567"
 
@@ -323,6 +325,9 @@ async def test_a_foreign_number_before_the_document_is_kept_for_a_permit_only():
         d, _tracker([], text="track my document N4567891", intent="track_document"), {}
     )
     assert {e["name"]: e["value"] for e in events}["document_number"] == "N4567891"
+    # Said back before «which document?», as at that question.
+    assert [(m["response"], m["number"]) for m in d.messages] == [("utter_tracking_number_kept", "N4****91")]
+    d.messages.clear()
     v = ValidateTrackingForm()
     kept = _tracker([], slots={"document_number": "N4567891"})
     assert v.validate_tracking_doc_type("temporary_residence_permit", d, kept, {}) == {
