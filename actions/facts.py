@@ -158,6 +158,12 @@ class ActionAnswerTopic(Action):
             text = f"{text}\n\n{RELATED[lang]}"
             buttons = entry_buttons([related], faq, lang) + buttons
         dispatcher.utter_message(text=text, buttons=buttons)
+        from actions.tracking import tracking_to_resume  # the tracking module starts its database on import
+
+        resume = tracking_to_resume(tracker)
+        if resume:
+            # «перевірити статус КВ123456» → «а скільки чекати айді?»: the answer, then the tracking goes on.
+            dispatcher.utter_message(text=resume["text"], buttons=resume["buttons"])
         # The topic stays: «а закордонний?» next asks the same for another document (data/rules/facts.yml).
         return [SlotSet("urgency", None)]
 

@@ -141,6 +141,43 @@ def _typed_number(text: str, doc_type: Optional[str], entity: Any = None) -> Opt
     return base
 
 
+# A document button shown after a side question at «which document?»: /track_document{"doc_type": …,
+# "document_number": "resume"} — the number typed before the question is kept (it stays in its slot).
+RESUME = "resume"
+RESUME_TEXT = {
+    "uk": "А щодо статусу документа за номером {masked}: оберіть, будь ласка, який документ ви оформлюєте.",
+    "en": "As for the status of the document with number {masked}: please choose which document you are applying for.",
+}
+
+
+def tracking_to_resume(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The prompt to go on with a tracking this turn's fee, term or place question left at «which document?» with
+    its number already typed (data/rules/tracking.yml leaves the form for the answer), or None."""
+    number = tracker.get_slot("document_number")
+    events = tracker.events or []
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if not number or not users:
+        return None
+    loop = requested = None
+    for event in events[: users[-1]]:
+        if event.get("event") == "active_loop":
+            loop = event.get("name")
+        elif event.get("event") == "slot" and event.get("name") == "requested_slot":
+            requested = event.get("value")
+    base = _typed_number(str(number), None)
+    if loop != "tracking_form" or requested != "tracking_doc_type" or base is None:
+        return None
+    lang = _lang(tracker)
+    buttons = [
+        {
+            "title": _doc_name(doc, lang),
+            "payload": f'/track_document{{"doc_type":"{doc}","document_number":"{RESUME}"}}',
+        }
+        for doc in DOC_TYPES
+    ]
+    return {"text": RESUME_TEXT[lang].format(masked=base.masked), "buttons": buttons}
+
+
 class ActionTrackingStart(Action):
     """Takes the document type and number from the first message so the form asks only for the rest."""
 
@@ -152,6 +189,9 @@ class ActionTrackingStart(Action):
         text = tracker.latest_message.get("text") or ""
         # «/status N4567891» arrives as /track_document{"document_number": …}: read the number as if typed.
         given = str(ents.get("document_number") or "").strip() if text.startswith("/") else ""
+        if given == RESUME:
+            # A document button after a side question (tracking_to_resume): the number typed before it.
+            given = str(tracker.get_slot("document_number") or "")
         if given:
             text = given
         doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None

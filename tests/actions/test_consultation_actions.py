@@ -691,3 +691,24 @@ async def test_without_change_answer_a_typed_value_is_read_as_before(dispatcher,
     events = await run_form(dispatcher, domain, slots=slots, text="вкрали", events=CHANGE_ASKED[:1])
     assert events == [SlotSet("reason", "stolen"), SlotSet("requested_slot", "location")]
     assert dispatcher.messages == []
+
+
+async def test_a_term_question_at_the_tracking_document_question_is_answered_then_tracking_goes_on(dispatcher, domain):
+    # «перевірити статус КВ123456» → «а скільки чекати айді?»: the rule leaves the tracking form for the answer; the
+    # number stays, and the document buttons after the answer run the lookup with it.
+    before = [
+        {"event": "active_loop", "name": "tracking_form"},
+        {"event": "slot", "name": "document_number", "value": "КВ123456"},
+        {"event": "slot", "name": "requested_slot", "value": "tracking_doc_type"},
+    ]
+    slots = {"doc_type": "id_card", "topic": "processing_time", "document_number": "КВ123456"}
+    await answer_topic(
+        dispatcher, domain, slots=slots, text="а скільки чекати айді?", intent="ask_processing_time", events=before
+    )
+    last = dispatcher.messages[-1]
+    assert "КВ****56" in last["text"]
+    assert '/track_document{"doc_type":"id_card","document_number":"resume"}' in [b["payload"] for b in last["buttons"]]
+    # Outside a tracking, nothing is added.
+    dispatcher.messages.clear()
+    await answer_topic(dispatcher, domain, slots=slots, text="а скільки чекати айді?", intent="ask_processing_time")
+    assert not any("КВ****56" in (m.get("text") or "") for m in dispatcher.messages)

@@ -277,6 +277,15 @@ def test_questions_and_typed_titles_at_the_tracking_questions(stack, store):
     stack.say(user, "/track_document")
     texts = " ".join(stack.say(user, "а скільки чекати айді?"))
     assert "робочих днів" in texts and "за документом" not in texts, texts
+    # With the number already typed, the answer is followed by the document buttons that go on with the lookup.
+    user = stack.sid("e2e-resume")
+    store.apply_status("id_card", "КВ777222", "submitted")
+    texts = stack.say(user, "перевірити статус КВ777222")
+    assert any("Який документ" in t for t in texts), texts
+    texts = " ".join(stack.say(user, "а скільки чекати айді?"))
+    assert "робочих днів" in texts and "КВ****22" in texts, texts
+    texts = " ".join(stack.say(user, '/track_document{"doc_type":"id_card","document_number":"resume"}'))
+    assert MARKERS["submitted"] in texts and "серію та номер" not in texts, texts
     # The offer's button title typed as text subscribes, as the press does.
     user = stack.sid("e2e-typed-offer")
     store.apply_status("id_card", "КВ777111", "submitted")

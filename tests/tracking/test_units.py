@@ -566,3 +566,17 @@ async def test_the_subscription_offer_survives_a_question_asked_before_the_answe
     assert [m["response"] for m in d.messages] == ["utter_acknowledged"]
     assert len(store.list_subscriptions("u1")) == 1
     store.engine.dispose()
+
+
+async def test_a_resumed_tracking_takes_the_number_typed_before_the_side_question():
+    d = CollectingDispatcher()
+    payload = '/track_document{"doc_type":"id_card","document_number":"resume"}'
+    ents = [{"entity": "doc_type", "value": "id_card"}, {"entity": "document_number", "value": "resume"}]
+    tracker = _tracker([], ents, payload, "track_document", slots={"document_number": "КВ123456"})
+    events = await ActionTrackingStart().run(d, tracker, {})
+    assert {e["name"]: e["value"] for e in events} == {
+        "tracking_doc_type": "id_card",
+        "document_number": "КВ123456",
+        "tracking_offer_open": False,
+    }
+    assert d.messages == []
