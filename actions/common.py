@@ -113,3 +113,16 @@ def answers_given_for(tracker: Tracker, doc_type: str) -> List[str]:
 
 def valid_doc_type(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and value in knowledge_base().documents else None
+
+
+def previous_action(tracker: Tracker) -> Optional[str]:
+    """The bot's last action (not a listen) before the latest user message: what the user is answering."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif event.get("event") == "action" and seen_user and event.get("name") != "action_listen":
+            return event.get("name")
+    return None

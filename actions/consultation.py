@@ -18,6 +18,7 @@ from actions.common import (
     knowledge_base,
     navigation_buttons,
     payload,
+    previous_action,
     to_bool,
     to_int,
     today,
@@ -200,7 +201,7 @@ class ValidateConsultationForm(SlotAnswers, FormValidationAction):
         return knowledge_base().required_slots(doc_type, consultation_answers(tracker))
 
     async def get_extraction_events(self, dispatcher, tracker, domain) -> List[EventType]:
-        if after_change_buttons(tracker):
+        if previous_action(tracker) == "action_change_answer":
             changed = typed_change(dispatcher, tracker)
             if changed is not None:
                 return [SlotSet(slot, value) for slot, value in changed.items()]
@@ -484,20 +485,6 @@ class ActionChangeAnswer(Action):
         # again, so a value typed instead of a press («мені 15») goes to validate_consultation_form (typed_change):
         # after a finished checklist no rule would take a bare form answer, and the fallback left the user stuck.
         return [SlotSet("change_slot", None), ActiveLoop("consultation_form"), FollowupAction("action_listen")]
-
-
-def after_change_buttons(tracker: Tracker) -> bool:
-    """Whether the latest message came right after «Яку відповідь змінити?» and its buttons."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            if seen_user:
-                return False
-            seen_user = True
-        elif kind == "action" and seen_user and event.get("name") != "action_listen":
-            return event.get("name") == "action_change_answer"
-    return False
 
 
 def typed_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[Text, Any]]:

@@ -14,8 +14,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import previous_action
 from dmsbot.clock import today as bot_today
 from dmsbot.settings import settings
+from nlu.faq_decision import OFFER, REMINDER_WORD
 from textnorm.chars import LATIN_RE
 from textnorm.docnumbers import APPLICATION_NUMBER_RE, PERMITS
 from tracking.config_secrets import require_production_secrets
@@ -341,8 +343,9 @@ class ActionTrackingStatus(Action):
 
 
 # The offer's buttons: /affirm{"document_number": "offer"} (and /deny{…}) — a press after another question still means
-# this offer (data/rules/tracking.yml), not the yes of whatever came between.
-OFFER_BUTTON = "offer"
+# this offer (data/rules/tracking.yml), not the yes of whatever came between. The NLU adds the same entity to the
+# buttons' titles typed as text.
+OFFER_BUTTON = OFFER
 
 
 def _open_offer(tracker: Tracker) -> Optional[tuple]:
@@ -391,7 +394,7 @@ class ActionTrackingDecline(Action):
         return "action_tracking_decline"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
-        if _open_offer(tracker) is None and _previous_action(tracker) != "action_tracking_status":
+        if _open_offer(tracker) is None and previous_action(tracker) != "action_tracking_status":
             # «ні» (or an old «Ні, дякую») with no offer open: nothing to decline.
             dispatcher.utter_message(response="utter_acknowledged")
             return []
@@ -413,19 +416,6 @@ def _previous_responses(tracker: Tracker) -> List[str]:
     return said
 
 
-def _previous_action(tracker: Tracker) -> Optional[str]:
-    """The bot's last action before the latest user message."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif event.get("event") == "action" and seen_user and event.get("name") != "action_listen":
-            return event.get("name")
-    return None
-
-
 class ActionTrackingYesLater(Action):
     """A yes that answers no question of its own (data/rules/common.yml, faq.yml): the FAQ's yes after an FAQ reply,
     else an acknowledgement. While a subscription offer made earlier is still open, such a bare «так» does not
@@ -441,7 +431,7 @@ class ActionTrackingYesLater(Action):
             return await ActionTrackingSubscribe().run(dispatcher, tracker, domain)
         said = CollectingDispatcher()
         events: List[Dict] = []
-        if _previous_action(tracker) == "action_faq_answer":
+        if previous_action(tracker) == "action_faq_answer":
             from actions.faq import ActionFaqAnswer
 
             events = await ActionFaqAnswer().run(said, tracker, domain)
@@ -547,13 +537,13 @@ MY_SUBSCRIPTIONS = {"uk": "📋 Мої підписки", "en": "📋 My subscri
 _ALL_WORDS = re.compile(r"\b(усі|усіх|всі|всіх|все|усе|усього|всього|всего|all|everything|всех|от всего)\b", re.I)
 
 
-# «скасуй нагадування» names the reminders, not a subscription (a word of both means both).
-_REMINDER_WORDS = re.compile(r"нагадув|напоминан|remind", re.I)
+# «скасуй нагадування» names the reminders (REMINDER_WORD, as the routing reads it), not a subscription (a word of
+# both means both).
 _SUBSCRIPTION_WORDS = re.compile(r"підпис|подпис|сповіщ|subscription|notification", re.I)
 
 
 def _asks_reminders_only(text: str) -> bool:
-    return bool(_REMINDER_WORDS.search(text)) and not _SUBSCRIPTION_WORDS.search(text)
+    return bool(REMINDER_WORD.search(text)) and not _SUBSCRIPTION_WORDS.search(text)
 
 
 class ActionTrackingUnsubscribe(Action):
