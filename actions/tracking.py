@@ -521,7 +521,8 @@ class ActionTrackingList(Action):
             )
             buttons = [{"title": words["unsubscribe"], "payload": "/unsubscribe"}]
             dispatcher.utter_message(response="utter_tracking_subscriptions", items=items, buttons=buttons)
-        else:
+        elif not _asks_reminders_only((tracker.latest_message or {}).get("text") or ""):
+            # «мої нагадування» asked for the reminders: «У вас немає підписок» would read as «nothing is there».
             dispatcher.utter_message(response="utter_tracking_no_subscriptions")
         if reminders:
             items = "\n".join(f"• {_doc_name(r.doc_type, lang)}: {_fmt(r.remind_on)}" for r in reminders)

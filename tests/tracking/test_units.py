@@ -580,3 +580,24 @@ async def test_a_resumed_tracking_takes_the_number_typed_before_the_side_questio
         "tracking_offer_open": False,
     }
     assert d.messages == []
+
+
+async def test_my_reminders_with_no_subscription_lists_them_without_saying_there_is_nothing(tmp_path, monkeypatch):
+    import actions.tracking as at
+    from tracking.db import make_engine
+    from tracking.store import TrackingStore
+
+    store = TrackingStore(make_engine(f"sqlite:///{tmp_path / 'r.db'}"))
+    monkeypatch.setattr(at, "_store", store)
+    store.set_expiry_reminder("u1", "rest", "id_card", dt.date(2027, 3, 12), dt.date(2026, 12, 3))
+
+    async def listed(text: str):
+        d = CollectingDispatcher()
+        await at.ActionTrackingList().run(d, _tracker([], text=text, intent="my_subscriptions"), {})
+        return [m["response"] for m in d.messages]
+
+    assert await listed("мої нагадування") == ["utter_tracking_reminders"]
+    assert await listed("show my reminders") == ["utter_tracking_reminders"]
+    # Asked for the subscriptions: there are none, and the reminders follow.
+    assert await listed("мої підписки") == ["utter_tracking_no_subscriptions", "utter_tracking_reminders"]
+    store.engine.dispose()
