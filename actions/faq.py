@@ -4,12 +4,12 @@ the likeliest entries as buttons when it is not (never a confident wrong answer)
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Optional, Sequence, Set, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.common import conversation_language, knowledge_base, today
+from actions.common import conversation_language, knowledge_base, to_int, today
 from dmsbot.settings import settings
 from kbengine.faq import FAQ_ENTITY, FaqBase, cached_faq, entry_buttons, followup_buttons, render_answer
 from nlu.clarify import NONE_OF_THESE, NONE_OF_THESE_EN
@@ -30,6 +30,23 @@ LOSS_REASONS = frozenset({"lost", "stolen", "damaged"})
 LONGEST_CONTEXT_QUESTION = 5
 MAX_CONTEXT_BUTTONS = 4
 PICK_ONE = {"uk": "Оберіть, будь ласка, питання кнопкою:", "en": "Please choose the question with a button:"}
+# A question this short that no entry is sure of may lean on the conversation («а хто може забрати?» after a
+# child's passport): an entry about the conversation's document or topic is answered, said to be a guess.
+LONGEST_FOLLOW_UP = 8
+# A context entry must still fit the words: at least this share of the best entry's score (as «did you mean» asks).
+CONTEXT_SHARE = 0.5
+ADULT_AGE = 18
+# Consultation answers that name an FAQ topic (kb/faq `topics`).
+TOPIC_OF_ANSWER = {
+    ("location", "abroad"): "abroad",
+    ("reason", "lost"): "lost_stolen",
+    ("reason", "stolen"): "lost_stolen",
+    ("reason", "name_change"): "name_change",
+    ("reason", "booklet_exchange"): "booklet",
+    ("residence_ground", "employment"): "work",
+    ("residence_ground", "study"): "study",
+    ("residence_ground", "family_reunification"): "family",
+}
 
 
 def faq_base() -> FaqBase:
@@ -114,6 +131,12 @@ class ActionFaqAnswer(Action):
             entry_id = ranking[0]["id"]
         if entry_id is not None:
             return self._answer(dispatcher, tracker, entry_id, faq, lang)
+        in_context = follow_up_in_context(tracker, faq)
+        if in_context is not None:
+            # Said to be a guess; the words' own likeliest entries stay one press away.
+            top = ranking[0]["score"] if ranking else 1.0
+            ranking = [{"id": in_context, "score": top}] + [r for r in ranking if r["id"] != in_context]
+            return self._likely_answer(dispatcher, tracker, ranking, faq, lang)
         if ranking and retrieved.get("likely"):
             return self._likely_answer(dispatcher, tracker, ranking, faq, lang)
         if not ranking:
@@ -171,6 +194,66 @@ class ActionFaqAnswer(Action):
         else:
             dispatcher.utter_message(response="utter_acknowledged")
         return []
+
+
+def follow_up_in_context(tracker: Tracker, faq: FaqBase) -> Optional[str]:
+    """The entry a short question no entry is sure of means in this conversation: among the entries that fit its
+    words, the one about the conversation's document and topics (the last answer's entry, the document, a child's
+    age, abroad, a loss). «сколько делается загран ребенку 5 лет» → «а хто може забрати?» is the child's passport;
+    "do i need register my adress after i get trp" → "how many days i have" is the registration's deadline."""
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    retrieved = message.get("faq") or {}
+    if text.startswith("/") or len(text.split()) > LONGEST_FOLLOW_UP or not retrieved.get("suggest"):
+        return None
+    documents, topics = _conversation_context(tracker, faq)
+    if not documents and not topics:
+        return None
+    ranking = retrieved.get("wider") or retrieved.get("ranking") or []
+    if retrieved.get("likely") and entry_in_context(ranking[:1], faq, documents, topics):
+        return None  # the words' own likely entry fits the conversation too: it stays the answer
+    return entry_in_context(ranking, faq, documents, topics)
+
+
+def entry_in_context(
+    ranking: Sequence[Dict[str, Any]], faq: FaqBase, documents: Set[str], topics: Set[str]
+) -> Optional[str]:
+    """The best-fitting entry of `ranking` for the context: about one of `documents` (counts most), then sharing the
+    most `topics`; the words' order breaks ties. None when no entry scoring at least CONTEXT_SHARE of the best fits."""
+    ranked = [r for r in ranking if r.get("id") in faq.entries]
+    if not ranked or ranked[0]["score"] <= 0:
+        return None
+    best = ranked[0]["score"]
+    fits = []
+    for place, r in enumerate(ranked):
+        if r["score"] < best * CONTEXT_SHARE:
+            continue
+        entry = faq.entry(r["id"])
+        fit = 2 * bool(documents & set(entry.documents)) + len(topics & set(entry.topics))
+        if fit:
+            fits.append((-fit, place, r["id"]))
+    return min(fits)[2] if fits else None
+
+
+def _conversation_context(tracker: Tracker, faq: FaqBase) -> Tuple[Set[str], Set[str]]:
+    """The documents and topics the conversation is about: the entry answered just before and, failing that, the
+    conversation's document; a child's age, abroad, a loss and a permit's ground add their topics."""
+    documents: Set[str] = set()
+    topics: Set[str] = set()
+    answered = _answered_entry(_previous_user_parse(tracker), faq)
+    if answered:
+        entry = faq.entry(answered)
+        documents |= set(entry.documents)
+        topics |= set(entry.topics) - {"general"}
+    elif tracker.get_slot("doc_type"):
+        documents.add(tracker.get_slot("doc_type"))
+    age = to_int(tracker.get_slot("age"))
+    if age is not None and age < ADULT_AGE:
+        topics.add("children")
+    for (slot, value), topic in TOPIC_OF_ANSWER.items():
+        if tracker.get_slot(slot) == value:
+            topics.add(topic)
+    return documents, topics
 
 
 def _document_of_the_answer(tracker: Tracker, documents: Sequence[str]) -> List[EventType]:

@@ -185,8 +185,9 @@ class FaqIndex:
     # --- scoring --------------------------------------------------------------------------------------
 
     def spelled(self, term: str) -> str:
-        """A query word the index and the dictionaries do not know, one typo from a word of the index ("documnts", "residance"): that word (the most
-        common one if several are); any other word unchanged. Without it a misspelt word scores nothing."""
+        """A query word the index and the dictionaries do not know, one typo from a word of the index ("documnts",
+        "residance"): that word (the most common one if several are); any other word unchanged. Without it a misspelt
+        word scores nothing."""
         if term in self._idf or len(term) < MIN_TYPO_LENGTH or not term.isalpha():
             return term
         if CYRILLIC_RE.search(term) and default_lemmatizer().is_known(term):

@@ -1,6 +1,7 @@
 """Rasa component: hybrid FAQ retrieval over kb/faq, after DIET and the FallbackClassifier.
 
-Adds `faq` to every parsed message — {"confidence": p, "confident": bool, "ranking": [{"id", "score"}, ...]} —
+Adds `faq` to every parsed message — {"confidence": p, "confident": bool, "ranking": [{"id", "score"}, ...],
+"wider": the same for more entries} —
 and, where nlu/faq_decision.py says so, makes the intent `faq` (overruling a fallback, out-of-scope or a checklist
 topic without a document). Why a custom component and not a ResponseSelector: the answers live in kb/ (an editor
 changes them without retraining), are filled in with the fee in force on the day and rendered in the user's
@@ -83,6 +84,9 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             # retriever is at least this sure: «чи можна з книжечкою оформити закордонний» is not the checklist.
             "specific_threshold": 0.35,
             "ranking_length": 3,
+            # `faq.wider`: this many entries, for the actions to pick the one a short follow-up means in the
+            # conversation («а хто може забрати?» after a child's passport; actions/faq.py `entry_in_context`).
+            "context_ranking_length": 10,
             "dimension": 128,
             "vocab_size": 4000,
             "pairs_per_intent": 40,
@@ -238,9 +242,10 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             return
         vector = self._encoder.encode([text[:1000]])[0] if self._encoder is not None else None
         # Routing asks whether an entry answers at all; the cap only says which one is unclear («did you mean»).
-        candidates, confidence, uncapped = self._index.search_uncapped(
-            text[:1000], vector, k=self._config["ranking_length"]
+        wider, confidence, uncapped = self._index.search_uncapped(
+            text[:1000], vector, k=max(self._config["ranking_length"], self._config["context_ranking_length"])
         )
+        candidates = wider[: self._config["ranking_length"]]
         entities = message.get(ENTITIES) or []
         top = candidates[0].entry_id if candidates else None
         decision = route(
@@ -265,6 +270,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             # Worth offering as «did you mean» (e.g. beside the «which document?» question).
             "suggest": confidence >= self._config["suggest_threshold"],
             "ranking": [{"id": c.entry_id, "score": round(c.score, 4)} for c in candidates],
+            "wider": [{"id": c.entry_id, "score": round(c.score, 4)} for c in wider],
         }
         lead = candidates[0].score - candidates[1].score if len(candidates) > 1 else 0.0
         faq["likely"] = (
@@ -285,7 +291,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             message.set(INTENT, new_intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             name = target
-        if typed_offer_label(text) and name == typed_offer_label(text):
+        offer_label = typed_offer_label(text)
+        if offer_label and name == offer_label:
             # «Так, підписатися» typed: the offer's own answer, as its button says it (the rules take it later too).
             offer = {
                 "entity": "document_number",

@@ -290,3 +290,92 @@ def test_a_likely_entry_is_answered_as_a_guess_with_the_others_beside_it():
     assert [b["payload"] for b in others["buttons"]] == ['/faq{"faq_id":"pay_privat24"}', "/help"]
     # Not likely: the list alone, as before.
     assert run("uk", {**UNSURE, "likely": False})["text"] == "Можливо, ви питаєте про:"
+
+
+# --- a short follow-up no entry is sure of leans on the conversation (actions/faq.py follow_up_in_context) ---
+
+FOLLOW_UP = {
+    "confidence": 0.25,
+    "confident": False,
+    "suggest": True,
+    "ranking": [
+        {"id": "pay_privat24", "score": 0.5},
+        {"id": "lost_id_card_steps", "score": 0.42},
+        {"id": "student_permit_after_end", "score": 0.3},
+    ],
+    # The child's passport entry fits the words too, just below the three shown.
+    "wider": [
+        {"id": "pay_privat24", "score": 0.5},
+        {"id": "lost_id_card_steps", "score": 0.42},
+        {"id": "student_permit_after_end", "score": 0.3},
+        {"id": "child_foreign_passport_who_applies", "score": 0.28},
+        {"id": "photo_needed", "score": 0.1},
+    ],
+}
+CHILD_ANSWERED = {
+    "text": "хто подає на закордонний за дитину",
+    "intent": {"name": "faq", "confidence": 0.95},
+    "entities": [],
+    "faq": {"confident": True, "ranking": [{"id": "child_foreign_passport_who_applies", "score": 0.8}]},
+}
+
+
+def run_after(previous, faq, text="а хто може забрати?", slots=None, language="uk"):
+    """The latest message `text` (retrieval `faq`) after the user message `previous` (None: the first message)."""
+    latest = {"text": text, "intent": {"name": "faq", "confidence": 0.8}, "entities": [], "faq": faq}
+    events = [{"event": "user", "text": previous["text"], "parse_data": previous}] if previous else []
+    events.append({"event": "user", "text": text, "parse_data": latest})
+    tracker = Tracker("u", {"language": language, **(slots or {})}, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFaqAnswer().run(dispatcher, tracker, {}))
+    return dispatcher.messages
+
+
+def test_follow_up_after_an_answer_gets_the_entry_about_the_same_document_as_a_guess():
+    messages = run_after(CHILD_ANSWERED, FOLLOW_UP)
+    assert messages[0]["text"].startswith("Схоже, ви питаєте про це:")
+    assert messages[1]["text"].startswith("Дитині до 14 років документи подає один із батьків")
+    # The words' own likeliest entries stay one press away.
+    payloads = [b["payload"] for b in messages[2]["buttons"]]
+    assert payloads[:2] == ['/faq{"faq_id":"pay_privat24"}', '/faq{"faq_id":"lost_id_card_steps"}']
+    english = run_after(CHILD_ANSWERED, FOLLOW_UP, text="who can collect it?", language="en")
+    assert english[0]["text"].startswith("It looks like you are asking this:")
+    assert english[1]["text"].startswith("For a child under 14 one parent applies")
+
+
+def test_without_a_conversation_the_same_question_gets_the_list():
+    messages = run_after(None, FOLLOW_UP)
+    assert [m["text"] for m in messages] == ["Можливо, ви питаєте про:"]
+
+
+def test_the_conversation_document_and_a_child_age_are_context_too():
+    messages = run_after(None, FOLLOW_UP, slots={"doc_type": "foreign_passport"})
+    assert messages[1]["text"].startswith("Дитині до 14 років")
+    # A child's age alone: the children's entry.
+    messages = run_after(None, FOLLOW_UP, slots={"age": 10})
+    assert messages[1]["text"].startswith("Дитині до 14 років")
+    # An adult's age is no context.
+    assert run_after(None, FOLLOW_UP, slots={"age": 40})[0]["text"] == "Можливо, ви питаєте про:"
+
+
+def test_a_long_question_or_an_entry_far_below_the_best_is_not_taken_from_the_context():
+    long_question = "а хто може забрати готовий документ якщо я буду у відрядженні в іншому місті"
+    assert run_after(CHILD_ANSWERED, FOLLOW_UP, text=long_question)[0]["text"] == "Можливо, ви питаєте про:"
+    far = dict(FOLLOW_UP, wider=[*FOLLOW_UP["ranking"], {"id": "child_foreign_passport_who_applies", "score": 0.2}])
+    assert run_after(CHILD_ANSWERED, far)[0]["text"] == "Можливо, ви питаєте про:"
+    assert run_after(CHILD_ANSWERED, dict(FOLLOW_UP, suggest=False))[0]["text"] == "Можливо, ви питаєте про:"
+
+
+def test_a_likely_entry_that_fits_the_conversation_stays_the_answer():
+    # After the loss steps, «а скільки?»: the likely first entry is about the ID card too.
+    lost = dict(CHILD_ANSWERED, faq={"confident": True, "ranking": [{"id": "lost_id_card_steps", "score": 0.9}]})
+    likely = {
+        **FOLLOW_UP,
+        "likely": True,
+        "ranking": [{"id": "photo_needed", "score": 0.6}, {"id": "lost_id_card_steps", "score": 0.4}],
+        "wider": [{"id": "photo_needed", "score": 0.6}, {"id": "lost_id_card_steps", "score": 0.4}],
+    }
+    messages = run_after(lost, likely)
+    assert messages[1]["text"].startswith(
+        run("uk", {**SURE, "ranking": [{"id": "photo_needed", "score": 0.9}]})["text"][:40]
+    )
