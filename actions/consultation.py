@@ -390,6 +390,57 @@ class ActionStartConsultation(Action):
         return events
 
 
+# A stop (no ID card before 14, permit grounds the kb has no list for) leaves the form nothing to ask: an answer
+# typed after it («вперше») reruns the form, and the same notice came again, turn after turn.
+STOP_UNCHANGED = {
+    "uk": {
+        "kept": "Врахував: {answers}, але відповідь вище від цього не змінюється.",
+        "none": "Відповідь вище від цього не змінюється.",
+    },
+    "en": {
+        "kept": "Noted: {answers}, but it does not change the answer above.",
+        "none": "That does not change the answer above.",
+    },
+}
+# Grounds the kb cannot list documents for: the DMS unit can, so that is the next step.
+ASK_DMS_NEXT = {
+    "uk": "Що далі: перелік документів для вашої підстави уточніть у підрозділі ДМС за місцем проживання. Де його знайти й як зв'язатися з ДМС — за кнопками нижче.",
+    "en": "What next: ask a DMS unit at your place of residence for the list of documents for your grounds. The buttons below show where to find one and how to contact the DMS.",
+}
+ASK_DMS_BUTTONS = {"uk": ("📍 Де оформити", "☎️ Контакти ДМС"), "en": ("📍 Where to apply", "☎️ DMS contacts")}
+# Actions after which a checklist sent earlier no longer stands.
+ANSWERS_RESET = {"action_start_consultation", "action_start_over", "action_consultation_back", "action_change_answer"}
+
+
+def last_checklist(tracker: Tracker) -> Optional[str]:
+    """The checklist (or stop notice) this consultation last sent, None after a restart, a step back or a change."""
+    last, after_answer = None, False
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "action":
+            name = event.get("name")
+            after_answer = name == "action_consultation_answer"
+            if name in ANSWERS_RESET:
+                last = None
+        elif kind == "bot" and after_answer:
+            last, after_answer = event.get("text"), False
+    return last
+
+
+def stop_next_step(doc_type: str, result, lang: str) -> Optional[Dict[str, Any]]:
+    """The message after a stop that leaves the person to ask the DMS: where to apply and the DMS contacts."""
+    if not any("residence_ground" in n.condition.slots for n in result.notices):
+        return None
+    where, contacts = ASK_DMS_BUTTONS[lang]
+    buttons = [
+        {"title": where, "payload": payload("ask_where_to_apply", doc_type=doc_type)},
+        {"title": contacts, "payload": "/contact_human"},
+        # Nothing to track after a stop: change, start over, menu.
+        *(b for b in ANSWER_BUTTONS[lang] if b["payload"] != "/track_document"),
+    ]
+    return {"text": ASK_DMS_NEXT[lang], "buttons": buttons}
+
+
 class ActionConsultationAnswer(Action):
     def name(self) -> Text:
         return "action_consultation_answer"
@@ -407,7 +458,27 @@ class ActionConsultationAnswer(Action):
             dispatcher.utter_message(text=kb.question_for(missing[0], doc_type).prompt_in(lang))
             return [FollowupAction("consultation_form")]
         result = kb.compose(doc_type, answers, today())
-        dispatcher.utter_message(text=render_checklist(result, kb, lang=lang), buttons=list(ANSWER_BUTTONS[lang]))
+        text = render_checklist(result, kb, lang=lang)
+        next_step = stop_next_step(doc_type, result, lang) if result.stopped else None
+        if result.stopped and text == last_checklist(tracker):
+            # Said once: the answer typed now changes nothing after the stop, so it is acknowledged, not the notice.
+            said = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []}
+            kept = {
+                slot: answers[slot] for slot in said if slot in CONSULTATION_SLOTS and answers.get(slot) is not None
+            }
+            labels = answer_labels(doc_type, kept, lang, just_said=True)
+            words = STOP_UNCHANGED[lang]
+            reply = words["kept"].format(answers=", ".join(labels)) if labels else words["none"]
+            if next_step:
+                dispatcher.utter_message(text=f"{reply} {next_step['text']}", buttons=next_step["buttons"])
+            else:
+                dispatcher.utter_message(text=reply, buttons=list(ANSWER_BUTTONS[lang]))
+            return []
+        if next_step:
+            dispatcher.utter_message(text=text)
+            dispatcher.utter_message(text=next_step["text"], buttons=next_step["buttons"])
+            return []
+        dispatcher.utter_message(text=text, buttons=list(ANSWER_BUTTONS[lang]))
         return []
 
 

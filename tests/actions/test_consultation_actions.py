@@ -712,3 +712,69 @@ async def test_a_term_question_at_the_tracking_document_question_is_answered_the
     dispatcher.messages.clear()
     await answer_topic(dispatcher, domain, slots=slots, text="а скільки чекати айді?", intent="ask_processing_time")
     assert not any("КВ****56" in (m.get("text") or "") for m in dispatcher.messages)
+
+
+def _stop_sent(text):
+    """Events of a consultation whose checklist was the stop notice `text` («Інші підстави»)."""
+    return [
+        {"event": "action", "name": "consultation_form"},
+        {"event": "action", "name": "action_consultation_answer"},
+        {"event": "bot", "text": text},
+        {"event": "action", "name": "action_listen"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "doc_type,notice",
+    [
+        ("temporary_residence_permit", "Перелік документів залежить від підстави"),
+        ("permanent_residence_permit", "Посвідку на постійне проживання видають"),
+    ],
+)
+async def test_other_grounds_notice_is_said_once_with_a_next_step(domain, doc_type, notice):
+    # Testers: «Інші підстави» → «Вперше» got the same notice twice and no hint what to do next.
+    slots = {"doc_type": doc_type, "residence_ground": "other"}
+    first = CollectingDispatcher()
+    assert await ActionConsultationAnswer().run(first, make_tracker(slots=slots, active_loop=None), domain) == []
+    sent, step = first.messages
+    assert notice in sent["text"] and not sent.get("buttons")
+    assert step["text"].startswith("Що далі: перелік документів для вашої підстави уточніть у підрозділі ДМС")
+    assert [b["payload"] for b in step["buttons"]] == [
+        f'/ask_where_to_apply{{"doc_type":"{doc_type}"}}',
+        "/contact_human",
+        "/change_answer",
+        "/start_over",
+        "/help",
+    ]
+    # «вперше» next: the form has nothing to ask, and the notice is not sent again.
+    again = CollectingDispatcher()
+    tracker = make_tracker(
+        slots={**slots, "reason": "first_issue"},
+        text="вперше",
+        entities=[{"entity": "reason", "value": "first_issue"}],
+        events=_stop_sent(sent["text"]),
+        active_loop=None,
+    )
+    assert await ActionConsultationAnswer().run(again, tracker, domain) == []
+    [reply] = again.messages
+    assert notice not in reply["text"]
+    assert reply["text"].startswith("Врахував: вперше, але відповідь вище від цього не змінюється. Що далі:")
+    assert reply["buttons"] == step["buttons"]
+
+
+async def test_other_grounds_notice_comes_again_after_start_over(dispatcher, domain):
+    slots = {"doc_type": "temporary_residence_permit", "residence_ground": "other"}
+    first = CollectingDispatcher()
+    await ActionConsultationAnswer().run(first, make_tracker(slots=slots, active_loop=None), domain)
+    events = _stop_sent(first.messages[0]["text"]) + [{"event": "action", "name": "action_start_over"}]
+    tracker = make_tracker(slots=slots, events=events, text="/inform", active_loop=None)
+    await ActionConsultationAnswer().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["text"] == first.messages[0]["text"]
+
+
+async def test_other_grounds_next_step_in_english(dispatcher, domain):
+    slots = {"doc_type": "temporary_residence_permit", "residence_ground": "other", "language": "en"}
+    await ActionConsultationAnswer().run(dispatcher, make_tracker(slots=slots, active_loop=None), domain)
+    step = dispatcher.messages[1]
+    assert step["text"].startswith("What next: ask a DMS unit")
+    assert [b["title"] for b in step["buttons"]][:2] == ["📍 Where to apply", "☎️ DMS contacts"]

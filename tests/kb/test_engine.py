@@ -270,3 +270,26 @@ def test_every_reachable_combination_composes(kb, doc_type):
         assert result.places and result.processing_times, answers
         for fact in [*result.checklist, *result.notices, *result.places, *result.processing_times]:
             assert fact.source.url.startswith("http") and fact.source.as_of <= TODAY
+
+
+@pytest.mark.parametrize("lang,free", [("uk", "безкоштовно"), ("en", "free of charge")])
+def test_stateless_first_permit_exemption_is_beside_the_fee(kb, lang, free):
+    # «я лицо без гражданства… сколько стоит посвидка»: the fee answer itself says the service and blank are free,
+    # unhedged (the exemption is confirmed, the 2022 total is not) and with its own source.
+    doc = kb.document("temporary_residence_permit")
+    exemption_source = "https://sud.ua/ru/news/ukraine/351184-"
+    for answers in ({}, {"reason": "first_issue"}):
+        text = render_fees(kb, doc, answers, TODAY, lang=lang)
+        line = next(l for l in text.splitlines() if "stateless" in l or "без громадянства" in l)
+        assert line.startswith("• ") and free in line and "(" in line
+        assert not line.startswith(f"• {UNCONFIRMED_PREFIX}") and "As far as we know" not in line
+        number = line.rsplit("[", 1)[1].rstrip("]")
+        assert any(s.startswith(f"[{number}] {exemption_source}") for s in text.splitlines())
+    assert "без громадянства" not in render_fees(kb, doc, {"reason": "expired"}, TODAY)
+    # Said once in the checklist too (beside the price, not again among the notices).
+    checklist = render_checklist(
+        kb.compose("temporary_residence_permit", dict(residence_ground="study", reason="first_issue"), TODAY), kb
+    )
+    assert checklist.count("для особи без громадянства") == 1
+    # The facts file gives the exemption for the temporary permit only.
+    assert "без громадянства" not in render_fees(kb, kb.document("permanent_residence_permit"), {}, TODAY)
