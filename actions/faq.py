@@ -4,6 +4,7 @@ the likeliest entries as buttons when it is not (never a confident wrong answer)
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Sequence, Set, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -36,6 +37,8 @@ LONGEST_FOLLOW_UP = 8
 # A context entry must still fit the words: at least this share of the best entry's score (as «did you mean» asks).
 CONTEXT_SHARE = 0.5
 ADULT_AGE = 18
+# «а що робити далі?», "and then?": the last answer's own next steps, not another entry (_next_steps_of_the_last_answer).
+ASKS_WHAT_NEXT = re.compile(r"(^|\W)(далі|дальше|далее|потім|потом|next|then)(\W|$)", re.IGNORECASE)
 # Consultation answers that name an FAQ topic (kb/faq `topics`).
 TOPIC_OF_ANSWER = {
     ("location", "abroad"): "abroad",
@@ -206,12 +209,14 @@ def follow_up_in_context(tracker: Tracker, faq: FaqBase) -> Optional[str]:
     retrieved = message.get("faq") or {}
     if text.startswith("/") or len(text.split()) > LONGEST_FOLLOW_UP or not retrieved.get("suggest"):
         return None
-    documents, topics = _conversation_context(tracker, faq)
+    if retrieved.get("likely") or ASKS_WHAT_NEXT.search(text):
+        return None  # the words themselves point at one entry, or at the last answer's next steps
+    answered = _answered_entry(_previous_user_parse(tracker), faq)
+    documents, topics = _conversation_context(tracker, faq, answered)
     if not documents and not topics:
         return None
-    ranking = retrieved.get("wider") or retrieved.get("ranking") or []
-    if retrieved.get("likely") and entry_in_context(ranking[:1], faq, documents, topics):
-        return None  # the words' own likely entry fits the conversation too: it stays the answer
+    # The answer just given is no answer to the next question («а якщо вона в таборі?»).
+    ranking = [r for r in retrieved.get("wider") or retrieved.get("ranking") or [] if r.get("id") != answered]
     return entry_in_context(ranking, faq, documents, topics)
 
 
@@ -219,7 +224,9 @@ def entry_in_context(
     ranking: Sequence[Dict[str, Any]], faq: FaqBase, documents: Set[str], topics: Set[str]
 ) -> Optional[str]:
     """The best-fitting entry of `ranking` for the context: about one of `documents` (counts most), then sharing the
-    most `topics`; the words' order breaks ties. None when no entry scoring at least CONTEXT_SHARE of the best fits."""
+    most `topics`; the words' order breaks ties. An entry about other documents does not fit, nor one without the
+    context's topics when it has some: the same document alone picked the consulate's term for «а скільки часу
+    дається?» after a name change. None when no entry scoring at least CONTEXT_SHARE of the best fits."""
     ranked = [r for r in ranking if r.get("id") in faq.entries]
     if not ranked or ranked[0]["score"] <= 0:
         return None
@@ -229,18 +236,21 @@ def entry_in_context(
         if r["score"] < best * CONTEXT_SHARE:
             continue
         entry = faq.entry(r["id"])
-        fit = 2 * bool(documents & set(entry.documents)) + len(topics & set(entry.topics))
+        same_document = bool(documents & set(entry.documents))
+        shared_topics = len(topics & set(entry.topics))
+        if (documents and entry.documents and not same_document) or (topics and not shared_topics):
+            continue
+        fit = 2 * same_document + shared_topics
         if fit:
             fits.append((-fit, place, r["id"]))
     return min(fits)[2] if fits else None
 
 
-def _conversation_context(tracker: Tracker, faq: FaqBase) -> Tuple[Set[str], Set[str]]:
-    """The documents and topics the conversation is about: the entry answered just before and, failing that, the
+def _conversation_context(tracker: Tracker, faq: FaqBase, answered: Optional[str]) -> Tuple[Set[str], Set[str]]:
+    """The documents and topics the conversation is about: the entry `answered` just before and, failing that, the
     conversation's document; a child's age, abroad, a loss and a permit's ground add their topics."""
     documents: Set[str] = set()
     topics: Set[str] = set()
-    answered = _answered_entry(_previous_user_parse(tracker), faq)
     if answered:
         entry = faq.entry(answered)
         documents |= set(entry.documents)

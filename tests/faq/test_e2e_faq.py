@@ -242,3 +242,20 @@ def test_the_language_switched_inside_the_consultation_asks_the_same_question_in
     text = reply_text(stack.say(user, "English"))
     assert "I will answer in English" in text and "Why are you applying" in text, text
     assert "не зрозумів" not in text and "did not" not in text, text
+
+
+def test_a_short_follow_up_gets_the_entry_of_the_conversation_as_a_guess(stack):
+    # Phrasings of our own (the testers' dialogue was «сколько делается загран ребенку 5 лет» → «а хто може забрати?»).
+    user = new_user()
+    stack.say(user, "скільки робиться закордонний для сина 7 років")
+    text = reply_text(stack.say(user, "а хто його забирає?"))
+    assert text.startswith("Схоже, ви питаєте про це:"), text
+    assert faq_entry_of(text, "uk") == "child_foreign_passport_collect", text
+
+
+def test_a_follow_up_the_conversation_does_not_explain_gets_no_guess(stack):
+    # After a name change, «how long» is its deadline, not the consulate's term that the document alone picked.
+    user = new_user()
+    stack.say(user, "как поменять фамилию в паспорте после свадьбы")
+    text = reply_text(stack.say(user, "а сколько времени дается?"))
+    assert "консульств" not in text, text

@@ -294,6 +294,30 @@ def test_a_likely_entry_is_answered_as_a_guess_with_the_others_beside_it():
 
 # --- a short follow-up no entry is sure of leans on the conversation (actions/faq.py follow_up_in_context) ---
 
+COLLECT_ENTRY = """
+entries:
+  - id: child_foreign_passport_collect
+    documents: [foreign_passport]
+    topics: [children]
+    questions:
+      - "хто може забрати готовий закордонний паспорт дитини?"
+      - "кто может забрать загранпаспорт ребенка"
+      - "бабуся може забрати закордонний онуки?"
+      - "who can collect my child's passport for travel abroad?"
+      - "хто забирае закордоний дитини"
+    answer:
+      uk: "Готовий паспорт дитини забирає той із батьків, хто подавав документи."
+      en: "The parent who applied collects the child's passport."
+    source: {url: "https://sud.ua/uk/news/ukraine/354311-example", as_of: 2026-02-25}
+    followups: [documents:foreign_passport]
+"""
+
+
+@pytest.fixture
+def collect_entry(fixture_kb):
+    (fixture_kb / "faq" / "collect.yml").write_text(COLLECT_ENTRY, encoding="utf-8")
+
+
 FOLLOW_UP = {
     "confidence": 0.25,
     "confident": False,
@@ -303,12 +327,13 @@ FOLLOW_UP = {
         {"id": "lost_id_card_steps", "score": 0.42},
         {"id": "student_permit_after_end", "score": 0.3},
     ],
-    # The child's passport entry fits the words too, just below the three shown.
+    # The child's passport entries fit the words too, just below the three shown.
     "wider": [
         {"id": "pay_privat24", "score": 0.5},
         {"id": "lost_id_card_steps", "score": 0.42},
         {"id": "student_permit_after_end", "score": 0.3},
-        {"id": "child_foreign_passport_who_applies", "score": 0.28},
+        {"id": "child_foreign_passport_who_applies", "score": 0.29},
+        {"id": "child_foreign_passport_collect", "score": 0.28},
         {"id": "photo_needed", "score": 0.1},
     ],
 }
@@ -331,16 +356,25 @@ def run_after(previous, faq, text="а хто може забрати?", slots=No
     return dispatcher.messages
 
 
-def test_follow_up_after_an_answer_gets_the_entry_about_the_same_document_as_a_guess():
+def test_follow_up_after_an_answer_gets_the_entry_about_the_same_document_as_a_guess(collect_entry):
     messages = run_after(CHILD_ANSWERED, FOLLOW_UP)
     assert messages[0]["text"].startswith("Схоже, ви питаєте про це:")
-    assert messages[1]["text"].startswith("Дитині до 14 років документи подає один із батьків")
+    # The entry answered just before is not said again: the next one about the child's passport is.
+    assert messages[1]["text"].startswith("Готовий паспорт дитини забирає той із батьків")
     # The words' own likeliest entries stay one press away.
     payloads = [b["payload"] for b in messages[2]["buttons"]]
     assert payloads[:2] == ['/faq{"faq_id":"pay_privat24"}', '/faq{"faq_id":"lost_id_card_steps"}']
     english = run_after(CHILD_ANSWERED, FOLLOW_UP, text="who can collect it?", language="en")
     assert english[0]["text"].startswith("It looks like you are asking this:")
-    assert english[1]["text"].startswith("For a child under 14 one parent applies")
+    assert english[1]["text"].startswith("The parent who applied collects")
+
+
+def test_an_entry_about_another_document_or_without_the_topic_does_not_fit(collect_entry):
+    # After the loss steps for the ID card (topic lost_stolen): the children's entries are about another document
+    # and topic, photo_needed shares the ID card but not the topic.
+    lost = dict(CHILD_ANSWERED, faq={"confident": True, "ranking": [{"id": "lost_id_card_steps", "score": 0.9}]})
+    photo_too = dict(FOLLOW_UP, wider=[*FOLLOW_UP["wider"][:-1], {"id": "photo_needed", "score": 0.27}])
+    assert run_after(lost, photo_too)[0]["text"] == "Можливо, ви питаєте про:"
 
 
 def test_without_a_conversation_the_same_question_gets_the_list():
@@ -349,6 +383,7 @@ def test_without_a_conversation_the_same_question_gets_the_list():
 
 
 def test_the_conversation_document_and_a_child_age_are_context_too():
+    # No entry answered before: the conversation's document alone (no topic) or a child's age.
     messages = run_after(None, FOLLOW_UP, slots={"doc_type": "foreign_passport"})
     assert messages[1]["text"].startswith("Дитині до 14 років")
     # A child's age alone: the children's entry.
@@ -364,18 +399,15 @@ def test_a_long_question_or_an_entry_far_below_the_best_is_not_taken_from_the_co
     far = dict(FOLLOW_UP, wider=[*FOLLOW_UP["ranking"], {"id": "child_foreign_passport_who_applies", "score": 0.2}])
     assert run_after(CHILD_ANSWERED, far)[0]["text"] == "Можливо, ви питаєте про:"
     assert run_after(CHILD_ANSWERED, dict(FOLLOW_UP, suggest=False))[0]["text"] == "Можливо, ви питаєте про:"
+    # «а що робити далі?» asks for the last answer's next steps, which come first among the buttons.
+    what_next = run_after(CHILD_ANSWERED, FOLLOW_UP, text="а що робити далі?")
+    assert what_next[0]["text"] == "Можливо, ви питаєте про:"
+    assert what_next[0]["buttons"][0]["payload"] == '/ask_documents{"doc_type":"foreign_passport"}'
 
 
-def test_a_likely_entry_that_fits_the_conversation_stays_the_answer():
-    # After the loss steps, «а скільки?»: the likely first entry is about the ID card too.
-    lost = dict(CHILD_ANSWERED, faq={"confident": True, "ranking": [{"id": "lost_id_card_steps", "score": 0.9}]})
-    likely = {
-        **FOLLOW_UP,
-        "likely": True,
-        "ranking": [{"id": "photo_needed", "score": 0.6}, {"id": "lost_id_card_steps", "score": 0.4}],
-        "wider": [{"id": "photo_needed", "score": 0.6}, {"id": "lost_id_card_steps", "score": 0.4}],
-    }
-    messages = run_after(lost, likely)
+def test_a_likely_entry_of_the_words_stays_the_answer(collect_entry):
+    likely = {**FOLLOW_UP, "likely": True}
+    messages = run_after(CHILD_ANSWERED, likely)
     assert messages[1]["text"].startswith(
-        run("uk", {**SURE, "ranking": [{"id": "photo_needed", "score": 0.9}]})["text"][:40]
+        run("uk", {**SURE, "ranking": [{"id": "pay_privat24", "score": 0.9}]})["text"]
     )
