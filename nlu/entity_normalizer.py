@@ -78,6 +78,13 @@ _AGE_AFTER = {"рік", "роки", "років", "р", "год", "лет", "л�
 
 
 _PLACE_ENTITIES = frozenset({"location", "passport_issued_in"})
+# «йому 3 місяці», "my son is 5 months": a baby's age in months or weeks is 0 years (not 3, not no age at all).
+_IN_MONTHS = re.compile(
+    r"^\s*(місяц\w*|месяц\w*|міс\.?|мес\.?|months?|тиж\w*|недел\w*|weeks?)(?!\w)(?!\s+(тому|назад|ago)\b)",
+    re.IGNORECASE,
+)
+# Words before a number of months that say whose age it is («йому», «малому», «їй»), besides _AGE_BEFORE.
+_BABY_BEFORE = {"він", "вона", "он", "она", "малий", "малюк", "немовля", "малыш", "младенец", "baby", "son", "daughter"}
 
 
 # "we married 3 years ago", «живу тут 6 років»: a number of years that is how long ago or how long, not an age.
@@ -279,6 +286,8 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
                 if number is None:
                     number = parse_number(str(ent.get("value")), self._lemmatizer)
                 value = str(number) if number is not None and -120 <= number <= 120 else None
+                if value is not None and number >= 0 and _IN_MONTHS.match(text[ent.get("end", len(text)) :]):
+                    value = "0"
             elif name == "idp":
                 value = "false" if self._negated(text, ent["start"]) else "true"
             elif name in CANONICAL_VALUES:
@@ -431,6 +440,10 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
                 j += 1
             before = tokens[i - 1].lemma if i > 0 else ""
             after = tokens[j + 1].lemma if j + 1 < len(tokens) else ""
+            said = {before, tokens[i - 1].text.lower() if i > 0 else ""}  # «синові»: its lemma is «синів»
+            if said & (_AGE_BEFORE | _BABY_BEFORE) and _IN_MONTHS.match(text[tokens[j].end :]):
+                if not _part_of_number(text, tokens[i].start, tokens[j].end):
+                    return self._new(tokens[i].start, tokens[j].end, "age", "0")
             if before in _AGE_BEFORE or before.rstrip(".") in _AGE_BEFORE or after.rstrip(".") in _AGE_AFTER:
                 span = text[tokens[i].start : tokens[j].end]
                 number = parse_number(span, self._lemmatizer)

@@ -225,3 +225,32 @@ def test_where_one_is_is_no_place_of_issue(normalizer, tokenizer) -> None:
         normalizer, tokenizer, issued, [{"entity": "passport_issued_in", "value": "abroad", "start": 15, "end": 23}]
     )
     assert ("passport_issued_in", "abroad") in found and not any(pair[0] == "location" for pair in found)
+
+
+@pytest.mark.parametrize(
+    "text,tagged",
+    [
+        ("хочемо загран малому, йому 3 місяці", None),
+        ("доньці 5 місяців треба закордонний", None),
+        ("синові 2 тижні, робимо паспорт", None),
+        ("дочке 8 месяцев нужен загран", "8"),
+        ("my baby 4 months old needs a passport", None),
+    ],
+)
+def test_an_age_in_months_or_weeks_is_zero_years(normalizer, tokenizer, text, tagged) -> None:
+    entities = [_ent(text, tagged, "age")] if tagged else []
+    assert [e for e in _run(normalizer, tokenizer, text, entities) if e[0] == "age"] == [("age", "0")]
+
+
+@pytest.mark.parametrize(
+    "text,tagged,value",
+    [
+        ("мені 30, подала 3 місяці тому", "30", "30"),
+        ("синові 3 роки", "3", "3"),
+        ("чекаю паспорт вже 3 місяці", None, None),
+    ],
+)
+def test_months_ago_or_waiting_is_no_baby_age(normalizer, tokenizer, text, tagged, value) -> None:
+    entities = [_ent(text, tagged, "age")] if tagged else []
+    expected = [("age", value)] if value else []
+    assert [e for e in _run(normalizer, tokenizer, text, entities) if e[0] == "age"] == expected
