@@ -30,6 +30,10 @@ LOSS_REASONS = frozenset({"lost", "stolen", "damaged"})
 # A question this short after an answer may be about it («а що робити далі?»): its next steps are offered first.
 LONGEST_CONTEXT_QUESTION = 5
 MAX_CONTEXT_BUTTONS = 4
+IF_ABOUT_DOCUMENTS = {
+    "uk": "Якщо ж ви питаєте про документи, можливо, вам потрібне це:",
+    "en": "If your question is about the documents, perhaps you need this:",
+}
 PICK_ONE = {"uk": "Оберіть, будь ласка, питання кнопкою:", "en": "Please choose the question with a button:"}
 # A question this short that no entry is sure of may lean on the conversation («а хто може забрати?» after a
 # child's passport): an entry about the conversation's document or topic is answered, said to be a guess.
@@ -196,6 +200,28 @@ class ActionFaqAnswer(Action):
             dispatcher.utter_message(text=PICK_ONE[lang], buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_acknowledged")
+        return []
+
+
+class ActionOutOfScope(Action):
+    """The refusal for a message DIET is sure is no ДМС question, with the main menu outside the consultation. In a
+    conversation about a document, a short message may still be a follow-up DIET misread («а без резерв+
+    оформлять?» after «мені 35, живу в Чехії, потрібен закордонний»): the entry that fits the conversation is offered
+    as a button after the refusal — offered, not answered, as «скільки коштує бензин» fits a fee entry too."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher, tracker: Tracker, domain) -> List[EventType]:
+        faq = faq_base()
+        lang = conversation_language(tracker)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        in_context = follow_up_in_context(tracker, faq)
+        if in_context is not None:
+            buttons = [*entry_buttons([in_context], faq, lang), _other_question(lang)]
+            dispatcher.utter_message(text=IF_ABOUT_DOCUMENTS[lang], buttons=buttons)
+        elif not (tracker.active_loop or {}).get("name"):
+            dispatcher.utter_message(response="utter_main_menu")
         return []
 
 

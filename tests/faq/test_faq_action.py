@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import ActionFaqAnswer
+from actions.faq import ActionFaqAnswer, ActionOutOfScope
 from nlu.clarify import clarification
 
 
@@ -411,3 +411,32 @@ def test_a_likely_entry_of_the_words_stays_the_answer(collect_entry):
     assert messages[1]["text"].startswith(
         run("uk", {**SURE, "ranking": [{"id": "pay_privat24", "score": 0.9}]})["text"]
     )
+
+
+def out_of_scope(previous, faq, text="а без резерв+ оформлять?", slots=None, active_loop=None):
+    latest = {"text": text, "intent": {"name": "out_of_scope", "confidence": 0.99}, "entities": [], "faq": faq}
+    events = [{"event": "user", "text": previous["text"], "parse_data": previous}] if previous else []
+    events.append({"event": "user", "text": text, "parse_data": latest})
+    loop = {"name": active_loop} if active_loop else {}
+    tracker = Tracker("u", {"language": "uk", **(slots or {})}, latest, events, False, None, loop, "action_listen")
+    dispatcher = CollectingDispatcher()
+    assert asyncio.run(ActionOutOfScope().run(dispatcher, tracker, {})) == []
+    return dispatcher.messages
+
+
+def test_out_of_scope_is_refused_with_the_menu():
+    messages = out_of_scope(None, FOLLOW_UP)
+    assert [m["response"] for m in messages] == ["utter_out_of_scope", "utter_main_menu"]
+    # Inside the consultation the form asks its question again instead of the menu (data/rules/consultation.yml).
+    assert [m["response"] for m in out_of_scope(None, FOLLOW_UP, active_loop="consultation_form")] == [
+        "utter_out_of_scope"
+    ]
+
+
+def test_out_of_scope_in_a_conversation_offers_the_entry_it_may_mean(collect_entry):
+    messages = out_of_scope(CHILD_ANSWERED, FOLLOW_UP)
+    assert messages[0]["response"] == "utter_out_of_scope"
+    assert messages[1]["text"] == "Якщо ж ви питаєте про документи, можливо, вам потрібне це:"
+    payloads = [b["payload"] for b in messages[1]["buttons"]]
+    assert payloads == ['/faq{"faq_id":"child_foreign_passport_collect"}', "/help"]
+    assert len(messages) == 2  # offered, not answered; no menu on top of the buttons
