@@ -28,6 +28,7 @@ validate: setup
 
 evaluate: train
 	$(PY) scripts/evaluate.py --cross-validation 3
+	$(PY) scripts/evaluate_dialogues.py
 
 bench: train
 	@mkdir -p results

@@ -66,3 +66,20 @@ def test_evaluation_format():
             # The checklist engine's answer of one question about one document, accepted beside an FAQ entry.
             assert q["expect"].startswith("faq:"), q
             assert re.fullmatch(f"({CHECKLIST_QUESTIONS}):({DOC_TYPES})", alternative), q
+
+
+def test_dialogue_turns_are_never_trained_on_and_expect_existing_entries():
+    """eval/dialogues*.yml (scripts/evaluate_dialogues.py): no turn is in data/ or kb/faq; every entry exists."""
+    trained = _data_texts() | {question_key(q) for e in load_faq().entries.values() for q in e.questions}
+    entries = load_faq().entries
+    paths = sorted((ROOT / "eval").glob("dialogues*.yml"))
+    assert len(paths) >= 2
+    for path in paths:
+        dialogues = yaml.safe_load(path.read_text(encoding="utf-8"))["dialogues"]
+        assert len(dialogues) >= 20, path
+        for dialogue in dialogues:
+            assert len(dialogue["turns"]) >= 2 and dialogue["expect"], dialogue
+            leaked = [t for t in dialogue["turns"] if question_key(t) in trained]
+            assert not leaked, f"{path.name}: turns found in data/ or kb/faq: {leaked}"
+            unknown = [e for e in dialogue["expect"] if e not in entries]
+            assert not unknown, f"{path.name}: no such FAQ entry: {unknown}"
