@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import previous_action
 from dmsbot.clock import today as bot_today
 from dmsbot.settings import settings
-from nlu.faq_decision import OFFER, REMINDER_WORD
+from nlu.faq_decision import OFFER, REMINDER_WORD, bare_passport
 from textnorm.chars import LATIN_RE
 from textnorm.docnumbers import APPLICATION_NUMBER_RE, PERMITS
 from tracking.config_secrets import require_production_secrets
@@ -197,6 +197,10 @@ class ActionTrackingStart(Action):
         if given:
             text = given
         doc_type = ents.get("doc_type") if ents.get("doc_type") in DOC_TYPES else None
+        if doc_type and not text.startswith("/") and bare_passport(tracker.latest_message.get("entities") or [], text):
+            # «де мій паспорт КВ123456»: a booklet's number is the base of an ID card and of a passport for travel
+            # abroad alike, so the form asks which one was ordered (the number is kept) instead of assuming the ID card.
+            doc_type = None
         base = _typed_number(text, doc_type, None if given else ents.get("document_number"))
         number = base.normalized if base else None
         at_number = (

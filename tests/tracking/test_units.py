@@ -601,3 +601,20 @@ async def test_my_reminders_with_no_subscription_lists_them_without_saying_there
     # Asked for the subscriptions: there are none, and the reminders follow.
     assert await listed("мої підписки") == ["utter_tracking_no_subscriptions", "utter_tracking_reminders"]
     store.engine.dispose()
+
+
+async def test_a_bare_passport_with_a_number_asks_which_document_and_keeps_the_number():
+    async def start(text: str, span: str):
+        d = CollectingDispatcher()
+        at = text.index(span)
+        entities = [{"entity": "doc_type", "value": "id_card", "start": at, "end": at + len(span)}]
+        events = await ActionTrackingStart().run(d, _tracker([], entities, text, "track_document"), {})
+        return {e["name"]: e["value"] for e in events}, [m.get("response") for m in d.messages]
+
+    # A booklet's number is the base of either document: not silently the ID card.
+    slots, said = await start("де мій паспорт КВ123456", "паспорт")
+    assert slots["tracking_doc_type"] is None and slots["document_number"] == "КВ123456"
+    assert said == ["utter_tracking_number_kept"]
+    # A named kind stays.
+    slots, _ = await start("де моя айді картка КВ123456", "айді картка")
+    assert slots["tracking_doc_type"] == "id_card" and slots["document_number"] == "КВ123456"
