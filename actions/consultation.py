@@ -24,7 +24,15 @@ from actions.common import (
     today,
     valid_doc_type,
 )
-from actions.faq import FIRST_STEPS, OR_MAYBE, faq_base, first_steps_entry, suggestions_beside_question
+from actions.faq import (
+    FIRST_STEPS,
+    OR_MAYBE,
+    asked_about_the_last_answer,
+    faq_base,
+    first_steps_entry,
+    say_the_last_answer_again,
+    suggestions_beside_question,
+)
 from kbengine.faq import entry_buttons
 from kbengine.model import language
 from kbengine.render import render_checklist, render_preliminary
@@ -296,8 +304,13 @@ class AskDocType(AskQuestion):
     slot = "doc_type"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        events = await super().run(dispatcher, tracker, domain)
         faq = faq_base()
+        about = asked_about_the_last_answer(tracker, faq) if tracker.active_loop_name == "topic_form" else None
+        if about:
+            # "where" after extending a visa-free stay: that answer says where; the document question stays for a
+            # fee, term or place of a document.
+            say_the_last_answer_again(dispatcher, about, faq, conversation_language(tracker), [])
+        events = await super().run(dispatcher, tracker, domain)
         likely = suggestions_beside_question(tracker, faq)
         if likely:
             lang = conversation_language(tracker)

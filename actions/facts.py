@@ -17,7 +17,7 @@ from actions.common import (
     valid_doc_type,
 )
 from actions.consultation import USED_EARLIER, SlotAnswers, answer_labels
-from actions.faq import RELATED, faq_base, related_entry
+from actions.faq import RELATED, asked_about_the_last_answer, faq_base, related_entry, say_the_last_answer_again
 from kbengine.faq import entry_buttons
 from kbengine.render import render_contacts, render_fees, render_places, render_processing_times
 from nlu.faq_decision import named_child
@@ -43,6 +43,7 @@ class ValidateTopicForm(SlotAnswers, FormValidationAction):
         return events
 
 
+TOPIC_INTENTS = ("ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply")
 TOPIC_BUTTONS = {
     "uk": ["📋 Які документи потрібні", "💰 Вартість", "⏱ Строки", "📍 Де оформити"],
     "en": ["📋 Which documents", "💰 Cost", "⏱ Processing time", "📍 Where to apply"],
@@ -118,6 +119,18 @@ class ActionAnswerTopic(Action):
         lang = conversation_language(tracker)
         message = tracker.latest_message or {}
         topic = tracker.get_slot("topic") or "fee"
+        faq = faq_base()
+        about = asked_about_the_last_answer(tracker, faq)
+        if about:
+            # "how many days i have" after registering an address: that answer's month, not the permit's term; the
+            # document's own term is one press away.
+            intent = (message.get("intent") or {}).get("name")
+            titles = dict(zip(TOPIC_INTENTS, TOPIC_BUTTONS[lang]))
+            title = f"{titles[intent]}: {doc.short_title_in(lang)}"
+            say_the_last_answer_again(
+                dispatcher, about, faq, lang, [{"title": title, "payload": payload(intent, doc_type=doc_type)}]
+            )
+            return [SlotSet("urgency", None)]
         child = named_child(message.get("entities") or [], message.get("text") or "")
         same_for_a_child = child and topic == "fee" and fees_same_at_any_age(doc)
         if child and not same_for_a_child:
@@ -146,12 +159,10 @@ class ActionAnswerTopic(Action):
         note = used_earlier_note(tracker, doc_type, answers, lang)
         if note:
             text = f"{text}\n\n{note}"
-        intents = ["ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply"]
         buttons = [
             {"title": title, "payload": payload(intent, doc_type=doc_type)}
-            for title, intent in zip(TOPIC_BUTTONS[lang], intents)
+            for title, intent in zip(TOPIC_BUTTONS[lang], TOPIC_INTENTS)
         ]
-        faq = faq_base()
         related = related_entry(tracker, doc_type, faq)
         if related:
             # The answer the user asked for first; a more specific entry the retriever found, one press away.

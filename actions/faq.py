@@ -34,6 +34,19 @@ IF_ABOUT_DOCUMENTS = {
     "uk": "Якщо ж ви питаєте про документи, можливо, вам потрібне це:",
     "en": "If your question is about the documents, perhaps you need this:",
 }
+IN_THE_LAST_ANSWER = {
+    "uk": "Про це — у відповіді на ваше попереднє питання:",
+    "en": "That is in the answer to your previous question:",
+}
+# Entries about a procedure of its own: «а скільки часу є?», "where i do it" after them ask about that procedure (the
+# month for a new passport after a name change, the registration office), not the document's fee, term or place.
+OWN_PROCEDURE = frozenset(
+    {"registration", "name_change", "immigration", "referral", "tax_number", "unzr", "stateless", "data_error"}
+)
+# «а скільки чекати?» after a name change asks for the new passport's term: the checklist engine's answer.
+ASKS_TO_WAIT = re.compile(r"чека|ждат|жду|wait|виготов|изготов|робит|робл|делает|делают|made|make", re.IGNORECASE)
+LONGEST_FRAGMENT = 6
+CHECKLIST_QUESTIONS = frozenset({"ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply"})
 PICK_ONE = {"uk": "Оберіть, будь ласка, питання кнопкою:", "en": "Please choose the question with a button:"}
 # A question this short that no entry is sure of may lean on the conversation («а хто може забрати?» after a
 # child's passport): an entry about the conversation's document or topic is answered, said to be a guess.
@@ -223,6 +236,36 @@ class ActionOutOfScope(Action):
         elif not (tracker.active_loop or {}).get("name"):
             dispatcher.utter_message(response="utter_main_menu")
         return []
+
+
+def asked_about_the_last_answer(tracker: Tracker, faq: FaqBase) -> Optional[str]:
+    """The entry answered just before, when a short fee / term / place question that names no document asks about it,
+    not about a document's checklist: the entry is about no document («where» after extending a visa-free stay), or
+    about a procedure of its own and the question does not ask how long the document is made ("how many days i have"
+    after registering an address: the month to register, not the permit's 15 working days)."""
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    intent = (message.get("intent") or {}).get("name")
+    if text.startswith("/") or intent not in CHECKLIST_QUESTIONS or len(text.split()) > LONGEST_FRAGMENT:
+        return None
+    if any(e.get("entity") == "doc_type" for e in message.get("entities") or []):
+        return None
+    entry_id = _answered_entry(_previous_user_parse(tracker), faq)
+    if entry_id is None or faq.entry(entry_id).trains_intent:
+        return None
+    entry = faq.entry(entry_id)
+    if not entry.documents or (set(entry.topics) & OWN_PROCEDURE and not ASKS_TO_WAIT.search(text)):
+        return entry_id
+    return None
+
+
+def say_the_last_answer_again(
+    dispatcher, entry_id: str, faq: FaqBase, lang: str, buttons: List[Dict[str, str]]
+) -> None:
+    """«Про це — у відповіді на ваше попереднє питання:» and that answer, with `buttons` (the document's own fee,
+    term or place one press away)."""
+    text = render_answer(faq.entry(entry_id), knowledge_base(), lang, today())
+    dispatcher.utter_message(text=f"{IN_THE_LAST_ANSWER[lang]}\n\n{text}", buttons=buttons)
 
 
 def follow_up_in_context(tracker: Tracker, faq: FaqBase) -> Optional[str]:

@@ -440,3 +440,94 @@ def test_out_of_scope_in_a_conversation_offers_the_entry_it_may_mean(collect_ent
     payloads = [b["payload"] for b in messages[1]["buttons"]]
     assert payloads == ['/faq{"faq_id":"child_foreign_passport_collect"}', "/help"]
     assert len(messages) == 2  # offered, not answered; no menu on top of the buttons
+
+
+# --- a fee / term / place fragment about the answer just given (actions/faq.py asked_about_the_last_answer) ---
+
+REGISTRATION_ENTRY = """
+entries:
+  - id: foreigner_registration_example
+    documents: [temporary_residence_permit]
+    topics: [foreigners, registration]
+    questions:
+      - "чи треба іноземцю реєструвати місце проживання?"
+      - "нужно ли иностранцу регистрировать адрес"
+      - "do i need register my adress after trp"
+      - "реєстрація місця проживання для іноземця"
+      - "регистрация иностранца по месту жительства"
+    answer:
+      uk: "Так: місце проживання реєструють протягом 30 днів у ЦНАП."
+      en: "Yes: register your address within 30 days at an administrative services centre."
+    source: {url: "https://example.gov.ua/registration", as_of: 2026-11-25}
+    followups: [documents:temporary_residence_permit]
+"""
+
+
+@pytest.fixture
+def registration_entry(fixture_kb):
+    (fixture_kb / "faq" / "registration.yml").write_text(REGISTRATION_ENTRY, encoding="utf-8")
+
+
+def answered(entry_id, text="питання"):
+    return {
+        "text": text,
+        "intent": {"name": "faq", "confidence": 0.95},
+        "entities": [],
+        "faq": {"confident": True, "ranking": [{"id": entry_id, "score": 0.9}]},
+    }
+
+
+def topic_after(previous, text, intent, slots):
+    from actions.facts import ActionAnswerTopic
+
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    events = [
+        {"event": "user", "text": previous["text"], "parse_data": previous},
+        {"event": "user", "text": text, "parse_data": latest},
+    ]
+    tracker = Tracker("u", {"language": "en", **slots}, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionAnswerTopic().run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def test_a_deadline_fragment_after_an_own_procedure_gets_that_answer_and_the_documents_term_as_a_button(
+    registration_entry,
+):
+    messages, events = topic_after(
+        answered("foreigner_registration_example"),
+        "how many days i have",
+        "ask_processing_time",
+        {"doc_type": "temporary_residence_permit", "topic": "processing_time"},
+    )
+    assert len(messages) == 1
+    assert messages[0]["text"].startswith("That is in the answer to your previous question:\n\nYes: register your")
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/ask_processing_time{"doc_type":"temporary_residence_permit"}'
+    ]
+    assert messages[0]["buttons"][0]["title"] == "⏱ Processing time: temporary residence permit"
+    assert events == [SlotSet("urgency", None)]
+
+
+def test_a_fragment_about_the_documents_term_still_gets_the_checklist(registration_entry):
+    # Asking how long the permit is made, after the same answer: the checklist engine's term.
+    messages, _ = topic_after(
+        answered("foreigner_registration_example"),
+        "how long do i wait?",
+        "ask_processing_time",
+        {"doc_type": "temporary_residence_permit", "topic": "processing_time"},
+    )
+    assert messages[0]["text"].startswith("Processing times — temporary residence permit")
+    # After an entry about the document's own process (the lost ID card's steps) a fragment is the checklist's.
+    messages, _ = topic_after(
+        answered("lost_id_card_steps"), "how much?", "ask_fee", {"doc_type": "id_card", "topic": "fee"}
+    )
+    assert messages[0]["text"].startswith("Fees — ID card")
+
+
+def test_a_place_fragment_after_an_entry_about_no_document_gets_that_answer():
+    messages, _ = topic_after(
+        answered("pay_privat24"), "where?", "ask_where_to_apply", {"doc_type": "id_card", "topic": "where_to_apply"}
+    )
+    assert messages[0]["text"].startswith("That is in the answer to your previous question:")
+    assert "Yes, you can pay online" in messages[0]["text"]
