@@ -14,7 +14,7 @@ from actions.common import conversation_language, knowledge_base, to_int, today
 from dmsbot.settings import settings
 from kbengine.faq import FAQ_ENTITY, FaqBase, cached_faq, entry_buttons, followup_buttons, render_answer
 from nlu.clarify import NONE_OF_THESE, NONE_OF_THESE_EN
-from nlu.faq_decision import follow_up, likely_entries, suggested_beside_question
+from nlu.faq_decision import QUESTIONS, follow_up, likely_entries, suggested_beside_question
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ OWN_PROCEDURE = frozenset(
 # «а скільки чекати?» after a name change asks for the new passport's term: the checklist engine's answer.
 ASKS_TO_WAIT = re.compile(r"чека|ждат|жду|wait|виготов|изготов|робит|робл|делает|делают|made|make", re.IGNORECASE)
 LONGEST_FRAGMENT = 6
-CHECKLIST_QUESTIONS = frozenset({"ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply"})
 PICK_ONE = {"uk": "Оберіть, будь ласка, питання кнопкою:", "en": "Please choose the question with a button:"}
 # A question this short that no entry is sure of may lean on the conversation («а хто може забрати?» after a
 # child's passport): an entry about the conversation's document or topic is answered, said to be a guess.
@@ -246,7 +245,7 @@ def asked_about_the_last_answer(tracker: Tracker, faq: FaqBase) -> Optional[str]
     message = tracker.latest_message or {}
     text = message.get("text") or ""
     intent = (message.get("intent") or {}).get("name")
-    if text.startswith("/") or intent not in CHECKLIST_QUESTIONS or len(text.split()) > LONGEST_FRAGMENT:
+    if text.startswith("/") or intent not in QUESTIONS or len(text.split()) > LONGEST_FRAGMENT:
         return None
     if any(e.get("entity") == "doc_type" for e in message.get("entities") or []):
         return None
@@ -254,7 +253,8 @@ def asked_about_the_last_answer(tracker: Tracker, faq: FaqBase) -> Optional[str]
     if entry_id is None or faq.entry(entry_id).trains_intent:
         return None
     entry = faq.entry(entry_id)
-    if not entry.documents or (set(entry.topics) & OWN_PROCEDURE and not ASKS_TO_WAIT.search(text)):
+    waits = intent == "ask_processing_time" and bool(ASKS_TO_WAIT.search(text))
+    if not entry.documents or (set(entry.topics) & OWN_PROCEDURE and not waits):
         return entry_id
     return None
 
@@ -271,8 +271,8 @@ def say_the_last_answer_again(
 def follow_up_in_context(tracker: Tracker, faq: FaqBase) -> Optional[str]:
     """The entry a short question no entry is sure of means in this conversation: among the entries that fit its
     words, the one about the conversation's document and topics (the last answer's entry, the document, a child's
-    age, abroad, a loss). «сколько делается загран ребенку 5 лет» → «а хто може забрати?» is the child's passport;
-    "do i need register my adress after i get trp" → "how many days i have" is the registration's deadline."""
+    age, abroad, a loss). «сколько делается загран ребенку 5 лет» → «а хто може забрати?» is the child's passport
+    collected; «вкрали закордонний» → «а що за витяг такий?» the ЄРДР extract."""
     message = tracker.latest_message or {}
     text = message.get("text") or ""
     retrieved = message.get("faq") or {}
