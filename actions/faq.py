@@ -320,19 +320,35 @@ def _conversation_context(tracker: Tracker, faq: FaqBase, answered: Optional[str
     conversation's document; a child's age, abroad, a loss and a permit's ground add their topics."""
     documents: Set[str] = set()
     topics: Set[str] = set()
+    # What the conversation said before this message: a document or age this message names is its words, which the
+    # retriever has already read («чи можна зробити айді картку без прописки» alone is no follow-up).
+    slots = _slots_before_this_message(tracker)
     if answered:
         entry = faq.entry(answered)
         documents |= set(entry.documents)
         topics |= set(entry.topics) - {"general"}
-    elif tracker.get_slot("doc_type"):
-        documents.add(tracker.get_slot("doc_type"))
-    age = to_int(tracker.get_slot("age"))
+    elif slots.get("doc_type"):
+        documents.add(slots["doc_type"])
+    age = to_int(slots.get("age"))
     if age is not None and age < ADULT_AGE:
         topics.add("children")
     for (slot, value), topic in TOPIC_OF_ANSWER.items():
-        if tracker.get_slot(slot) == value:
+        if slots.get(slot) == value:
             topics.add(topic)
     return documents, topics
+
+
+def _slots_before_this_message(tracker: Tracker) -> Dict[str, Any]:
+    """The slots as they were when the latest user message arrived (replayed from the events before it)."""
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    slots: Dict[str, Any] = {}
+    for event in events[:last_user]:
+        if event.get("event") == "slot":
+            slots[event.get("name")] = event.get("value")
+        elif event.get("event") == "restart":
+            slots.clear()
+    return slots
 
 
 def _document_of_the_answer(tracker: Tracker, documents: Sequence[str]) -> List[EventType]:

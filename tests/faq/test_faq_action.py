@@ -348,7 +348,9 @@ CHILD_ANSWERED = {
 def run_after(previous, faq, text="а хто може забрати?", slots=None, language="uk"):
     """The latest message `text` (retrieval `faq`) after the user message `previous` (None: the first message)."""
     latest = {"text": text, "intent": {"name": "faq", "confidence": 0.8}, "entities": [], "faq": faq}
-    events = [{"event": "user", "text": previous["text"], "parse_data": previous}] if previous else []
+    # The slots were set by earlier messages: their events come before the latest one.
+    events = [{"event": "slot", "name": k, "value": v} for k, v in (slots or {}).items()]
+    events += [{"event": "user", "text": previous["text"], "parse_data": previous}] if previous else []
     events.append({"event": "user", "text": text, "parse_data": latest})
     tracker = Tracker("u", {"language": language, **(slots or {})}, latest, events, False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
@@ -380,6 +382,22 @@ def test_an_entry_about_another_document_or_without_the_topic_does_not_fit(colle
 def test_without_a_conversation_the_same_question_gets_the_list():
     messages = run_after(None, FOLLOW_UP)
     assert [m["text"] for m in messages] == ["Можливо, ви питаєте про:"]
+
+
+def test_a_document_or_age_named_in_the_message_itself_is_no_context():
+    # «чи можна зробити айді картку без прописки» as the first message: its own document is its words.
+    latest = {"text": "а хто може забрати?", "intent": {"name": "faq", "confidence": 0.8}, "entities": []}
+    latest["faq"] = FOLLOW_UP
+    events = [
+        {"event": "user", "text": latest["text"], "parse_data": latest},
+        {"event": "slot", "name": "doc_type", "value": "foreign_passport"},
+        {"event": "slot", "name": "age", "value": 10},
+    ]
+    slots = {"language": "uk", "doc_type": "foreign_passport", "age": 10}
+    tracker = Tracker("u", slots, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFaqAnswer().run(dispatcher, tracker, {}))
+    assert dispatcher.messages[0]["text"] == "Можливо, ви питаєте про:"
 
 
 def test_the_conversation_document_and_a_child_age_are_context_too():
