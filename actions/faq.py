@@ -35,8 +35,8 @@ IF_ABOUT_DOCUMENTS = {
     "en": "If your question is about the documents, perhaps you need this:",
 }
 IN_THE_LAST_ANSWER = {
-    "uk": "Про це — у відповіді на ваше попереднє питання:",
-    "en": "That is in the answer to your previous question:",
+    "uk": "Про це — у відповіді вище:",
+    "en": "That is in the answer above:",
 }
 # Entries about a procedure of its own: «а скільки часу є?», "where i do it" after them ask about that procedure (the
 # month for a new passport after a name change, the registration office), not the document's fee, term or place.
@@ -46,6 +46,7 @@ OWN_PROCEDURE = frozenset(
 # «а скільки чекати?» after a name change asks for the new passport's term: the checklist engine's answer.
 ASKS_TO_WAIT = re.compile(r"чека|ждат|жду|wait|виготов|изготов|робит|робл|делает|делают|made|make", re.IGNORECASE)
 LONGEST_FRAGMENT = 6
+MAX_FRAGMENTS_BACK = 3
 PICK_ONE = {"uk": "Оберіть, будь ласка, питання кнопкою:", "en": "Please choose the question with a button:"}
 # A question this short that no entry is sure of may lean on the conversation («а хто може забрати?» after a
 # child's passport): an entry about the conversation's document or topic is answered, said to be a guess.
@@ -247,9 +248,9 @@ def asked_about_the_last_answer(tracker: Tracker, faq: FaqBase) -> Optional[str]
     intent = (message.get("intent") or {}).get("name")
     if text.startswith("/") or intent not in QUESTIONS or len(text.split()) > LONGEST_FRAGMENT:
         return None
-    if any(e.get("entity") == "doc_type" for e in message.get("entities") or []):
+    if _names_a_document(message):
         return None
-    entry_id = _answered_entry(_previous_user_parse(tracker), faq)
+    entry_id = _last_answer_before_fragments(tracker, faq)
     if entry_id is None or faq.entry(entry_id).trains_intent:
         return None
     entry = faq.entry(entry_id)
@@ -259,10 +260,29 @@ def asked_about_the_last_answer(tracker: Tracker, faq: FaqBase) -> Optional[str]
     return None
 
 
+def _names_a_document(parse: Dict[str, Any]) -> bool:
+    return any(e.get("entity") == "doc_type" for e in parse.get("entities") or [])
+
+
+def _last_answer_before_fragments(tracker: Tracker, faq: FaqBase) -> Optional[str]:
+    """The entry of the last FAQ answer, looking back past fee / term / place fragments: "where i do it", then "how
+    many days i have" after registering an address are both about the registration."""
+    users = [e.get("parse_data") or {} for e in tracker.events if e.get("event") == "user"][:-1]
+    for parse in reversed(users[-MAX_FRAGMENTS_BACK:]):
+        entry_id = _answered_entry(parse, faq)
+        if entry_id:
+            return entry_id
+        text = parse.get("text") or ""
+        fragment = (parse.get("intent") or {}).get("name") in QUESTIONS and len(text.split()) <= LONGEST_FRAGMENT
+        if not fragment or text.startswith("/") or _names_a_document(parse):
+            return None
+    return None
+
+
 def say_the_last_answer_again(
     dispatcher, entry_id: str, faq: FaqBase, lang: str, buttons: List[Dict[str, str]]
 ) -> None:
-    """«Про це — у відповіді на ваше попереднє питання:» and that answer, with `buttons` (the document's own fee,
+    """«Про це — у відповіді вище:» and that answer, with `buttons` (the document's own fee,
     term or place one press away)."""
     text = render_answer(faq.entry(entry_id), knowledge_base(), lang, today())
     dispatcher.utter_message(text=f"{IN_THE_LAST_ANSWER[lang]}\n\n{text}", buttons=buttons)

@@ -519,7 +519,7 @@ def test_a_deadline_fragment_after_an_own_procedure_gets_that_answer_and_the_doc
         {"doc_type": "temporary_residence_permit", "topic": "processing_time"},
     )
     assert len(messages) == 1
-    assert messages[0]["text"].startswith("That is in the answer to your previous question:\n\nYes: register your")
+    assert messages[0]["text"].startswith("That is in the answer above:\n\nYes: register your")
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         '/ask_processing_time{"doc_type":"temporary_residence_permit"}'
     ]
@@ -547,5 +547,27 @@ def test_a_place_fragment_after_an_entry_about_no_document_gets_that_answer():
     messages, _ = topic_after(
         answered("pay_privat24"), "where?", "ask_where_to_apply", {"doc_type": "id_card", "topic": "where_to_apply"}
     )
-    assert messages[0]["text"].startswith("That is in the answer to your previous question:")
+    assert messages[0]["text"].startswith("That is in the answer above:")
     assert "Yes, you can pay online" in messages[0]["text"]
+
+
+def test_a_second_fragment_is_still_about_that_answer(registration_entry):
+    from actions.facts import ActionAnswerTopic
+
+    first = answered("foreigner_registration_example", "do i need register my adress after trp")
+    where = {"text": "where i do it", "intent": {"name": "ask_where_to_apply", "confidence": 0.9}, "entities": []}
+    latest = {"text": "how many days i have", "intent": {"name": "ask_processing_time", "confidence": 0.9}}
+    latest["entities"] = []
+    events = [{"event": "user", "text": p["text"], "parse_data": p} for p in (first, where, latest)]
+    slots = {"language": "en", "doc_type": "temporary_residence_permit", "topic": "processing_time"}
+    tracker = Tracker("u", slots, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerTopic().run(dispatcher, tracker, {}))
+    assert dispatcher.messages[0]["text"].startswith("That is in the answer above:")
+    # A question that names a document in between ends the chain: the checklist answers.
+    named = {**where, "text": "where do i make trp", "entities": [{"entity": "doc_type", "value": "x"}]}
+    events = [{"event": "user", "text": p["text"], "parse_data": p} for p in (first, named, latest)]
+    tracker = Tracker("u", slots, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerTopic().run(dispatcher, tracker, {}))
+    assert dispatcher.messages[0]["text"].startswith("Processing times — temporary residence permit")
