@@ -126,3 +126,16 @@ def previous_action(tracker: Tracker) -> Optional[str]:
         elif event.get("event") == "action" and seen_user and event.get("name") != "action_listen":
             return event.get("name")
     return None
+
+
+def slots_before_this_message(tracker: Tracker) -> Dict[str, Any]:
+    """The slots as they were when the latest user message arrived (replayed from the events before it)."""
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    slots: Dict[str, Any] = {}
+    for event in events[:last_user]:
+        if event.get("event") == "slot":
+            slots[event.get("name")] = event.get("value")
+        elif event.get("event") == "restart":
+            slots.clear()
+    return slots

@@ -13,6 +13,7 @@ from actions.common import (
     conversation_language,
     knowledge_base,
     payload,
+    slots_before_this_message,
     today,
     valid_doc_type,
 )
@@ -73,23 +74,10 @@ def fees_same_at_any_age(doc) -> bool:
     return doc.doc_type in CITIZEN_DOCUMENTS and not any({"age", "reason"} & set(f.condition.slots) for f in doc.fees)
 
 
-_UNKNOWN = object()
-
-
-def _doc_type_before_this_message(tracker: Tracker) -> Any:
-    """The document of the conversation before this message (_UNKNOWN when the events do not say)."""
-    value, events = _UNKNOWN, tracker.events
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
-    for event in events[:last_user]:
-        if event.get("event") == "slot" and event.get("name") == "doc_type":
-            value = event.get("value")
-    return value
-
-
 def topic_answers(tracker: Tracker, doc_type: str) -> Dict[str, Any]:
     """Answers said in this message, plus earlier ones only when they were said about the same document."""
     answers = consultation_answers(tracker)
-    if _doc_type_before_this_message(tracker) is _UNKNOWN:
+    if "doc_type" not in slots_before_this_message(tracker):
         return answers
     said_now = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
     same = set(answers_given_for(tracker, doc_type))

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Text, Tuple
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.common import conversation_language, knowledge_base, to_int, today
+from actions.common import conversation_language, knowledge_base, slots_before_this_message, to_int, today
 from dmsbot.settings import settings
 from kbengine.faq import FAQ_ENTITY, FaqBase, cached_faq, entry_buttons, followup_buttons, render_answer
 from nlu.clarify import NONE_OF_THESE, NONE_OF_THESE_EN
@@ -342,7 +342,7 @@ def _conversation_context(tracker: Tracker, faq: FaqBase, answered: Optional[str
     topics: Set[str] = set()
     # What the conversation said before this message: a document or age this message names is its words, which the
     # retriever has already read («чи можна зробити айді картку без прописки» alone is no follow-up).
-    slots = _slots_before_this_message(tracker)
+    slots = slots_before_this_message(tracker)
     if answered:
         entry = faq.entry(answered)
         documents |= set(entry.documents)
@@ -356,19 +356,6 @@ def _conversation_context(tracker: Tracker, faq: FaqBase, answered: Optional[str
         if slots.get(slot) == value:
             topics.add(topic)
     return documents, topics
-
-
-def _slots_before_this_message(tracker: Tracker) -> Dict[str, Any]:
-    """The slots as they were when the latest user message arrived (replayed from the events before it)."""
-    events = list(tracker.events)
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
-    slots: Dict[str, Any] = {}
-    for event in events[:last_user]:
-        if event.get("event") == "slot":
-            slots[event.get("name")] = event.get("value")
-        elif event.get("event") == "restart":
-            slots.clear()
-    return slots
 
 
 def _document_of_the_answer(tracker: Tracker, documents: Sequence[str]) -> List[EventType]:
