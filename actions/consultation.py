@@ -28,8 +28,10 @@ from actions.faq import (
     FIRST_STEPS,
     OR_MAYBE,
     asked_about_the_last_answer,
+    asked_about_the_last_list,
     faq_base,
     first_steps_entry,
+    guess_from_the_last_list,
     say_the_last_answer_again,
     suggestions_beside_question,
 )
@@ -305,15 +307,22 @@ class AskDocType(AskQuestion):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         faq = faq_base()
-        about = asked_about_the_last_answer(tracker, faq) if tracker.active_loop_name == "topic_form" else None
+        lang = conversation_language(tracker)
+        in_topic_form = tracker.active_loop_name == "topic_form"
+        about = asked_about_the_last_answer(tracker, faq) if in_topic_form else None
+        offered = [] if about else asked_about_the_last_list(tracker, faq)
         if about:
             # "where" after extending a visa-free stay: that answer says where; the document question stays for a
             # fee, term or place of a document.
-            say_the_last_answer_again(dispatcher, about, faq, conversation_language(tracker), [])
+            say_the_last_answer_again(dispatcher, about, faq, lang, [])
+        elif offered and in_topic_form:
+            # «а скільки часу є?» after «which document?» with name-change entries beside it: the likeliest of them
+            # (in the consultation, action_answer_topic has said it).
+            guess_from_the_last_list(dispatcher, offered, faq, lang, [])
         events = await super().run(dispatcher, tracker, domain)
-        likely = suggestions_beside_question(tracker, faq)
+        # The fragment's own entries («скільки часу» alone) are noise beside a guess from the list.
+        likely = [] if offered else suggestions_beside_question(tracker, faq)
         if likely:
-            lang = conversation_language(tracker)
             dispatcher.utter_message(text=OR_MAYBE[lang], buttons=entry_buttons(likely, faq, lang))
         return events
 

@@ -18,7 +18,15 @@ from actions.common import (
     valid_doc_type,
 )
 from actions.consultation import USED_EARLIER, SlotAnswers, answer_labels
-from actions.faq import RELATED, asked_about_the_last_answer, faq_base, related_entry, say_the_last_answer_again
+from actions.faq import (
+    RELATED,
+    asked_about_the_last_answer,
+    asked_about_the_last_list,
+    faq_base,
+    guess_from_the_last_list,
+    related_entry,
+    say_the_last_answer_again,
+)
 from kbengine.faq import entry_buttons
 from kbengine.render import render_contacts, render_fees, render_places, render_processing_times
 from nlu.faq_decision import named_child
@@ -100,6 +108,11 @@ class ActionAnswerTopic(Action):
         if doc_type is None:
             # «а скільки це коштує?» while the consultation asks which document: its checklist will say it.
             in_consultation = (tracker.active_loop or {}).get("name") == "consultation_form"
+            offered = asked_about_the_last_list(tracker, faq_base()) if in_consultation else []
+            if offered:
+                # «а скільки часу є?» after «which document?» with name-change entries beside it: the likeliest.
+                guess_from_the_last_list(dispatcher, offered, faq_base(), conversation_language(tracker), [])
+                return [SlotSet("topic", None), SlotSet("urgency", None)]
             response = "utter_topic_comes_with_the_checklist" if in_consultation else "utter_answer_not_understood"
             dispatcher.utter_message(response=response)
             return [SlotSet("topic", None), SlotSet("urgency", None)]
@@ -109,15 +122,22 @@ class ActionAnswerTopic(Action):
         topic = tracker.get_slot("topic") or "fee"
         faq = faq_base()
         about = asked_about_the_last_answer(tracker, faq)
-        if about:
+        offered = [] if about else asked_about_the_last_list(tracker, faq)
+        if about or offered:
             # "how many days i have" after registering an address: that answer's month, not the permit's term; the
-            # document's own term is one press away.
+            # document's own term is one press away. After a list, its likeliest entry, said to be a guess.
             intent = (message.get("intent") or {}).get("name")
             titles = dict(zip(TOPIC_INTENTS, TOPIC_BUTTONS[lang]))
-            title = f"{titles[intent]}: {doc.short_title_in(lang)}"
-            say_the_last_answer_again(
-                dispatcher, about, faq, lang, [{"title": title, "payload": payload(intent, doc_type=doc_type)}]
-            )
+            own = [
+                {
+                    "title": f"{titles[intent]}: {doc.short_title_in(lang)}",
+                    "payload": payload(intent, doc_type=doc_type),
+                }
+            ]
+            if about:
+                say_the_last_answer_again(dispatcher, about, faq, lang, own)
+            else:
+                guess_from_the_last_list(dispatcher, offered, faq, lang, own)
             return [SlotSet("urgency", None)]
         child = named_child(message.get("entities") or [], message.get("text") or "")
         same_for_a_child = child and topic == "fee" and fees_same_at_any_age(doc)

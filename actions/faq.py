@@ -3,6 +3,7 @@ the likeliest entries as buttons when it is not (never a confident wrong answer)
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any, Dict, List, Optional, Sequence, Set, Text, Tuple
@@ -243,21 +244,95 @@ def asked_about_the_last_answer(tracker: Tracker, faq: FaqBase) -> Optional[str]
     not about a document's checklist: the entry is about no document («where» after extending a visa-free stay), or
     about a procedure of its own and the question does not ask how long the document is made ("how many days i have"
     after registering an address: the month to register, not the permit's 15 working days)."""
-    message = tracker.latest_message or {}
-    text = message.get("text") or ""
-    intent = (message.get("intent") or {}).get("name")
-    if text.startswith("/") or intent not in QUESTIONS or len(text.split()) > LONGEST_FRAGMENT:
-        return None
-    if _names_a_document(message):
+    if not _is_fragment(tracker.latest_message or {}):
         return None
     entry_id = _last_answer_before_fragments(tracker, faq)
     if entry_id is None or faq.entry(entry_id).trains_intent:
         return None
+    return entry_id if _about_the_entry(tracker, faq, entry_id) else None
+
+
+def asked_about_the_last_list(tracker: Tracker, faq: FaqBase) -> List[str]:
+    """The entries offered as buttons just before («Можливо, ви питаєте про:»), the likeliest first, when a short fee
+    / term / place question that names no document asks about that likeliest one as asked_about_the_last_answer does
+    about an answer, and every entry offered is about the same procedure of its own: "how long time i have" after a
+    list of name-change entries for "I got married and changed my surname, need new trp?" is the month to exchange
+    the permit, not the permit's 15 working days. Only a term question: the procedure's fee and place are the
+    document's own (a name change is paid and made as the new passport), while «а де?» after entries on registration
+    may well ask where to make the passport. Empty otherwise."""
+    message = tracker.latest_message or {}
+    if (message.get("intent") or {}).get("name") != "ask_processing_time" or not _is_fragment(message):
+        return []
+    offered = _offered_in_the_last_reply(tracker, faq)
+    if not offered or faq.entry(offered[0]).trains_intent or not _about_the_entry(tracker, faq, offered[0]):
+        return []
+    shared = set(OWN_PROCEDURE)
+    for entry_id in offered:
+        shared &= set(faq.entry(entry_id).topics)
+    return offered if shared else []
+
+
+def _is_fragment(message: Dict[str, Any]) -> bool:
+    """A short typed fee / term / place question that names no document («а скільки часу є?», "where i do it")."""
+    text = message.get("text") or ""
+    intent = (message.get("intent") or {}).get("name")
+    if text.startswith("/") or intent not in QUESTIONS or len(text.split()) > LONGEST_FRAGMENT:
+        return False
+    return not _names_a_document(message)
+
+
+def _about_the_entry(tracker: Tracker, faq: FaqBase, entry_id: str) -> bool:
+    """Whether the fragment asks about the entry rather than a document's checklist (asked_about_the_last_answer)."""
+    message = tracker.latest_message or {}
     entry = faq.entry(entry_id)
-    waits = intent == "ask_processing_time" and bool(ASKS_TO_WAIT.search(text))
-    if not entry.documents or (set(entry.topics) & OWN_PROCEDURE and not waits):
-        return entry_id
-    return None
+    waits = (message.get("intent") or {}).get("name") == "ask_processing_time" and bool(
+        ASKS_TO_WAIT.search(message.get("text") or "")
+    )
+    return not entry.documents or bool(set(entry.topics) & OWN_PROCEDURE and not waits)
+
+
+def _offered_in_the_last_reply(tracker: Tracker, faq: FaqBase) -> List[str]:
+    """The entries the bot's reply to the previous message offered under «Можливо, ви питаєте про:» (a list instead
+    of an answer, or beside «which document?»), in their order."""
+    events = list(tracker.events)
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return []
+    headers = {*DID_YOU_MEAN.values(), *OR_MAYBE.values()}
+    offered: List[str] = []
+    for event in events[users[-2] + 1 : users[-1]]:
+        if event.get("event") != "bot" or event.get("text") not in headers:
+            continue
+        for button in (event.get("data") or {}).get("buttons") or []:
+            entry_id = _entry_of_payload(button.get("payload") or "")
+            if entry_id in faq.entries and entry_id not in offered:
+                offered.append(entry_id)
+    return offered
+
+
+def _entry_of_payload(text: str) -> Optional[str]:
+    """The entry a /faq{"faq_id": …} button payload names."""
+    match = re.fullmatch(r"/faq(\{.*\})", text.strip())
+    if not match:
+        return None
+    try:
+        value = json.loads(match.group(1)).get(FAQ_ENTITY)
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def guess_from_the_last_list(
+    dispatcher, offered: List[str], faq: FaqBase, lang: str, buttons: List[Dict[str, str]]
+) -> None:
+    """The likeliest entry of the list just offered, said to be a guess, with `buttons` (the document's own fee, term
+    or place), then the list's other entries again."""
+    entry = faq.entry(offered[0])
+    text = render_answer(entry, knowledge_base(), lang, today())
+    dispatcher.utter_message(text=f"{LIKELY[lang].format(title=entry.title(lang))}\n\n{text}", buttons=buttons)
+    if offered[1:]:
+        others = [*entry_buttons(offered[1:], faq, lang), _other_question(lang)]
+        dispatcher.utter_message(text=IF_NOT[lang], buttons=others)
 
 
 def _names_a_document(parse: Dict[str, Any]) -> bool:

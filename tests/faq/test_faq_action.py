@@ -571,3 +571,92 @@ def test_a_second_fragment_is_still_about_that_answer(registration_entry):
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionAnswerTopic().run(dispatcher, tracker, {}))
     assert dispatcher.messages[0]["text"].startswith("Processing times — temporary residence permit")
+
+
+# --- a term fragment after a list of entries on one procedure (actions/faq.py asked_about_the_last_list) ---
+
+
+def topic_after_list(offered, text, intent, slots, header="Did you mean:", active_loop=None):
+    """ActionAnswerTopic for `text` after a reply that offered `offered` as buttons under `header`."""
+    from actions.facts import ActionAnswerTopic
+
+    previous = {"text": "I got married, need new trp?", "intent": {"name": "faq", "confidence": 0.9}, "entities": []}
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    buttons = [{"title": i, "payload": f'/faq{{"faq_id":"{i}"}}'} for i in offered] + [
+        {"title": "x", "payload": "/help"}
+    ]
+    events = [
+        {"event": "user", "text": previous["text"], "parse_data": previous},
+        {"event": "bot", "text": header, "data": {"buttons": buttons}},
+        {"event": "user", "text": text, "parse_data": latest},
+    ]
+    loop = {"name": active_loop} if active_loop else {}
+    tracker = Tracker("u", {"language": "en", **slots}, latest, events, False, None, loop, "action_listen")
+    dispatcher = CollectingDispatcher()
+    returned = asyncio.run(ActionAnswerTopic().run(dispatcher, tracker, {}))
+    return dispatcher.messages, returned
+
+
+TRP_TERM = {"doc_type": "temporary_residence_permit", "topic": "processing_time"}
+
+
+def test_a_deadline_fragment_after_a_list_on_one_procedure_guesses_its_likeliest_entry(registration_entry):
+    messages, events = topic_after_list(
+        ["foreigner_registration_example"], "how long time i have", "ask_processing_time", TRP_TERM
+    )
+    assert messages[0]["text"].startswith("It looks like you are asking this:")
+    assert "register your address within 30 days" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/ask_processing_time{"doc_type":"temporary_residence_permit"}'
+    ]
+    assert len(messages) == 1  # no other entry was offered
+    assert events == [SlotSet("urgency", None)]
+
+
+def test_a_fragment_after_a_list_keeps_the_checklist_unless_a_term_on_one_procedure(registration_entry):
+    # Entries on mixed topics say nothing sure.
+    mixed = ["foreigner_registration_example", "photo_needed"]
+    messages, _ = topic_after_list(mixed, "how long time i have", "ask_processing_time", TRP_TERM)
+    assert messages[0]["text"].startswith("Processing times — temporary residence permit")
+    # A fee is the document's own even after a list on one procedure.
+    fee = {"doc_type": "temporary_residence_permit", "topic": "fee"}
+    messages, _ = topic_after_list(["foreigner_registration_example"], "how much?", "ask_fee", fee)
+    assert messages[0]["text"].startswith("Fees — temporary residence permit")
+    # So is how long the permit is made, and a list under another header (the related-entry button).
+    messages, _ = topic_after_list(
+        ["foreigner_registration_example"], "how long do i wait?", "ask_processing_time", TRP_TERM
+    )
+    assert messages[0]["text"].startswith("Processing times — temporary residence permit")
+    messages, _ = topic_after_list(
+        ["foreigner_registration_example"],
+        "how long time i have",
+        "ask_processing_time",
+        TRP_TERM,
+        "This may help too:",
+    )
+    assert messages[0]["text"].startswith("Processing times — temporary residence permit")
+
+
+def test_a_deadline_fragment_while_the_consultation_asks_the_document_guesses_from_the_entries_beside(
+    registration_entry,
+):
+    messages, events = topic_after_list(
+        ["foreigner_registration_example"],
+        "how long time i have",
+        "ask_processing_time",
+        {"topic": "processing_time"},
+        header="Or perhaps you are asking about:",
+        active_loop="consultation_form",
+    )
+    assert messages[0]["text"].startswith("It looks like you are asking this:")
+    assert events == [SlotSet("topic", None), SlotSet("urgency", None)]
+    # Without such a list the checklist will say it.
+    messages, _ = topic_after_list(
+        ["photo_needed"],
+        "how long time i have",
+        "ask_processing_time",
+        {"topic": "processing_time"},
+        header="Or perhaps you are asking about:",
+        active_loop="consultation_form",
+    )
+    assert [m.get("response") for m in messages] == ["utter_topic_comes_with_the_checklist"]
