@@ -39,7 +39,7 @@ from kbengine.faq import entry_buttons
 from kbengine.model import language
 from kbengine.render import render_checklist, render_preliminary
 from kbengine.text import parse_answer
-from nlu.faq_decision import follow_up, goes_abroad
+from nlu.faq_decision import QUESTION_WORD, follow_up, goes_abroad
 from tracking.stages import doc_type_name
 
 # Intents that mean "not an answer": the form steps aside and the rules handle them.
@@ -66,6 +66,13 @@ NOT_AN_ANSWER = {
 }
 
 MAX_AGE = 120
+# A message of this many words that opens with a question word asks, whatever answer words it holds («а якщо по
+# роботі?» and «чи можна?» are short and stay answers or the FAQ's).
+LONGEST_ANSWER = 4
+
+
+def opens_a_question(text: str) -> bool:
+    return len(text.split()) > LONGEST_ANSWER and bool(QUESTION_WORD.match(text))
 
 
 def _latest_intent(tracker: Tracker) -> Optional[str]:
@@ -164,8 +171,10 @@ class SlotAnswers:
         value = parse_answer(question, text[:1000])
         if value is None and slot == "doc_type" and goes_abroad(text[:1000]):
             value = "foreign_passport"  # «за кордон», «для поїздки за кордон» at «Який документ вам потрібен?»
-        if value is None and _latest_intent(tracker) == "faq":
-            return {}  # a question, not an answer: the form steps aside and the FAQ rule answers it
+        if _latest_intent(tracker) == "faq" and (value is None or opens_a_question(text)):
+            # A question, not an answer: the form steps aside and the FAQ rule answers it. "can my wife come with me
+            # on this permit?" at the permit's ground names a wife but asks something.
+            return {}
         beside = answers_said_beside(slot, tracker) if value is None else {}
         if beside:
             # «мені 40» at the reason question: that answer is kept, and the question comes again.

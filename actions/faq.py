@@ -54,6 +54,10 @@ PICK_ONE = {"uk": "Оберіть, будь ласка, питання кноп�
 LONGEST_FOLLOW_UP = 8
 # A context entry must still fit the words: at least this share of the best entry's score (as «did you mean» asks).
 CONTEXT_SHARE = 0.5
+# Two entries that fit the context equally and score closer than this are a tie: «а якщо запізнюсь?» after a list on
+# the e-queue fits both the late arrival and the ticket's time.
+CONTEXT_TIE = 0.02
+MAX_TIED = 3
 ADULT_AGE = 18
 # «а що робити далі?», "and then?": the last answer's own next steps, not another entry (_next_steps_of_the_last_answer).
 ASKS_WHAT_NEXT = re.compile(r"(^|\W)(далі|дальше|далее|потім|потом|next|then)(\W|$)", re.IGNORECASE)
@@ -153,11 +157,17 @@ class ActionFaqAnswer(Action):
         if entry_id is not None:
             return self._answer(dispatcher, tracker, entry_id, faq, lang)
         in_context = follow_up_in_context(tracker, faq)
-        if in_context is not None:
+        if len(in_context) == 1:
             # Said to be a guess; the words' own likeliest entries stay one press away.
             top = ranking[0]["score"] if ranking else 1.0
-            ranking = [{"id": in_context, "score": top}] + [r for r in ranking if r["id"] != in_context]
+            ranking = [{"id": in_context[0], "score": top}] + [r for r in ranking if r["id"] != in_context[0]]
             return self._likely_answer(dispatcher, tracker, ranking, faq, lang)
+        if in_context:
+            # Entries that fit the conversation equally well: offered first, before the words' own likeliest.
+            offered = [*in_context, *(i for i in likely_entries(ranking) if i not in in_context)][:MAX_CONTEXT_BUTTONS]
+            buttons = [*entry_buttons(offered, faq, lang), _other_question(lang)]
+            dispatcher.utter_message(text=DID_YOU_MEAN[lang], buttons=buttons)
+            return []
         if ranking and retrieved.get("likely"):
             return self._likely_answer(dispatcher, tracker, ranking, faq, lang)
         if not ranking:
@@ -231,8 +241,8 @@ class ActionOutOfScope(Action):
         lang = conversation_language(tracker)
         dispatcher.utter_message(response="utter_out_of_scope")
         in_context = follow_up_in_context(tracker, faq)
-        if in_context is not None:
-            buttons = [*entry_buttons([in_context], faq, lang), _other_question(lang)]
+        if in_context:
+            buttons = [*entry_buttons(in_context, faq, lang), _other_question(lang)]
             dispatcher.utter_message(text=IF_ABOUT_DOCUMENTS[lang], buttons=buttons)
         elif not (tracker.active_loop or {}).get("name"):
             dispatcher.utter_message(response="utter_main_menu")
@@ -363,7 +373,7 @@ def say_the_last_answer_again(
     dispatcher.utter_message(text=f"{IN_THE_LAST_ANSWER[lang]}\n\n{text}", buttons=buttons)
 
 
-def follow_up_in_context(tracker: Tracker, faq: FaqBase) -> Optional[str]:
+def follow_up_in_context(tracker: Tracker, faq: FaqBase) -> List[str]:
     """The entry a short question no entry is sure of means in this conversation: among the entries that fit its
     words, the one about the conversation's document and topics (the last answer's entry, the document, a child's
     age, abroad, a loss). «сколько делается загран ребенку 5 лет» → «а хто може забрати?» is the child's passport
@@ -372,28 +382,29 @@ def follow_up_in_context(tracker: Tracker, faq: FaqBase) -> Optional[str]:
     text = message.get("text") or ""
     retrieved = message.get("faq") or {}
     if text.startswith("/") or len(text.split()) > LONGEST_FOLLOW_UP or not retrieved.get("suggest"):
-        return None
+        return []
     if retrieved.get("likely") or ASKS_WHAT_NEXT.search(text):
-        return None  # the words themselves point at one entry, or at the last answer's next steps
+        return []  # the words themselves point at one entry, or at the last answer's next steps
     answered = _answered_entry(_previous_user_parse(tracker), faq)
     documents, topics = _conversation_context(tracker, faq, answered)
     if not documents and not topics:
-        return None
+        return []
     # The answer just given is no answer to the next question («а якщо вона в таборі?»).
     ranking = [r for r in retrieved.get("wider") or retrieved.get("ranking") or [] if r.get("id") != answered]
-    return entry_in_context(ranking, faq, documents, topics)
+    return entries_in_context(ranking, faq, documents, topics)
 
 
-def entry_in_context(
+def entries_in_context(
     ranking: Sequence[Dict[str, Any]], faq: FaqBase, documents: Set[str], topics: Set[str]
-) -> Optional[str]:
+) -> List[str]:
     """The best-fitting entry of `ranking` for the context: about one of `documents` (counts most), then sharing the
     most `topics`; the words' order breaks ties. An entry about other documents does not fit, nor one without the
     context's topics when it has some: the same document alone picked the consulate's term for «а скільки часу
-    дається?» after a name change. None when no entry scoring at least CONTEXT_SHARE of the best fits."""
+    дається?» after a name change. Two entries that fit as well and score within CONTEXT_TIE are both returned (a
+    list, not a coin flip); none when no entry scoring at least CONTEXT_SHARE of the best fits."""
     ranked = [r for r in ranking if r.get("id") in faq.entries]
     if not ranked or ranked[0]["score"] <= 0:
-        return None
+        return []
     best = ranked[0]["score"]
     fits = []
     for place, r in enumerate(ranked):
@@ -406,23 +417,32 @@ def entry_in_context(
             continue
         fit = 2 * same_document + shared_topics
         if fit:
-            fits.append((-fit, place, r["id"]))
-    return min(fits)[2] if fits else None
+            fits.append((-fit, place, r["score"], r["id"]))
+    fits.sort()
+    tied = [f for f in fits if f[0] == fits[0][0] and fits[0][2] - f[2] < CONTEXT_TIE] if fits else []
+    return [f[3] for f in tied[:MAX_TIED]]
 
 
 def _conversation_context(tracker: Tracker, faq: FaqBase, answered: Optional[str]) -> Tuple[Set[str], Set[str]]:
-    """The documents and topics the conversation is about: the entry `answered` just before and, failing that, the
-    conversation's document; a child's age, abroad, a loss and a permit's ground add their topics."""
+    """The documents and topics the conversation is about: the entry `answered` just before, or what all the entries
+    of a list just offered share, and, failing that, the conversation's document; a child's age, abroad, a loss and a
+    permit's ground add their topics."""
     documents: Set[str] = set()
     topics: Set[str] = set()
     # What the conversation said before this message: a document or age this message names is its words, which the
     # retriever has already read («чи можна зробити айді картку без прописки» alone is no follow-up).
     slots = slots_before_this_message(tracker)
+    offered = [] if answered else [faq.entry(i) for i in _offered_in_the_last_reply(tracker, faq)]
     if answered:
         entry = faq.entry(answered)
         documents |= set(entry.documents)
         topics |= set(entry.topics) - {"general"}
-    elif slots.get("doc_type"):
+    elif offered:
+        # A list instead of an answer: what all its entries are about ("I lost my Ukrainian passport in Portugal"
+        # offered three losses; "how do I get home without a passport?" is the return certificate).
+        documents = set.intersection(*(set(e.documents) for e in offered))
+        topics = set.intersection(*(set(e.topics) for e in offered)) - {"general"}
+    if not answered and not documents and slots.get("doc_type"):
         documents.add(slots["doc_type"])
     age = to_int(slots.get("age"))
     if age is not None and age < ADULT_AGE:

@@ -148,8 +148,16 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             "drop_unresolved": True,
             # Entity types also found by their known phrases (lemma match) when the tagger missed them.
             "gazetteer_entities": ["reason", "passport_issued_in", "residence_ground", "location", "urgency"],
-            # ... only for these intents (a consultation topic or a bare answer) ...
-            "gazetteer_intents": ["inform", "ask_documents", "ask_fee", "ask_processing_time", "ask_where_to_apply"],
+            # ... only for these intents (a consultation topic, its start or a bare answer: «я в Польщі, хочу
+            # закордонний у консульстві» says where, so the consultation need not ask) ...
+            "gazetteer_intents": [
+                "inform",
+                "ask_documents",
+                "ask_fee",
+                "ask_processing_time",
+                "ask_where_to_apply",
+                "start_consultation",
+            ],
             # ... and `doc_type` also for these (the document named by a bare «паспорт»).
             "doc_type_gazetteer_intents": [
                 "inform",

@@ -153,6 +153,18 @@ async def test_answer_routed_to_faq_is_still_an_answer(dispatcher, domain):
     assert events == [SlotSet("reason", "stolen"), SlotSet("requested_slot", "location")]
 
 
+async def test_a_question_holding_an_answer_word_is_still_a_question(dispatcher, domain):
+    # "wife" names the family ground, but the message asks: the FAQ answers it and the ground is asked again.
+    slots = {"doc_type": "temporary_residence_permit", "requested_slot": "residence_ground", "language": "en"}
+    said = "can my wife come with me on this permit?"
+    events = await run_form(dispatcher, domain, slots=slots, text=said, intent="faq")
+    assert events == [SlotSet("requested_slot", "residence_ground")]
+    # A short answer phrased as a question stays an answer.
+    dispatcher.messages.clear()
+    events = await run_form(dispatcher, domain, slots=slots, text="on my wife?", intent="faq")
+    assert events[0] == SlotSet("residence_ground", "family_reunification")
+
+
 async def test_idp_yes_no(dispatcher, domain):
     slots = {"doc_type": "id_card", "reason": "first_issue", "age": 14, "requested_slot": "idp"}
     events = await run_form(dispatcher, domain, slots=slots, text="так, я переселенець")

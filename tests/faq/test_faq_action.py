@@ -431,6 +431,51 @@ def test_a_likely_entry_of_the_words_stays_the_answer(collect_entry):
     )
 
 
+def run_after_list(offered, faq, text="а хто може забрати?", slots=None):
+    """The latest message `text` after a reply that offered `offered` under «Можливо, ви питаєте про:»."""
+    previous = {"text": "закордонний дитині", "intent": {"name": "faq", "confidence": 0.8}, "entities": []}
+    previous["faq"] = {"confident": False, "suggest": True, "ranking": [{"id": i, "score": 0.4} for i in offered]}
+    latest = {"text": text, "intent": {"name": "faq", "confidence": 0.8}, "entities": [], "faq": faq}
+    buttons = [{"title": i, "payload": f'/faq{{"faq_id":"{i}"}}'} for i in offered] + [
+        {"title": "x", "payload": "/help"}
+    ]
+    events = [
+        {"event": "user", "text": previous["text"], "parse_data": previous},
+        {"event": "bot", "text": "Можливо, ви питаєте про:", "data": {"buttons": buttons}},
+        {"event": "user", "text": text, "parse_data": latest},
+    ]
+    tracker = Tracker("u", {"language": "uk", **(slots or {})}, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFaqAnswer().run(dispatcher, tracker, {}))
+    return dispatcher.messages
+
+
+def test_a_follow_up_after_a_list_leans_on_what_its_entries_share(collect_entry):
+    # Both entries offered are about a child's passport for travel abroad: the collection entry fits the follow-up.
+    faq = dict(FOLLOW_UP, wider=[*FOLLOW_UP["ranking"], {"id": "child_foreign_passport_collect", "score": 0.28}])
+    messages = run_after_list(["child_foreign_passport_who_applies", "child_foreign_passport_collect"], faq)
+    assert messages[0]["text"].startswith("Схоже, ви питаєте про це:")
+    assert messages[1]["text"].startswith("Готовий паспорт дитини забирає той із батьків")
+    # Entries on nothing in common give no context: the words' own list.
+    mixed = run_after_list(["child_foreign_passport_collect", "pay_privat24"], faq)
+    assert [m["text"] for m in mixed] == ["Можливо, ви питаєте про:"]
+
+
+def test_two_entries_that_fit_the_conversation_equally_are_offered_not_guessed(collect_entry):
+    # The conversation's document fits both children's entries, and their scores (0.29, 0.28) are a tie.
+    messages = run_after(None, FOLLOW_UP, slots={"doc_type": "foreign_passport"})
+    assert [m["text"] for m in messages] == ["Можливо, ви питаєте про:"]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[:3] == [
+        '/faq{"faq_id":"child_foreign_passport_who_applies"}',
+        '/faq{"faq_id":"child_foreign_passport_collect"}',
+        '/faq{"faq_id":"pay_privat24"}',
+    ]
+    # Apart by more than the tie, the first is guessed.
+    apart = dict(FOLLOW_UP, wider=[*FOLLOW_UP["wider"][:4], {"id": "child_foreign_passport_collect", "score": 0.26}])
+    assert run_after(None, apart, slots={"doc_type": "foreign_passport"})[1]["text"].startswith("Дитині до 14 років")
+
+
 def out_of_scope(previous, faq, text="а без резерв+ оформлять?", slots=None, active_loop=None):
     latest = {"text": text, "intent": {"name": "out_of_scope", "confidence": 0.99}, "entities": [], "faq": faq}
     events = [{"event": "user", "text": previous["text"], "parse_data": previous}] if previous else []

@@ -254,3 +254,11 @@ def test_months_ago_or_waiting_is_no_baby_age(normalizer, tokenizer, text, tagge
     entities = [_ent(text, tagged, "age")] if tagged else []
     expected = [("age", value)] if value else []
     assert [e for e in _run(normalizer, tokenizer, text, entities) if e[0] == "age"] == expected
+
+
+def test_gazetteer_reads_the_answers_in_a_consultations_first_message(normalizer, tokenizer) -> None:
+    """«я в Польщі, хочу закордонний у консульстві» says where: the consultation need not ask, and a follow-up's
+    context knows the person is abroad."""
+    normalizer._table.setdefault("location", {})["в польща"] = "abroad"
+    found = _run(normalizer, tokenizer, "я в Польщі, хочу закордонний у консульстві", [], intent="start_consultation")
+    assert ("location", "abroad") in found
