@@ -227,6 +227,28 @@ class ActionFaqAnswer(Action):
         return []
 
 
+class ActionHelp(Action):
+    """What the bot can do and the main menu. «а що робити далі?» right after an FAQ answer — DIET reads «що робити
+    далі» as a call for help — gets that answer's next steps instead, as action_faq_answer gives them."""
+
+    def name(self) -> Text:
+        return "action_help"
+
+    async def run(self, dispatcher, tracker: Tracker, domain) -> List[EventType]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if not text.startswith("/") and ASKS_WHAT_NEXT.search(text):
+            lang = conversation_language(tracker)
+            steps = ActionFaqAnswer._next_steps_of_the_last_answer(tracker, faq_base(), lang)
+            if steps:
+                dispatcher.utter_message(
+                    text=DID_YOU_MEAN[lang], buttons=[*steps[:MAX_CONTEXT_BUTTONS], _other_question(lang)]
+                )
+                return []
+        dispatcher.utter_message(response="utter_help")
+        dispatcher.utter_message(response="utter_main_menu")
+        return []
+
+
 class ActionOutOfScope(Action):
     """The refusal for a message DIET is sure is no ДМС question, with the main menu outside the consultation. In a
     conversation about a document, a short message may still be a follow-up DIET misread («а без резерв+

@@ -705,3 +705,32 @@ def test_a_deadline_fragment_while_the_consultation_asks_the_document_guesses_fr
         active_loop="consultation_form",
     )
     assert [m.get("response") for m in messages] == ["utter_topic_comes_with_the_checklist"]
+
+
+# --- «а що робити далі?» read as help right after an answer (actions/faq.py ActionHelp) ---
+
+
+def help_after(previous, text):
+    from actions.faq import ActionHelp
+
+    latest = {"text": text, "intent": {"name": "help", "confidence": 0.95}, "entities": []}
+    events = [{"event": "user", "text": p["text"], "parse_data": p} for p in ([previous] if previous else [])]
+    events.append({"event": "user", "text": text, "parse_data": latest})
+    tracker = Tracker("u", {"language": "uk"}, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    assert asyncio.run(ActionHelp().run(dispatcher, tracker, {})) == []
+    return dispatcher.messages
+
+
+def test_what_next_read_as_help_after_an_answer_gets_its_next_steps():
+    messages = help_after(CHILD_ANSWERED, "а що робити далі?")
+    assert len(messages) == 1 and messages[0]["text"] == "Можливо, ви питаєте про:"
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[:2] == ['/ask_documents{"doc_type":"foreign_passport"}', '/faq{"faq_id":"photo_needed"}']
+    assert payloads[-1] == "/help"
+
+
+def test_help_without_an_answer_before_or_without_what_next_is_the_menu():
+    for previous, text in ((None, "а що робити далі?"), (CHILD_ANSWERED, "допоможіть"), (CHILD_ANSWERED, "/help")):
+        messages = help_after(previous, text)
+        assert [m["response"] for m in messages] == ["utter_help", "utter_main_menu"], (previous, text)
