@@ -108,10 +108,11 @@ class ActionAnswerTopic(Action):
         if doc_type is None:
             # «а скільки це коштує?» while the consultation asks which document: its checklist will say it.
             in_consultation = (tracker.active_loop or {}).get("name") == "consultation_form"
-            offered = asked_about_the_last_list(tracker, faq_base()) if in_consultation else []
+            faq = faq_base()
+            offered = asked_about_the_last_list(tracker, faq) if in_consultation else []
             if offered:
                 # «а скільки часу є?» after «which document?» with name-change entries beside it: the likeliest.
-                guess_from_the_last_list(dispatcher, offered, faq_base(), conversation_language(tracker), [])
+                guess_from_the_last_list(dispatcher, offered, faq, conversation_language(tracker), [])
                 return [SlotSet("topic", None), SlotSet("urgency", None)]
             response = "utter_topic_comes_with_the_checklist" if in_consultation else "utter_answer_not_understood"
             dispatcher.utter_message(response=response)

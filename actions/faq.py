@@ -59,7 +59,7 @@ CONTEXT_SHARE = 0.5
 CONTEXT_TIE = 0.02
 MAX_TIED = 3
 ADULT_AGE = 18
-# «а що робити далі?», "and then?": the last answer's own next steps, not another entry (_next_steps_of_the_last_answer).
+# «а що робити далі?», "and then?": the last answer's own next steps, not another entry (next_steps_of_the_last_answer).
 ASKS_WHAT_NEXT = re.compile(r"(^|\W)(далі|дальше|далее|потім|потом|next|then)(\W|$)", re.IGNORECASE)
 # Consultation answers that name an FAQ topic (kb/faq `topics`).
 TOPIC_OF_ANSWER = {
@@ -140,6 +140,14 @@ def answer_buttons(entry_id: str, faq: FaqBase, lang: str) -> List[Dict[str, str
     return buttons
 
 
+def next_steps_of_the_last_answer(tracker: Tracker, faq: FaqBase, lang: str) -> List[Dict[str, str]]:
+    """The follow-up buttons of the entry answered just before, for a short question no entry is sure of."""
+    if len((tracker.latest_message.get("text") or "").split()) > LONGEST_CONTEXT_QUESTION:
+        return []
+    entry_id = _answered_entry(_previous_user_parse(tracker), faq)
+    return followup_buttons(faq.entry(entry_id), faq, lang) if entry_id else []
+
+
 class ActionFaqAnswer(Action):
     def name(self) -> Text:
         return "action_faq_answer"
@@ -174,7 +182,7 @@ class ActionFaqAnswer(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         buttons = entry_buttons(likely_entries(ranking), faq, lang)
-        context = self._next_steps_of_the_last_answer(tracker, faq, lang)
+        context = next_steps_of_the_last_answer(tracker, faq, lang)
         if context:
             # «а що робити далі?» right after an answer: that answer's own next steps first.
             buttons = context + [b for b in buttons if b["payload"] not in {c["payload"] for c in context}]
@@ -203,14 +211,6 @@ class ActionFaqAnswer(Action):
             dispatcher.utter_message(text=IF_NOT[lang], buttons=buttons)
         return events
 
-    @staticmethod
-    def _next_steps_of_the_last_answer(tracker: Tracker, faq: FaqBase, lang: str) -> List[Dict[str, str]]:
-        """The follow-up buttons of the entry answered just before, for a short question no entry is sure of."""
-        if len((tracker.latest_message.get("text") or "").split()) > LONGEST_CONTEXT_QUESTION:
-            return []
-        entry_id = _answered_entry(_previous_user_parse(tracker), faq)
-        return followup_buttons(faq.entry(entry_id), faq, lang) if entry_id else []
-
     def _yes_to_the_last_reply(self, dispatcher, tracker: Tracker, faq: FaqBase, lang: str) -> List[EventType]:
         """«так» after «Можливо, ви питаєте про: …» (data/rules/faq.yml): the one entry offered is answered, several
         are offered again; after an answer a yes is an acknowledgement."""
@@ -238,7 +238,7 @@ class ActionHelp(Action):
         text = (tracker.latest_message or {}).get("text") or ""
         if not text.startswith("/") and ASKS_WHAT_NEXT.search(text):
             lang = conversation_language(tracker)
-            steps = ActionFaqAnswer._next_steps_of_the_last_answer(tracker, faq_base(), lang)
+            steps = next_steps_of_the_last_answer(tracker, faq_base(), lang)
             if steps:
                 dispatcher.utter_message(
                     text=DID_YOU_MEAN[lang], buttons=[*steps[:MAX_CONTEXT_BUTTONS], _other_question(lang)]
@@ -285,9 +285,9 @@ def asked_about_the_last_answer(tracker: Tracker, faq: FaqBase) -> Optional[str]
 
 
 def asked_about_the_last_list(tracker: Tracker, faq: FaqBase) -> List[str]:
-    """The entries offered as buttons just before («Можливо, ви питаєте про:»), the likeliest first, when a short fee
-    / term / place question that names no document asks about that likeliest one as asked_about_the_last_answer does
-    about an answer, and every entry offered is about the same procedure of its own: "how long time i have" after a
+    """The entries offered as buttons just before («Можливо, ви питаєте про:»), the likeliest first, when a short term
+    question that names no document asks about that likeliest one as asked_about_the_last_answer does about an
+    answer, and every entry offered is about the same procedure of its own: "how long time i have" after a
     list of name-change entries for "I got married and changed my surname, need new trp?" is the month to exchange
     the permit, not the permit's 15 working days. Only a term question: the procedure's fee and place are the
     document's own (a name change is paid and made as the new passport), while «а де?» after entries on registration
